@@ -1,0 +1,3 @@
+DROP TABLE sources;
+DROP TABLE categories;
+DROP TABLE users;

@@ -1,0 +1,121 @@
+//! Reading the channel tree.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::dto::{CategoryDetail, CategoryDto, CategoryList, CategoryListMeta, CategoryNode};
+use crate::api::respond::{Audience, cached_json};
+use crate::auth::MaybeAuthUser;
+use crate::error::ApiError;
+use crate::models::Key;
+use crate::models::category::{self, Category, Tree};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListCategoriesQuery {
+    /// `true`: every channel in tree order (depth first) instead of nested roots.
+    pub flat: Option<bool>,
+}
+
+fn audience(user: &MaybeAuthUser, state: &AppState) -> Audience {
+    Audience::of(user, state.config.cache_max_age_secs)
+}
+
+fn shown(tree: &Tree, c: &Category, staff: bool) -> bool {
+    staff || tree.publicly_visible(c.id)
+}
+
+fn node(tree: &Tree, c: &Category, staff: bool) -> CategoryNode {
+    let children = tree.children(Some(c.id)).filter(|k| shown(tree, k, staff)).map(|k| node(tree, k, staff)).collect();
+    CategoryNode { category: CategoryDto::build(tree, c), children: Some(children) }
+}
+
+fn count_nodes(nodes: &[CategoryNode]) -> usize {
+    nodes.iter().map(|n| 1 + n.children.as_deref().map_or(0, count_nodes)).sum()
+}
+
+/// The channel tree: roots with nested children, siblings by `position` then name.
+///
+/// Anonymous readers see visible channels only; staff see all.
+#[utoipa::path(
+    operation_id = "list_categories",
+    tag = "categories",
+    params(ListCategoriesQuery),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The tree", body = CategoryList),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, response = crate::api::problems::BadRequest),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[get("/categories")]
+pub async fn list_categories(
+    req: HttpRequest,
+    user: MaybeAuthUser,
+    state: web::Data<AppState>,
+    query: web::Query<ListCategoriesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let tree = category::load_tree(&mut *state.conn().await?).await?;
+    let staff = user.is_staff();
+    let data: Vec<CategoryNode> = if query.flat.unwrap_or(false) {
+        tree.preorder()
+            .into_iter()
+            .filter(|c| shown(&tree, c, staff))
+            .map(|c| CategoryNode { category: CategoryDto::build(&tree, c), children: None })
+            .collect()
+    } else {
+        tree.children(None).filter(|c| shown(&tree, c, staff)).map(|c| node(&tree, c, staff)).collect()
+    };
+    let total = count_nodes(&data);
+    let body = CategoryList { data, meta: CategoryListMeta { total } };
+    Ok(cached_json(&req, audience(&user, &state), StatusCode::OK, &body))
+}
+
+/// One channel by id or slug, with its breadcrumb `path` and direct `children`.
+#[utoipa::path(
+    operation_id = "get_category",
+    tag = "categories",
+    params(("key" = String, Path, description = "Category id (all digits) or slug")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The channel", body = CategoryDetail),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 404, response = crate::api::problems::NotFound),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[get("/categories/{key}")]
+pub async fn get_category(
+    req: HttpRequest,
+    user: MaybeAuthUser,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let tree = category::load_tree(&mut *state.conn().await?).await?;
+    let staff = user.is_staff();
+    let body = detail(&tree, &Key::parse(&key), staff)?;
+    Ok(cached_json(&req, audience(&user, &state), StatusCode::OK, &body))
+}
+
+pub fn detail(tree: &Tree, key: &Key, staff: bool) -> Result<CategoryDetail, ApiError> {
+    let c = tree
+        .find(key)
+        .filter(|c| shown(tree, c, staff))
+        .ok_or_else(|| ApiError::NotFound(format!("category `{key}`")))?;
+    Ok(detail_of(tree, c, staff))
+}
+
+pub fn detail_of(tree: &Tree, c: &Category, staff: bool) -> CategoryDetail {
+    let children = tree
+        .children(Some(c.id))
+        .filter(|k| shown(tree, k, staff))
+        .map(|k| CategoryDto::build(tree, k))
+        .collect();
+    CategoryDetail { category: CategoryDto::build(tree, c), children }
+}

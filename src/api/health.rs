@@ -1,0 +1,46 @@
+//! Liveness and readiness probes.
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` when healthy.
+    pub status: String,
+}
+
+/// Process is up.
+#[utoipa::path(
+    operation_id = "get_livez",
+    tag = "health",
+    responses((status = 200, description = "The process is running", body = Health)),
+)]
+#[get("/livez")]
+pub async fn livez() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(Health { status: "ok".into() })
+}
+
+/// Database is reachable (one round trip).
+#[utoipa::path(
+    operation_id = "get_readyz",
+    tag = "health",
+    responses(
+        (status = 200, description = "The database answered", body = Health),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    crate::db::ping(&state.pool, state.config.database_timeout())
+        .await
+        .map_err(ApiError::Unavailable)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(Health { status: "ok".into() }))
+}

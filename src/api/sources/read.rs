@@ -1,0 +1,76 @@
+//! Listing and reading sources.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+
+use super::dto::{ListSourcesQuery, SourceDto};
+use crate::api::respond::{self, ListResponse, cached_json};
+use crate::auth::MaybeAuthUser;
+use crate::db::pagination::PageRequest;
+use crate::error::ApiError;
+use crate::models::Key;
+use crate::models::source;
+use crate::state::AppState;
+
+
+fn audience(user: &MaybeAuthUser, state: &AppState) -> respond::Audience {
+    respond::Audience::of(user, state.config.cache_max_age_secs)
+}
+
+/// Sources by name (then id), paginated; `q` filters by name.
+#[utoipa::path(
+    operation_id = "list_sources",
+    tag = "sources",
+    params(ListSourcesQuery),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of sources; `Link` has next/prev", body = ListResponse<SourceDto>),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, response = crate::api::problems::BadRequest),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[get("/sources")]
+pub async fn list_sources(
+    req: HttpRequest,
+    user: MaybeAuthUser,
+    state: web::Data<AppState>,
+    query: web::Query<ListSourcesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if q.is_some_and(|s| s.chars().count() > 100) {
+        return Err(ApiError::bad_request("q", "must be at most 100 characters"));
+    }
+    let page = PageRequest::from_params(query.page, query.per_page, query.cursor.as_deref())?;
+    let paged = source::list(&mut *state.conn().await?, q, &page).await?;
+    Ok(respond::list(&req, audience(&user, &state), paged.map(SourceDto::from)))
+}
+
+/// One source by id or slug.
+#[utoipa::path(
+    operation_id = "get_source",
+    tag = "sources",
+    params(("key" = String, Path, description = "Source id (all digits) or slug")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The source", body = SourceDto),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 404, response = crate::api::problems::NotFound),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[get("/sources/{key}")]
+pub async fn get_source(
+    req: HttpRequest,
+    user: MaybeAuthUser,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let key = Key::parse(&key);
+    let found = source::find(&mut *state.conn().await?, &key)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("source `{key}`")))?;
+    Ok(cached_json(&req, audience(&user, &state), StatusCode::OK, &SourceDto::from(found)))
+}

@@ -1,0 +1,165 @@
+//! Creating, changing and deleting sources (editor or admin).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, delete, patch, post, web};
+use chrono::Utc;
+use diesel_async::AsyncConnection;
+
+use super::dto::{CreateSource, SourceDto, UpdateSource};
+use crate::api::json::ApiJson;
+use crate::api::respond::{created, no_content, staff_json};
+use crate::api::validate::{Violations, has_control_chars, slugify};
+use crate::auth::Editor;
+use crate::error::ApiError;
+use crate::models::Key;
+use crate::models::source::{self, NewSource, SourceChanges, SourceKind};
+use crate::state::AppState;
+
+fn check(v: &mut Violations, name: Option<&str>, slug: Option<&str>, url: Option<&str>) {
+    if let Some(name) = name {
+        v.length("name", name.trim(), 1, 100);
+        if has_control_chars(name) {
+            v.add("name", "must not contain control characters");
+        }
+    }
+    if let Some(slug) = slug {
+        v.slug("slug", slug);
+    }
+    if let Some(url) = url {
+        v.http_url("homepage_url", url);
+    }
+}
+
+/// Create a source.
+#[utoipa::path(
+    operation_id = "create_source",
+    tag = "sources",
+    request_body = CreateSource,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created; `Location` names it", body = SourceDto,
+         headers(("Location" = String, description = "URL of the new source"))),
+        (status = 400, response = crate::api::problems::BadRequest),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 403, response = crate::api::problems::Forbidden),
+        (status = 409, response = crate::api::problems::Conflict),
+        (status = 413, response = crate::api::problems::PayloadTooLarge),
+        (status = 422, response = crate::api::problems::Unprocessable),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[post("/sources")]
+pub async fn create_source(
+    _editor: Editor,
+    state: web::Data<AppState>,
+    body: ApiJson<CreateSource>,
+) -> Result<HttpResponse, ApiError> {
+    let ApiJson(body) = body;
+    let mut v = Violations::default();
+    check(&mut v, Some(&body.name), body.slug.as_deref(), body.homepage_url.as_deref());
+    v.finish()?;
+    let name = body.name.trim().to_owned();
+    let mut conn = state.conn().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let slug = match body.slug {
+                Some(s) => s,
+                None => {
+                    let base = slugify(&name, "source");
+                    let mut candidate = base.clone();
+                    let mut n = 2;
+                    while source::slug_taken(conn, &candidate).await? {
+                        candidate = format!("{base}-{n}");
+                        n += 1;
+                    }
+                    candidate
+                }
+            };
+            let new = NewSource {
+                slug,
+                name,
+                kind: body.kind.unwrap_or(SourceKind::Other),
+                homepage_url: body.homepage_url,
+            };
+            Ok(source::insert(conn, &new).await?)
+        })
+        .await?;
+    Ok(created(format!("/api/v1/sources/{}", row.id), &SourceDto::from(row)))
+}
+
+/// Change a source; only the fields sent change.
+#[utoipa::path(
+    operation_id = "update_source",
+    tag = "sources",
+    request_body = UpdateSource,
+    params(("key" = String, Path, description = "Source id (all digits) or slug")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Updated", body = SourceDto),
+        (status = 400, response = crate::api::problems::BadRequest),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 403, response = crate::api::problems::Forbidden),
+        (status = 404, response = crate::api::problems::NotFound),
+        (status = 409, response = crate::api::problems::Conflict),
+        (status = 413, response = crate::api::problems::PayloadTooLarge),
+        (status = 422, response = crate::api::problems::Unprocessable),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[patch("/sources/{key}")]
+pub async fn update_source(
+    _editor: Editor,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    body: ApiJson<UpdateSource>,
+) -> Result<HttpResponse, ApiError> {
+    let ApiJson(body) = body;
+    let key = Key::parse(&key);
+    let mut v = Violations::default();
+    let url = body.homepage_url.as_ref().and_then(|u| u.as_deref());
+    check(&mut v, body.name.as_deref(), body.slug.as_deref(), url);
+    v.finish()?;
+    let mut conn = state.conn().await?;
+    let current = source::find(&mut conn, &key)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("source `{key}`")))?;
+    let changes = SourceChanges {
+        slug: body.slug,
+        name: body.name.map(|n| n.trim().to_owned()),
+        kind: body.kind,
+        homepage_url: body.homepage_url,
+        updated_at: Some(Utc::now()),
+    };
+    let row = source::update(&mut conn, current.id, &changes).await?;
+    Ok(staff_json(StatusCode::OK, &SourceDto::from(row)))
+}
+
+/// Delete a source.
+#[utoipa::path(
+    operation_id = "delete_source",
+    tag = "sources",
+    params(("key" = String, Path, description = "Source id (all digits) or slug")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 403, response = crate::api::problems::Forbidden),
+        (status = 404, response = crate::api::problems::NotFound),
+        (status = 409, response = crate::api::problems::Conflict),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[delete("/sources/{key}")]
+pub async fn delete_source(
+    _editor: Editor,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let key = Key::parse(&key);
+    let mut conn = state.conn().await?;
+    let current = source::find(&mut conn, &key)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("source `{key}`")))?;
+    source::delete(&mut conn, current.id).await?;
+    Ok(no_content())
+}

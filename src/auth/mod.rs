@@ -1,0 +1,8 @@
+//! Staff authentication: password hashing, JWTs and the extractors handlers use.
+
+pub mod extractors;
+pub mod jwt;
+pub mod password;
+
+pub use extractors::{AuthUser, Editor, MaybeAuthUser};
+pub use jwt::JwtKeys;

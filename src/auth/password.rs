@@ -1,0 +1,28 @@
+//! argon2id password hashes (OWASP parameters: m=19 MiB, t=2, p=1, the crate's defaults).
+
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+
+/// Hashes a password into a PHC string. CPU-heavy: call from a blocking thread.
+pub fn hash(password: &str) -> Result<String, String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| format!("cannot hash password: {e}"))
+}
+
+/// Whether `password` matches the PHC string. CPU-heavy: call from a blocking thread.
+pub fn verify(password: &str, phc: &str) -> bool {
+    Argon2::default().verify_password(password.as_bytes(), phc).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hash_and_verify() {
+        let h = super::hash("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(super::verify("correct horse battery", &h));
+        assert!(!super::verify("wrong", &h));
+        assert!(!super::verify("x", "not a hash"));
+    }
+}

@@ -1,0 +1,124 @@
+//! Command-line interface: `serve` (default), `migrate`, `seed`, `users create`, `openapi`.
+
+mod users;
+
+use clap::{Args, Parser, Subcommand};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+
+use crate::config::Config;
+use crate::startup::Application;
+
+#[derive(Debug, Parser)]
+#[command(name = "newsdesk", version, about = "A headless news content API")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending migrations, then serve the API (the default).
+    Serve(Box<Config>),
+    /// Apply pending migrations and exit.
+    Migrate(DbArgs),
+    /// Create the demo channel tree, sources and admin account where missing.
+    Seed(SeedArgs),
+    /// Manage staff accounts.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    /// PostgreSQL connection URL.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Do nothing when the database already has categories.
+    #[arg(long)]
+    pub if_empty: bool,
+    /// Email of the demo admin account.
+    #[arg(long, env = "NEWSDESK_ADMIN_EMAIL", default_value = "admin@example.com")]
+    pub admin_email: String,
+    /// Password of the demo admin account; a random one is generated (and printed) when empty.
+    #[arg(long, env = "NEWSDESK_ADMIN_PASSWORD", default_value = "", hide_env_values = true)]
+    pub admin_password: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create a staff account. The password comes from --password, NEWSDESK_PASSWORD or stdin.
+    Create(users::CreateUserArgs),
+}
+
+pub async fn connect(url: &str) -> Result<AsyncPgConnection, String> {
+    AsyncPgConnection::establish(url).await.map_err(|e| format!("cannot connect to the database: {e}"))
+}
+
+pub async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        None => serve(Config::from_env()?).await,
+        Some(Command::Serve(config)) => serve(*config).await,
+        Some(Command::Migrate(args)) => {
+            let applied = crate::db::run_migrations(&args.database_url).await?;
+            println!("applied {} migration(s){}", applied.len(), if applied.is_empty() { "" } else { ":" });
+            for v in applied {
+                println!("  {v}");
+            }
+            Ok(())
+        }
+        Some(Command::Seed(args)) => seed(args).await,
+        Some(Command::Users { command: UsersCommand::Create(args) }) => users::create(args).await,
+        Some(Command::Openapi) => {
+            print!("{}", crate::openapi::to_pretty_json(&crate::openapi::build())?);
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    crate::telemetry::init(config.log_format);
+    let app = Application::build(config).await?;
+    tracing::info!(port = app.port(), "newsdesk listening");
+    app.run_until_stopped().await.map_err(|e| e.to_string())
+}
+
+async fn seed(args: SeedArgs) -> Result<(), String> {
+    crate::db::run_migrations(&args.db.database_url).await?;
+    let mut conn = connect(&args.db.database_url).await?;
+    if args.if_empty && crate::models::category::count(&mut conn).await.map_err(|e| e.to_string())? > 0 {
+        println!("seed: the database already has categories; nothing to do");
+        return Ok(());
+    }
+    let report = crate::seed::run(&mut conn).await?;
+    println!(
+        "seed: created {} categories and {} sources",
+        report.categories_created, report.sources_created
+    );
+    users::ensure_admin(&mut conn, &args.admin_email, &args.admin_password).await
+}
+
+impl Config {
+    /// The `serve` settings from the environment alone (no arguments).
+    pub fn from_env() -> Result<Self, String> {
+        use clap::FromArgMatches;
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            config: Config,
+        }
+        let matches = <Only as clap::CommandFactory>::command()
+            .try_get_matches_from(["newsdesk"])
+            .map_err(|e| e.to_string())?;
+        Only::from_arg_matches(&matches).map(|o| o.config).map_err(|e| e.to_string())
+    }
+}

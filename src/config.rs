@@ -1,0 +1,116 @@
+//! Typed settings, read from the environment (and `.env` when present).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Args;
+
+/// Minimum length of `JWT_SECRET` in bytes.
+pub const MIN_JWT_SECRET_LEN: usize = 32;
+
+/// How the service runs: development relaxes nothing but the JWT secret requirement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Environment {
+    Development,
+    Test,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Every setting the service reads. Passed to the application, never global.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// PostgreSQL connection URL.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: String,
+
+    /// Maximum number of pooled database connections.
+    #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 16)]
+    pub database_pool_size: usize,
+
+    /// Seconds a request waits for a pooled connection before answering 503.
+    #[arg(long, env = "DATABASE_TIMEOUT_SECS", default_value_t = 5)]
+    pub database_timeout_secs: u64,
+
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080")]
+    pub bind_addr: SocketAddr,
+
+    /// HMAC key for staff JWTs, at least 32 bytes.
+    #[arg(long, env = "JWT_SECRET", default_value = "", hide_env_values = true)]
+    pub jwt_secret: String,
+
+    /// Lifetime of an access token in seconds.
+    #[arg(long, env = "JWT_TTL_SECS", default_value_t = 900)]
+    pub jwt_ttl_secs: u64,
+
+    /// `iss` claim written into and required from tokens.
+    #[arg(long, env = "JWT_ISSUER", default_value = "newsdesk")]
+    pub jwt_issuer: String,
+
+    /// `aud` claim written into and required from tokens.
+    #[arg(long, env = "JWT_AUDIENCE", default_value = "newsdesk-staff")]
+    pub jwt_audience: String,
+
+    /// Comma-separated origins allowed by CORS; empty allows none.
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", default_value = "")]
+    pub cors_allowed_origins: String,
+
+    /// Largest accepted request body in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// `max-age` in seconds for anonymous GET responses.
+    #[arg(long, env = "CACHE_MAX_AGE_SECS", default_value_t = 60)]
+    pub cache_max_age_secs: u32,
+
+    /// Log format: text for people, json for machines.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+
+    /// development, test or production.
+    #[arg(long, env = "NEWSDESK_ENV", value_enum, default_value = "development")]
+    pub environment: Environment,
+
+    /// Worker threads of the HTTP server (0 = one per core).
+    #[arg(long, env = "HTTP_WORKERS", default_value_t = 0)]
+    pub http_workers: usize,
+}
+
+impl Config {
+    /// Checks what cannot be expressed as a default; a readable message on failure.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.jwt_secret.len() < MIN_JWT_SECRET_LEN {
+            return Err(format!(
+                "JWT_SECRET must be at least {MIN_JWT_SECRET_LEN} bytes (it is {}); \
+                 generate one with `openssl rand -hex 32` and put it in .env",
+                self.jwt_secret.len()
+            ));
+        }
+        if self.database_pool_size == 0 {
+            return Err("DATABASE_POOL_SIZE must be at least 1".into());
+        }
+        if self.max_body_bytes < 1024 {
+            return Err("MAX_BODY_BYTES must be at least 1024".into());
+        }
+        Ok(())
+    }
+
+    pub fn database_timeout(&self) -> Duration {
+        Duration::from_secs(self.database_timeout_secs.max(1))
+    }
+
+    pub fn cors_origins(&self) -> Vec<String> {
+        self.cors_allowed_origins
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}

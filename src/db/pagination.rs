@@ -1,0 +1,184 @@
+//! One pagination model for every list: page mode with totals, or opaque keyset cursors.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+
+pub const DEFAULT_PER_PAGE: i64 = 20;
+pub const MAX_PER_PAGE: i64 = 100;
+/// Pages deeper than this are refused in page mode; use a cursor.
+pub const MAX_PAGE: i64 = 100_000;
+
+/// Direction a cursor walks in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Direction {
+    #[serde(rename = "n")]
+    Next,
+    #[serde(rename = "p")]
+    Prev,
+}
+
+/// A decoded cursor: the sort key of a boundary row and the direction to walk.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Cursor<K> {
+    #[serde(rename = "k")]
+    pub key: K,
+    #[serde(rename = "d")]
+    pub dir: Direction,
+}
+
+impl<K: Serialize + DeserializeOwned> Cursor<K> {
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    pub fn decode(raw: &str) -> Result<Self, ApiError> {
+        let bad = || ApiError::bad_request("cursor", "is not a cursor returned by this list");
+        let bytes = URL_SAFE_NO_PAD.decode(raw.as_bytes()).map_err(|_| bad())?;
+        serde_json::from_slice(&bytes).map_err(|_| bad())
+    }
+}
+
+/// What a list request asked for, validated.
+#[derive(Debug, Clone)]
+pub enum PageRequest<K> {
+    Page { page: i64, per_page: i64 },
+    Cursor { cursor: Cursor<K>, per_page: i64 },
+}
+
+impl<K: Serialize + DeserializeOwned> PageRequest<K> {
+    pub fn from_params(page: Option<i64>, per_page: Option<i64>, cursor: Option<&str>) -> Result<Self, ApiError> {
+        let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
+        if !(1..=MAX_PER_PAGE).contains(&per_page) {
+            return Err(ApiError::bad_request("per_page", format!("must be between 1 and {MAX_PER_PAGE}")));
+        }
+        match cursor {
+            Some(raw) => {
+                if page.is_some() {
+                    return Err(ApiError::bad_request("page", "cannot be combined with cursor"));
+                }
+                Ok(Self::Cursor { cursor: Cursor::decode(raw)?, per_page })
+            }
+            None => {
+                let page = page.unwrap_or(1);
+                if !(1..=MAX_PAGE).contains(&page) {
+                    return Err(ApiError::bad_request("page", format!("must be between 1 and {MAX_PAGE}")));
+                }
+                Ok(Self::Page { page, per_page })
+            }
+        }
+    }
+
+}
+
+impl<K> PageRequest<K> {
+    pub fn per_page(&self) -> i64 {
+        match self {
+            Self::Page { per_page, .. } | Self::Cursor { per_page, .. } => *per_page,
+        }
+    }
+}
+
+/// One loaded page: rows in display order plus what is needed for meta and links.
+#[derive(Debug)]
+pub struct Paged<T, K> {
+    pub rows: Vec<T>,
+    pub per_page: i64,
+    /// Page mode only.
+    pub page: Option<i64>,
+    pub total: Option<i64>,
+    pub next: Option<Cursor<K>>,
+    pub prev: Option<Cursor<K>>,
+}
+
+impl<T, K> Paged<T, K> {
+    /// Builds a page from rows fetched with `LIMIT per_page + 1` in the walking direction.
+    ///
+    /// `key` extracts the sort key of a row.
+    pub fn from_rows(
+        mut rows: Vec<T>,
+        req: &PageRequest<K>,
+        total: Option<i64>,
+        key: impl Fn(&T) -> K,
+    ) -> Self {
+        let per_page = req.per_page();
+        let more = rows.len() as i64 > per_page;
+        rows.truncate(per_page as usize);
+        let boundary = |row: Option<&T>, dir| row.map(|r| Cursor { key: key(r), dir });
+        match req {
+            PageRequest::Page { page, .. } => {
+                let has_next = more;
+                Self {
+                    next: if has_next { boundary(rows.last(), Direction::Next) } else { None },
+                    prev: None,
+                    rows,
+                    per_page,
+                    page: Some(*page),
+                    total,
+                }
+            }
+            PageRequest::Cursor { cursor, .. } => {
+                if cursor.dir == Direction::Prev {
+                    rows.reverse();
+                }
+                let (has_next, has_prev) = match cursor.dir {
+                    Direction::Next => (more, true),
+                    Direction::Prev => (true, more),
+                };
+                Self {
+                    next: if has_next { boundary(rows.last(), Direction::Next) } else { None },
+                    prev: if has_prev { boundary(rows.first(), Direction::Prev) } else { None },
+                    rows,
+                    per_page,
+                    page: None,
+                    total: None,
+                }
+            }
+        }
+    }
+
+    pub fn total_pages(&self) -> Option<i64> {
+        self.total.map(|t| (t + self.per_page - 1) / self.per_page)
+    }
+
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Paged<U, K> {
+        Paged {
+            rows: self.rows.into_iter().map(f).collect(),
+            per_page: self.per_page,
+            page: self.page,
+            total: self.total,
+            next: self.next,
+            prev: self.prev,
+        }
+    }
+}
+
+/// Offset of a page-mode request.
+pub fn offset(page: i64, per_page: i64) -> i64 {
+    (page - 1) * per_page
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trip() {
+        let c = Cursor { key: ("黑河".to_string(), 7_i64), dir: Direction::Prev };
+        let back: Cursor<(String, i64)> = Cursor::decode(&c.encode()).unwrap();
+        assert_eq!(back.key, ("黑河".to_string(), 7));
+        assert_eq!(back.dir, Direction::Prev);
+        assert!(Cursor::<(String, i64)>::decode("nope!").is_err());
+    }
+
+    #[test]
+    fn per_page_bounds() {
+        assert!(PageRequest::<i64>::from_params(None, Some(0), None).is_err());
+        assert!(PageRequest::<i64>::from_params(None, Some(101), None).is_err());
+        assert!(PageRequest::<i64>::from_params(Some(0), None, None).is_err());
+        assert_eq!(PageRequest::<i64>::from_params(None, None, None).unwrap().per_page(), 20);
+    }
+}

@@ -1,0 +1,314 @@
+//! The one error type of the service, rendered as RFC 9457 problem+json.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The closed set of machine-readable error codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    ValidationFailed,
+    NotFound,
+    Conflict,
+    Unauthorized,
+    Forbidden,
+    PreconditionFailed,
+    RateLimited,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ValidationFailed => "validation_failed",
+            Self::NotFound => "not_found",
+            Self::Conflict => "conflict",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::PreconditionFailed => "precondition_failed",
+            Self::RateLimited => "rate_limited",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::ServiceUnavailable => "service_unavailable",
+            Self::Internal => "internal",
+        }
+    }
+}
+
+/// One invalid input field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field (body property or query parameter), dotted for nested values.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
+/// An RFC 9457 problem document, as every error response carries it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// URI reference that identifies the problem type.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Short summary of the problem type.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// Explanation specific to this occurrence.
+    pub detail: String,
+    /// Machine-readable error code.
+    pub code: ErrorCode,
+    /// Invalid fields, for `validation_failed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A malformed request: bad JSON, bad query or path parameter (400).
+    #[error("bad request: {detail}")]
+    BadRequest { detail: String, errors: Vec<FieldError> },
+    /// A well-formed body that breaks the rules (422).
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("conflict: {detail}")]
+    Conflict { detail: String, field: Option<String> },
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("precondition failed")]
+    PreconditionFailed,
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("payload too large")]
+    PayloadTooLarge { limit: usize },
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad_request(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self::BadRequest {
+            detail: format!("invalid parameter `{field}`: {message}"),
+            errors: vec![FieldError::new(field, message)],
+        }
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::Conflict { detail: detail.into(), field: None }
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Self::Internal(cause.to_string())
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::BadRequest { .. } | Self::Validation(_) => ErrorCode::ValidationFailed,
+            Self::NotFound(_) | Self::MethodNotAllowed => ErrorCode::NotFound,
+            Self::Conflict { .. } => ErrorCode::Conflict,
+            Self::Unauthorized(_) => ErrorCode::Unauthorized,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::PreconditionFailed => ErrorCode::PreconditionFailed,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            Self::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Self::BadRequest { detail, .. } => detail.clone(),
+            Self::Validation(errors) => match errors.as_slice() {
+                [one] => format!("`{}` {}", one.field, one.message),
+                _ => format!("{} fields are invalid", errors.len()),
+            },
+            Self::NotFound(what) => format!("{what} was not found"),
+            Self::MethodNotAllowed => "this method is not allowed on this resource".into(),
+            Self::Conflict { detail, .. } => detail.clone(),
+            Self::Unauthorized(why) | Self::Forbidden(why) => why.clone(),
+            Self::PreconditionFailed => "the resource changed since the given ETag".into(),
+            Self::RateLimited { retry_after_secs } => {
+                format!("too many requests; retry in {retry_after_secs} s")
+            }
+            Self::PayloadTooLarge { limit } => {
+                format!("the request body is larger than the limit of {limit} bytes")
+            }
+            Self::Unavailable(_) => "the database is unavailable; retry shortly".into(),
+            Self::Internal(_) => "an internal error occurred".into(),
+        }
+    }
+
+    fn field_errors(&self) -> Option<Vec<FieldError>> {
+        match self {
+            Self::BadRequest { errors, .. } | Self::Validation(errors) => Some(errors.clone()),
+            Self::Conflict { field: Some(field), detail } => {
+                Some(vec![FieldError::new(field.clone(), detail.clone())])
+            }
+            _ => None,
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        let code = self.code();
+        Problem {
+            type_: format!("urn:newsdesk:problem:{}", code.as_str()),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: self.detail(),
+            code,
+            errors: self.field_errors(),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            Self::Internal(cause) => tracing::error!(%cause, "internal error"),
+            _ => {}
+        }
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((header::CONTENT_TYPE, "application/problem+json"))
+            .insert_header((header::CACHE_CONTROL, "no-store"));
+        match self {
+            Self::Unauthorized(_) => {
+                res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            Self::RateLimited { retry_after_secs } => {
+                res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            Self::Unavailable(_) => {
+                res.insert_header((header::RETRY_AFTER, "5"));
+            }
+            _ => {}
+        }
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        res.body(body)
+    }
+}
+
+impl From<DieselError> for ApiError {
+    fn from(err: DieselError) -> Self {
+        match err {
+            DieselError::NotFound => Self::NotFound("the resource".into()),
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                let field = unique_field(info.table_name(), info.constraint_name());
+                Self::Conflict {
+                    detail: match &field {
+                        Some(f) => format!("`{f}` is already taken"),
+                        None => "a unique value is already taken".into(),
+                    },
+                    field,
+                }
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
+                tracing::info!(message = info.message(), "foreign key violation");
+                Self::conflict("the resource is referenced by or references another resource")
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                Self::Unavailable(info.message().to_owned())
+            }
+            DieselError::DatabaseError(_, ref info) if looks_like_outage(info.message()) => {
+                Self::Unavailable(info.message().to_owned())
+            }
+            DieselError::BrokenTransactionManager => Self::Unavailable(err.to_string()),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+/// tokio-postgres reports a dropped connection as an unknown database error.
+fn looks_like_outage(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    ["connection closed", "connection reset", "broken pipe", "terminating connection",
+     "the database system is", "connection refused", "error communicating"]
+        .iter()
+        .any(|needle| m.contains(needle))
+}
+
+/// Unique constraints are named `<table>_<field>_key`.
+fn unique_field(table: Option<&str>, constraint: Option<&str>) -> Option<String> {
+    let constraint = constraint?;
+    let rest = match table {
+        Some(t) => constraint.strip_prefix(t)?.strip_prefix('_')?,
+        None => constraint,
+    };
+    rest.strip_suffix("_key").map(str::to_owned)
+}
+
+impl From<crate::db::PoolError> for ApiError {
+    fn from(err: crate::db::PoolError) -> Self {
+        Self::Unavailable(err.to_string())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(err: actix_web::error::BlockingError) -> Self {
+        Self::Internal(err.to_string())
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_field_from_constraint_name() {
+        assert_eq!(unique_field(Some("categories"), Some("categories_slug_key")).as_deref(), Some("slug"));
+        assert_eq!(unique_field(Some("users"), Some("users_email_key")).as_deref(), Some("email"));
+        assert_eq!(unique_field(Some("users"), Some("users_pkey")), None);
+    }
+
+    #[test]
+    fn problem_has_code_and_status() {
+        let p = ApiError::invalid("name", "is required").problem();
+        assert_eq!(p.status, 422);
+        assert_eq!(p.code, ErrorCode::ValidationFailed);
+        assert_eq!(p.errors.unwrap()[0].field, "name");
+    }
+}

@@ -1,0 +1,16 @@
+//! newsdesk: a headless news content API.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod metrics;
+pub mod middleware;
+pub mod models;
+pub mod openapi;
+pub mod seed;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,31 @@
+//! Typed ids: a category id cannot be passed where a source id is expected.
+
+use diesel_derive_newtype::DieselNewType;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+macro_rules! typed_id {
+    ($($(#[$meta:meta])* $name:ident),+ $(,)?) => {$(
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+                 Serialize, Deserialize, DieselNewType, ToSchema)]
+        #[serde(transparent)]
+        #[schema(value_type = i64)]
+        pub struct $name(pub i64);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    )+};
+}
+
+typed_id!(
+    /// Id of a category (channel).
+    CategoryId,
+    /// Id of a source.
+    SourceId,
+    /// Id of a staff user.
+    UserId,
+);

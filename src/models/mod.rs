@@ -1,0 +1,110 @@
+//! One module per table: row structs, inserts, changes, typed ids and query functions.
+
+pub mod category;
+pub mod ids;
+pub mod source;
+pub mod user;
+
+/// A path key: all digits is an id, anything else a slug.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Key {
+    Id(i64),
+    Slug(String),
+}
+
+impl Key {
+    pub fn parse(raw: &str) -> Self {
+        if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
+            // Too many digits for an i64 cannot name any row: use an id that matches none.
+            Self::Id(raw.parse().unwrap_or(-1))
+        } else {
+            Self::Slug(raw.to_owned())
+        }
+    }
+}
+
+impl std::fmt::Display for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Id(id) => write!(f, "{id}"),
+            Self::Slug(slug) => f.write_str(slug),
+        }
+    }
+}
+
+/// A Rust enum stored as TEXT (constrained by a CHECK in the migration).
+#[macro_export]
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+                 utoipa::ToSchema, diesel::AsExpression, diesel::FromSqlRow)]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(format!("must be one of: {}", [$($text),+].join(", "))),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
+            fn to_sql<'b>(&'b self, out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>)
+                -> diesel::serialize::Result {
+                use std::io::Write;
+                out.write_all(self.as_str().as_bytes())?;
+                Ok(diesel::serialize::IsNull::No)
+            }
+        }
+
+        impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
+            fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+                let s = <String as diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg>>::from_sql(bytes)?;
+                s.parse().map_err(Into::into)
+            }
+        }
+    };
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern.
+pub fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys() {
+        assert_eq!(Key::parse("12"), Key::Id(12));
+        assert_eq!(Key::parse("a12"), Key::Slug("a12".into()));
+        assert_eq!(Key::parse("99999999999999999999"), Key::Id(-1));
+        assert_eq!(like_escape("50%_a\\"), "50\\%\\_a\\\\");
+    }
+}

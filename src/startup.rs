@@ -1,0 +1,108 @@
+//! Builds the HTTP server: state, middleware, routes, docs.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpServer, web};
+use utoipa::OpenApi as _;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api;
+use crate::api::errors::RouteTable;
+use crate::auth::{JwtKeys, password};
+use crate::config::Config;
+use crate::db;
+use crate::openapi::ApiDoc;
+use crate::state::AppState;
+
+pub struct Application {
+    server: Server,
+    port: u16,
+}
+
+fn cors(config: &Config) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+        .allowed_headers(["authorization", "content-type", "if-match", "if-none-match", "x-request-id", "x-api-key"])
+        .expose_headers(["etag", "link", "location", "x-request-id", "retry-after"])
+        .max_age(3600);
+    for origin in config.cors_origins() {
+        cors = cors.allowed_origin(&origin);
+    }
+    cors
+}
+
+impl Application {
+    /// Validates the config, applies migrations, builds the pool and binds the listener.
+    pub async fn build(config: Config) -> Result<Self, String> {
+        config.validate()?;
+        let applied = db::run_migrations(&config.database_url).await?;
+        if !applied.is_empty() {
+            tracing::info!(?applied, "applied migrations");
+        }
+        let pool = db::build_pool(&config.database_url, config.database_pool_size, config.database_timeout())?;
+        let jwt = JwtKeys::from_config(&config)?;
+        let dummy_hash = Arc::new(password::hash("newsdesk-timing-equaliser")?);
+        let listener = TcpListener::bind(config.bind_addr)
+            .map_err(|e| format!("cannot listen on {}: {e}", config.bind_addr))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let metrics = crate::metrics::build(&pool)?;
+        let doc = crate::openapi::build();
+        let routes = web::Data::new(RouteTable::from_openapi(&doc));
+        let spec = web::Data::new(api::docs::SpecJson(crate::openapi::to_pretty_json(&doc)?));
+        let workers = config.http_workers;
+        let max_body = config.max_body_bytes;
+        let state = web::Data::new(AppState { pool, config, jwt, dummy_hash });
+
+        let mut server = HttpServer::new(move || {
+            let (app, _) = App::new()
+                .into_utoipa_app()
+                .openapi(ApiDoc::openapi())
+                .service(api::health::livez)
+                .service(api::health::readyz)
+                .service(
+                    utoipa_actix_web::scope("/api/v1")
+                        .configure(api::configure)
+                        .route("/openapi.json", web::get().to(api::docs::openapi_json)),
+                )
+                .split_for_parts();
+            app.app_data(state.clone())
+                .app_data(routes.clone())
+                .app_data(spec.clone())
+                .app_data(web::PayloadConfig::new(max_body))
+                .app_data(web::QueryConfig::default().error_handler(api::errors::query_error))
+                .app_data(web::PathConfig::default().error_handler(api::errors::path_error))
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", doc.clone()))
+                .default_service(web::to(api::errors::fallback))
+                .wrap(Compress::default())
+                .wrap(cors(&state.config))
+                .wrap(metrics.clone())
+                .wrap(from_fn(crate::middleware::observe))
+        })
+        .listen(listener)
+        .map_err(|e| e.to_string())?
+        .shutdown_timeout(30);
+        if workers > 0 {
+            server = server.workers(workers);
+        }
+        Ok(Self { server: server.run(), port })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// A handle to stop the server (used by tests).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+}
