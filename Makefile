@@ -1,0 +1,92 @@
+# newsdesk — the commands a newcomer types: `make run` and `make test`.
+# Both find or start PostgreSQL themselves (scripts/ensure-postgres.sh).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.ONESHELL:
+.DEFAULT_GOAL := help
+
+# cargo from rustup, also when the shell's profile was not read.
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+BIN := $(TARGET_DIR)/debug/newsdesk
+
+.PHONY: help run test lint fmt openapi openapi-check schema schema-check fuzz bootstrap-test clean-data
+
+help:
+	@echo "make run            start the server (creates .env, finds/starts PostgreSQL, migrates, seeds)"
+	echo "make test           lint, build, cargo test, schema check, contract fuzzing, bootstrap self-check"
+	echo "make lint           cargo fmt --check and cargo clippy -D warnings"
+	echo "make fmt            cargo fmt"
+	echo "make openapi        regenerate openapi/openapi.json"
+	echo "make openapi-check  fail when openapi/openapi.json is stale"
+	echo "make schema         regenerate src/db/schema.rs from migrations/"
+	echo "make schema-check   fail when src/db/schema.rs is stale"
+	echo "make fuzz           schemathesis against openapi/openapi.json on a throwaway database"
+	echo "make bootstrap-test self-check of scripts/ensure-postgres.sh"
+	echo "make clean-data     stop the project-local PostgreSQL cluster and delete .data/"
+
+run:
+	@if [[ ! -f .env ]]; then
+		[[ -f .env.example ]] || { echo "make run: .env.example is missing" >&2; exit 1; }
+		secret=$$(openssl rand -hex 32 2>/dev/null || head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+		sed "s/^JWT_SECRET=.*/JWT_SECRET=$$secret/" .env.example > .env
+		grep -q '^JWT_SECRET=' .env || echo "JWT_SECRET=$$secret" >> .env
+		echo "make run: created .env from .env.example with a random JWT_SECRET"
+	fi
+	DATABASE_URL=$$(scripts/ensure-postgres.sh newsdesk)
+	export DATABASE_URL
+	echo "make run: DATABASE_URL=$$(sed -E 's#(://[^:@/]*):[^@/]*@#\1:***@#' <<<"$$DATABASE_URL")"
+	cargo build
+	$(BIN) migrate
+	$(BIN) seed --if-empty
+	exec $(BIN) serve
+
+test: lint
+	@TEST_DATABASE_URL=$$(scripts/ensure-postgres.sh postgres)
+	export TEST_DATABASE_URL
+	echo "make test: TEST_DATABASE_URL=$$(sed -E 's#(://[^:@/]*):[^@/]*@#\1:***@#' <<<"$$TEST_DATABASE_URL")"
+	set -x
+	cargo build --all-targets
+	cargo test -- --test-threads=4
+	scripts/schema-check.sh
+	NEWSDESK_BIN=$(BIN) scripts/fuzz.sh
+	scripts/test-ensure-postgres.sh
+
+lint:
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+
+fmt:
+	cargo fmt
+
+openapi:
+	@mkdir -p openapi
+	cargo run --quiet -- openapi > openapi/openapi.json.tmp
+	mv openapi/openapi.json.tmp openapi/openapi.json
+	echo "wrote openapi/openapi.json"
+
+openapi-check:
+	@tmp=$$(mktemp)
+	trap 'rm -f "$$tmp"' EXIT
+	cargo run --quiet -- openapi > "$$tmp"
+	diff -u --label openapi/openapi.json --label "cargo run -- openapi" openapi/openapi.json "$$tmp" ||
+		{ echo "openapi/openapi.json is stale: run 'make openapi'" >&2; exit 1; }
+
+schema:
+	scripts/schema-check.sh --write
+
+schema-check:
+	scripts/schema-check.sh
+
+fuzz:
+	cargo build
+	NEWSDESK_BIN=$(BIN) scripts/fuzz.sh
+
+bootstrap-test:
+	scripts/test-ensure-postgres.sh
+
+clean-data:
+	scripts/stop-local-postgres.sh
+	rm -rf .data
