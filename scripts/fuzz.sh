@@ -107,6 +107,13 @@ if ! "$BIN" migrate >"$TMP/migrate.log" 2>&1; then
 	exit 1
 fi
 
+# Demo content, so that reads by key and the stateful phase meet real rows.
+if ! NEWSDESK_ADMIN_PASSWORD=fuzz-admin-password "$BIN" seed >"$TMP/seed.log" 2>&1; then
+	cat "$TMP/seed.log" >&2
+	log "'newsdesk seed' failed"
+	exit 1
+fi
+
 "$BIN" serve >"$TMP/server.log" 2>&1 &
 SERVER_PID=$!
 deadline=$((SECONDS + 60))
@@ -146,6 +153,11 @@ args=(
 	--url "$BASE"
 	--header "Authorization: Bearer $TOKEN"
 	--checks all
+	# positive_data_acceptance expects every schema-valid body to succeed, but some rules are
+	# beyond JSON Schema: references must exist (parent_id), the tree is at most 4 deep, slugs
+	# and names are unique. Those answer 422/409 by design. Everything else stays on, including
+	# negative_data_rejection (all that the schema forbids must be refused).
+	--exclude-checks positive_data_acceptance
 	--max-examples "$MAX_EXAMPLES"
 	--seed "$SEED"
 	--workers "$WORKERS"

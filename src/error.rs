@@ -50,7 +50,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -77,7 +80,10 @@ pub struct Problem {
 pub enum ApiError {
     /// A malformed request: bad JSON, bad query or path parameter (400).
     #[error("bad request: {detail}")]
-    BadRequest { detail: String, errors: Vec<FieldError> },
+    BadRequest {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
     /// A well-formed body that breaks the rules (422).
     #[error("validation failed")]
     Validation(Vec<FieldError>),
@@ -86,7 +92,10 @@ pub enum ApiError {
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("conflict: {detail}")]
-    Conflict { detail: String, field: Option<String> },
+    Conflict {
+        detail: String,
+        field: Option<String>,
+    },
     #[error("unauthorized: {0}")]
     Unauthorized(String),
     #[error("forbidden: {0}")]
@@ -117,7 +126,10 @@ impl ApiError {
     }
 
     pub fn conflict(detail: impl Into<String>) -> Self {
-        Self::Conflict { detail: detail.into(), field: None }
+        Self::Conflict {
+            detail: detail.into(),
+            field: None,
+        }
     }
 
     pub fn internal(cause: impl std::fmt::Display) -> Self {
@@ -165,9 +177,10 @@ impl ApiError {
     fn field_errors(&self) -> Option<Vec<FieldError>> {
         match self {
             Self::BadRequest { errors, .. } | Self::Validation(errors) => Some(errors.clone()),
-            Self::Conflict { field: Some(field), detail } => {
-                Some(vec![FieldError::new(field.clone(), detail.clone())])
-            }
+            Self::Conflict {
+                field: Some(field),
+                detail,
+            } => Some(vec![FieldError::new(field.clone(), detail.clone())]),
             _ => None,
         }
     }
@@ -263,10 +276,17 @@ impl From<DieselError> for ApiError {
 /// tokio-postgres reports a dropped connection as an unknown database error.
 fn looks_like_outage(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
-    ["connection closed", "connection reset", "broken pipe", "terminating connection",
-     "the database system is", "connection refused", "error communicating"]
-        .iter()
-        .any(|needle| m.contains(needle))
+    [
+        "connection closed",
+        "connection reset",
+        "broken pipe",
+        "terminating connection",
+        "the database system is",
+        "connection refused",
+        "error communicating",
+    ]
+    .iter()
+    .any(|needle| m.contains(needle))
 }
 
 /// Unique constraints are named `<table>_<field>_key`.
@@ -294,13 +314,20 @@ impl From<actix_web::error::BlockingError> for ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 
     #[test]
     fn unique_field_from_constraint_name() {
-        assert_eq!(unique_field(Some("categories"), Some("categories_slug_key")).as_deref(), Some("slug"));
-        assert_eq!(unique_field(Some("users"), Some("users_email_key")).as_deref(), Some("email"));
+        assert_eq!(
+            unique_field(Some("categories"), Some("categories_slug_key")).as_deref(),
+            Some("slug")
+        );
+        assert_eq!(
+            unique_field(Some("users"), Some("users_email_key")).as_deref(),
+            Some("email")
+        );
         assert_eq!(unique_field(Some("users"), Some("users_pkey")), None);
     }
 

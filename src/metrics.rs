@@ -18,12 +18,17 @@ struct PoolCollector {
 
 impl PoolCollector {
     fn new(pool: DbPool) -> prometheus::Result<Self> {
-        let gauge = |name: &str, help: &str| IntGauge::with_opts(Opts::new(name, help).namespace("newsdesk"));
+        let gauge = |name: &str, help: &str| {
+            IntGauge::with_opts(Opts::new(name, help).namespace("newsdesk"))
+        };
         Ok(Self {
             pool,
             size: gauge("db_pool_connections", "Open database connections")?,
             available: gauge("db_pool_idle", "Idle database connections")?,
-            waiting: gauge("db_pool_waiting", "Requests waiting for a database connection")?,
+            waiting: gauge(
+                "db_pool_waiting",
+                "Requests waiting for a database connection",
+            )?,
             max: gauge("db_pool_max", "Largest allowed pool size")?,
         })
     }
@@ -31,7 +36,10 @@ impl PoolCollector {
 
 impl Collector for PoolCollector {
     fn desc(&self) -> Vec<&Desc> {
-        [&self.size, &self.available, &self.waiting, &self.max].into_iter().flat_map(|g| g.desc()).collect()
+        [&self.size, &self.available, &self.waiting, &self.max]
+            .into_iter()
+            .flat_map(|g| g.desc())
+            .collect()
     }
 
     fn collect(&self) -> Vec<MetricFamily> {
@@ -40,7 +48,10 @@ impl Collector for PoolCollector {
         self.available.set(status.available as i64);
         self.waiting.set(status.waiting as i64);
         self.max.set(status.max_size as i64);
-        [&self.size, &self.available, &self.waiting, &self.max].into_iter().flat_map(|g| g.collect()).collect()
+        [&self.size, &self.available, &self.waiting, &self.max]
+            .into_iter()
+            .flat_map(|g| g.collect())
+            .collect()
     }
 }
 
@@ -48,8 +59,10 @@ impl Collector for PoolCollector {
 pub fn build(pool: &DbPool) -> Result<PrometheusMetrics, String> {
     let registry = prometheus::Registry::new();
     let collector = PoolCollector::new(pool.clone()).map_err(|e| e.to_string())?;
-    registry.register(Box::new(collector)).map_err(|e| e.to_string())?;
-    PrometheusMetricsBuilder::new("newsdesk_http")
+    registry
+        .register(Box::new(collector))
+        .map_err(|e| e.to_string())?;
+    PrometheusMetricsBuilder::new("newsdesk")
         .registry(registry)
         .endpoint("/metrics")
         .build()

@@ -41,7 +41,10 @@ pub async fn observe(
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID, v);
     }
-    let route = res.request().match_pattern().unwrap_or_else(|| "<unmatched>".into());
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "<unmatched>".into());
     let status = res.status().as_u16();
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     if status >= 500 {
@@ -67,7 +70,10 @@ fn as_problem(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
         return res;
     }
     let err = match status.as_u16() {
-        400 | 415 => ApiError::BadRequest { detail: "the request is malformed".into(), errors: vec![] },
+        400 | 415 => ApiError::BadRequest {
+            detail: "the request is malformed".into(),
+            errors: vec![],
+        },
         401 => ApiError::Unauthorized("authentication is required".into()),
         403 => ApiError::Forbidden("forbidden".into()),
         404 => ApiError::NotFound("the resource".into()),
@@ -75,7 +81,9 @@ fn as_problem(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
         409 => ApiError::conflict("conflict"),
         412 => ApiError::PreconditionFailed,
         413 => ApiError::PayloadTooLarge { limit: 0 },
-        429 => ApiError::RateLimited { retry_after_secs: 1 },
+        429 => ApiError::RateLimited {
+            retry_after_secs: 1,
+        },
         503 => ApiError::Unavailable("unavailable".into()),
         500 => ApiError::Internal("internal error".into()),
         _ => return res,

@@ -7,7 +7,8 @@ use utoipa_actix_web::AppExt;
 
 use crate::api;
 use crate::api::problems::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, Unprocessable,
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable,
+    Unprocessable,
 };
 use crate::error::{ErrorCode, FieldError, Problem};
 
@@ -66,5 +67,7 @@ pub fn build() -> utoipa::openapi::OpenApi {
 
 /// Pretty JSON with a trailing newline, as committed in `openapi/openapi.json`.
 pub fn to_pretty_json(doc: &utoipa::openapi::OpenApi) -> Result<String, String> {
-    doc.to_pretty_json().map(|s| s + "\n").map_err(|e| e.to_string())
+    doc.to_pretty_json()
+        .map(|s| s + "\n")
+        .map_err(|e| e.to_string())
 }

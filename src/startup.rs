@@ -27,7 +27,14 @@ pub struct Application {
 fn cors(config: &Config) -> Cors {
     let mut cors = Cors::default()
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
-        .allowed_headers(["authorization", "content-type", "if-match", "if-none-match", "x-request-id", "x-api-key"])
+        .allowed_headers([
+            "authorization",
+            "content-type",
+            "if-match",
+            "if-none-match",
+            "x-request-id",
+            "x-api-key",
+        ])
         .expose_headers(["etag", "link", "location", "x-request-id", "retry-after"])
         .max_age(3600);
     for origin in config.cors_origins() {
@@ -44,7 +51,11 @@ impl Application {
         if !applied.is_empty() {
             tracing::info!(?applied, "applied migrations");
         }
-        let pool = db::build_pool(&config.database_url, config.database_pool_size, config.database_timeout())?;
+        let pool = db::build_pool(
+            &config.database_url,
+            config.database_pool_size,
+            config.database_timeout(),
+        )?;
         let jwt = JwtKeys::from_config(&config)?;
         let dummy_hash = Arc::new(password::hash("newsdesk-timing-equaliser")?);
         let listener = TcpListener::bind(config.bind_addr)
@@ -56,7 +67,12 @@ impl Application {
         let spec = web::Data::new(api::docs::SpecJson(crate::openapi::to_pretty_json(&doc)?));
         let workers = config.http_workers;
         let max_body = config.max_body_bytes;
-        let state = web::Data::new(AppState { pool, config, jwt, dummy_hash });
+        let state = web::Data::new(AppState {
+            pool,
+            config,
+            jwt,
+            dummy_hash,
+        });
 
         let mut server = HttpServer::new(move || {
             let (app, _) = App::new()
@@ -77,6 +93,7 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(api::errors::query_error))
                 .app_data(web::PathConfig::default().error_handler(api::errors::path_error))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", doc.clone()))
+                .route("/docs", web::get().to(api::docs::docs_redirect))
                 .default_service(web::to(api::errors::fallback))
                 .wrap(Compress::default())
                 .wrap(cors(&state.config))
@@ -89,7 +106,10 @@ impl Application {
         if workers > 0 {
             server = server.workers(workers);
         }
-        Ok(Self { server: server.run(), port })
+        Ok(Self {
+            server: server.run(),
+            port,
+        })
     }
 
     pub fn port(&self) -> u16 {

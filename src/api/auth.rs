@@ -57,17 +57,29 @@ const MAX_PASSWORD_LEN: usize = 1024;
     ),
 )]
 #[post("/auth/login")]
-pub async fn login(state: web::Data<AppState>, body: ApiJson<LoginRequest>) -> Result<HttpResponse, ApiError> {
-    let ApiJson(LoginRequest { email, password: pw }) = body;
+pub async fn login(
+    state: web::Data<AppState>,
+    body: ApiJson<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let ApiJson(LoginRequest {
+        email,
+        password: pw,
+    }) = body;
     if pw.len() > MAX_PASSWORD_LEN {
-        return Err(ApiError::invalid("password", format!("must be at most {MAX_PASSWORD_LEN} bytes")));
+        return Err(ApiError::invalid(
+            "password",
+            format!("must be at most {MAX_PASSWORD_LEN} bytes"),
+        ));
     }
     let found = {
         let mut conn = state.conn().await?;
         user::find_by_email(&mut conn, &email).await?
     };
     // Verify against a dummy hash when the email is unknown, so both cases cost the same.
-    let hash = found.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| state.dummy_hash.to_string());
+    let hash = found
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| state.dummy_hash.to_string());
     let ok = web::block(move || password::verify(&pw, &hash)).await?;
     match found {
         Some(u) if ok && !u.disabled => {
@@ -75,7 +87,11 @@ pub async fn login(state: web::Data<AppState>, body: ApiJson<LoginRequest>) -> R
             tracing::info!(user = %u.id, "login");
             Ok(staff_json(
                 actix_web::http::StatusCode::OK,
-                &TokenResponse { access_token: token, token_type: "Bearer".into(), expires_in: state.jwt.ttl_secs },
+                &TokenResponse {
+                    access_token: token,
+                    token_type: "Bearer".into(),
+                    expires_in: state.jwt.ttl_secs,
+                },
             ))
         }
         _ => Err(ApiError::Unauthorized("invalid email or password".into())),
@@ -97,6 +113,11 @@ pub async fn login(state: web::Data<AppState>, body: ApiJson<LoginRequest>) -> R
 pub async fn me(user: AuthUser) -> HttpResponse {
     staff_json(
         actix_web::http::StatusCode::OK,
-        &Me { id: user.id, email: user.email, display_name: user.display_name, role: user.role },
+        &Me {
+            id: user.id,
+            email: user.email,
+            display_name: user.display_name,
+            role: user.role,
+        },
     )
 }

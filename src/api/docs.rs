@@ -11,3 +11,10 @@ pub async fn openapi_json(spec: web::Data<SpecJson>) -> HttpResponse {
         .insert_header(("cache-control", "public, max-age=300"))
         .body(spec.0.clone())
 }
+
+/// `/docs` → `/docs/` (the Swagger UI).
+pub async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header(("location", "/docs/"))
+        .finish()
+}

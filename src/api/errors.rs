@@ -10,7 +10,10 @@ use crate::error::{ApiError, FieldError};
 
 pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let message = err.to_string();
-    let detail = message.strip_prefix("Query deserialize error: ").unwrap_or(&message).to_owned();
+    let detail = message
+        .strip_prefix("Query deserialize error: ")
+        .unwrap_or(&message)
+        .to_owned();
     let field = detail
         .split('`')
         .nth(1)
@@ -90,7 +93,11 @@ impl RouteTable {
 pub async fn fallback(req: HttpRequest, routes: web::Data<RouteTable>) -> HttpResponse {
     match routes.allowed(req.path()) {
         Some(methods) if !methods.is_empty() => {
-            let allow = methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+            let allow = methods
+                .iter()
+                .map(Method::as_str)
+                .collect::<Vec<_>>()
+                .join(", ");
             let mut res = ApiError::MethodNotAllowed.error_response();
             if let Ok(v) = header::HeaderValue::from_str(&allow) {
                 res.headers_mut().insert(header::ALLOW, v);

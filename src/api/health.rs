@@ -23,7 +23,9 @@ pub struct Health {
 pub async fn livez() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
-        .json(Health { status: "ok".into() })
+        .json(Health {
+            status: "ok".into(),
+        })
 }
 
 /// Database is reachable (one round trip).
@@ -42,5 +44,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         .map_err(ApiError::Unavailable)?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
-        .json(Health { status: "ok".into() }))
+        .json(Health {
+            status: "ok".into(),
+        }))
 }

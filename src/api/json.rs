@@ -20,8 +20,14 @@ fn is_json(req: &HttpRequest) -> bool {
         return false;
     };
     let Ok(ct) = ct.to_str() else { return false };
-    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
@@ -34,7 +40,13 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             if inner.is_data() {
                 let message = strip_position(&inner.to_string());
                 let field = missing_field(&message)
-                    .map(|f| if path == "." { f.to_owned() } else { format!("{path}.{f}") })
+                    .map(|f| {
+                        if path == "." {
+                            f.to_owned()
+                        } else {
+                            format!("{path}.{f}")
+                        }
+                    })
                     .unwrap_or_else(|| if path == "." { "body".into() } else { path });
                 Err(ApiError::Validation(vec![FieldError::new(field, message)]))
             } else {
@@ -54,8 +66,11 @@ fn strip_position(msg: &str) -> String {
     }
 }
 
+/// The field named by serde's "missing field `x`" or "unknown field `x`" messages.
 fn missing_field(msg: &str) -> Option<&str> {
-    let rest = msg.strip_prefix("missing field `")?;
+    let rest = msg
+        .strip_prefix("missing field `")
+        .or_else(|| msg.strip_prefix("unknown field `"))?;
     rest.split('`').next()
 }
 
@@ -85,7 +100,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                     errors: vec![FieldError::new("content-type", "must be application/json")],
                 });
             }
-            let bytes = bytes.await.map_err(|e| crate::api::errors::payload_error(&e, limit))?;
+            let bytes = bytes
+                .await
+                .map_err(|e| crate::api::errors::payload_error(&e, limit))?;
             if bytes.len() > limit {
                 return Err(ApiError::PayloadTooLarge { limit });
             }
@@ -104,6 +121,7 @@ where
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 
@@ -124,6 +142,9 @@ mod tests {
             Err(ApiError::Validation(e)) => assert_eq!(e[0].field, "position"),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(parse::<Body>(b"{nope"), Err(ApiError::BadRequest { .. })));
+        assert!(matches!(
+            parse::<Body>(b"{nope"),
+            Err(ApiError::BadRequest { .. })
+        ));
     }
 }

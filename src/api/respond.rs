@@ -46,7 +46,11 @@ pub enum Audience {
 
 impl Audience {
     pub fn of(user: &crate::auth::MaybeAuthUser, max_age: u32) -> Self {
-        if user.is_staff() { Self::Staff } else { Self::Public { max_age } }
+        if user.is_staff() {
+            Self::Staff
+        } else {
+            Self::Public { max_age }
+        }
     }
 }
 
@@ -57,7 +61,11 @@ fn etag_of(body: &[u8]) -> String {
 }
 
 fn matches_if_none_match(req: &HttpRequest, etag: &str) -> bool {
-    let Some(value) = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
     let bare = etag.trim_matches('"');
@@ -67,7 +75,12 @@ fn matches_if_none_match(req: &HttpRequest, etag: &str) -> bool {
 }
 
 /// A JSON response with validators and cache headers; 304 when `If-None-Match` matches.
-pub fn cached_json<T: Serialize>(req: &HttpRequest, audience: Audience, status: StatusCode, value: &T) -> HttpResponse {
+pub fn cached_json<T: Serialize>(
+    req: &HttpRequest,
+    audience: Audience,
+    status: StatusCode,
+    value: &T,
+) -> HttpResponse {
     cached_json_with(req, audience, status, value, Vec::new())
 }
 
@@ -80,7 +93,9 @@ pub fn cached_json_with<T: Serialize>(
 ) -> HttpResponse {
     let body = match serde_json::to_vec(value) {
         Ok(b) => b,
-        Err(e) => return actix_web::ResponseError::error_response(&crate::error::ApiError::internal(e)),
+        Err(e) => {
+            return actix_web::ResponseError::error_response(&crate::error::ApiError::internal(e));
+        }
     };
     let etag = etag_of(&body);
     let cache_control = match audience {
@@ -88,7 +103,11 @@ pub fn cached_json_with<T: Serialize>(
         Audience::Staff => "private, no-store".to_owned(),
     };
     let not_modified = status == StatusCode::OK && matches_if_none_match(req, &etag);
-    let mut res = HttpResponse::build(if not_modified { StatusCode::NOT_MODIFIED } else { status });
+    let mut res = HttpResponse::build(if not_modified {
+        StatusCode::NOT_MODIFIED
+    } else {
+        status
+    });
     res.insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, cache_control))
         .insert_header((header::VARY, "Authorization, Accept-Encoding"));
@@ -118,11 +137,16 @@ pub fn created<T: Serialize>(location: String, value: &T) -> HttpResponse {
 }
 
 pub fn no_content() -> HttpResponse {
-    HttpResponse::NoContent().insert_header((header::CACHE_CONTROL, "private, no-store")).finish()
+    HttpResponse::NoContent()
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .finish()
 }
 
 fn link_to(req: &HttpRequest, set: &[(&str, String)]) -> String {
-    let replaced: Vec<&str> = ["page", "cursor"].into_iter().chain(set.iter().map(|(k, _)| *k)).collect();
+    let replaced: Vec<&str> = ["page", "cursor"]
+        .into_iter()
+        .chain(set.iter().map(|(k, _)| *k))
+        .collect();
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
         if !replaced.contains(&k.as_ref()) {
@@ -149,21 +173,39 @@ pub fn list<T: Serialize + ToSchema, K: Serialize + DeserializeOwned>(
         Some(page) => {
             let last = total_pages.unwrap_or(1).max(1);
             if page < last {
-                links.push(format!("<{}>; rel=\"next\"", link_to(req, &[("page", (page + 1).to_string())])));
+                links.push(format!(
+                    "<{}>; rel=\"next\"",
+                    link_to(req, &[("page", (page + 1).to_string())])
+                ));
             }
             if page > 1 {
                 let prev = (page - 1).min(last);
-                links.push(format!("<{}>; rel=\"prev\"", link_to(req, &[("page", prev.to_string())])));
+                links.push(format!(
+                    "<{}>; rel=\"prev\"",
+                    link_to(req, &[("page", prev.to_string())])
+                ));
             }
-            links.push(format!("<{}>; rel=\"first\"", link_to(req, &[("page", "1".into())])));
-            links.push(format!("<{}>; rel=\"last\"", link_to(req, &[("page", last.to_string())])));
+            links.push(format!(
+                "<{}>; rel=\"first\"",
+                link_to(req, &[("page", "1".into())])
+            ));
+            links.push(format!(
+                "<{}>; rel=\"last\"",
+                link_to(req, &[("page", last.to_string())])
+            ));
         }
         None => {
             if let Some(c) = &next_cursor {
-                links.push(format!("<{}>; rel=\"next\"", link_to(req, &[("cursor", c.clone())])));
+                links.push(format!(
+                    "<{}>; rel=\"next\"",
+                    link_to(req, &[("cursor", c.clone())])
+                ));
             }
             if let Some(c) = &prev_cursor {
-                links.push(format!("<{}>; rel=\"prev\"", link_to(req, &[("cursor", c.clone())])));
+                links.push(format!(
+                    "<{}>; rel=\"prev\"",
+                    link_to(req, &[("cursor", c.clone())])
+                ));
             }
         }
     }
@@ -174,10 +216,18 @@ pub fn list<T: Serialize + ToSchema, K: Serialize + DeserializeOwned>(
             total: paged.total,
             total_pages,
             next_cursor,
-            prev_cursor: if paged.page.is_none() { prev_cursor } else { None },
+            prev_cursor: if paged.page.is_none() {
+                prev_cursor
+            } else {
+                None
+            },
         },
         data: paged.rows,
     };
-    let extra = if links.is_empty() { Vec::new() } else { vec![(header::LINK, links.join(", "))] };
+    let extra = if links.is_empty() {
+        Vec::new()
+    } else {
+        vec![(header::LINK, links.join(", "))]
+    };
     cached_json_with(req, audience, StatusCode::OK, &body, extra)
 }

@@ -1,5 +1,9 @@
 //! Collects every field error of a body before answering 422.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 use crate::error::{ApiError, FieldError};
 
 #[derive(Default)]
@@ -24,14 +28,17 @@ impl Violations {
 
     pub fn slug(&mut self, field: &str, value: &str) {
         let ok = (1..=64).contains(&value.len())
-            && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !ok {
             self.add(field, "must be 1 to 64 characters of a-z, 0-9 and -");
         }
     }
 
     pub fn http_url(&mut self, field: &str, value: &str) {
-        let ok = value.len() <= 2048
+        let ok = value.chars().count() <= 2048
+            && HTTP_URL_RE.is_match(value)
             && url::Url::parse(value)
                 .map(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
                 .unwrap_or(false);
@@ -41,17 +48,41 @@ impl Violations {
     }
 
     pub fn finish(self) -> Result<(), ApiError> {
-        if self.0.is_empty() { Ok(()) } else { Err(ApiError::Validation(self.0)) }
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.0))
+        }
     }
 }
 
-/// Trims a name; control characters are not allowed in names.
-pub fn clean_text(value: &str) -> String {
-    value.trim().to_owned()
+/// The OpenAPI pattern of names: no control characters, at least one visible character.
+pub const NAME_PATTERN: &str = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$";
+/// The OpenAPI pattern of slugs.
+pub const SLUG_PATTERN: &str = "^[a-z0-9-]{1,64}$";
+/// The OpenAPI pattern of http(s) URLs (the server also parses them).
+pub const HTTP_URL_PATTERN: &str = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?([/?#][^\s]*)?$";
+
+static NAME_RE: LazyLock<Regex> = LazyLock::new(|| compile(NAME_PATTERN));
+static HTTP_URL_RE: LazyLock<Regex> = LazyLock::new(|| compile(HTTP_URL_PATTERN));
+
+// The patterns are constants, compiled by a unit test too: this cannot fail at run time.
+#[allow(clippy::expect_used)]
+fn compile(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("a valid constant pattern")
 }
 
-pub fn has_control_chars(value: &str) -> bool {
-    value.chars().any(|c| c.is_control())
+impl Violations {
+    /// A display name: at most `max` characters as sent, no control characters, not blank.
+    pub fn name(&mut self, field: &str, value: &str, max: usize) {
+        if value.chars().count() > max {
+            self.add(field, format!("must be 1 to {max} characters long"));
+        } else if value.trim().is_empty() {
+            self.add(field, "must not be empty");
+        } else if !NAME_RE.is_match(value) {
+            self.add(field, "must not contain control characters");
+        }
+    }
 }
 
 /// A slug from a name: ASCII transliteration (Chinese becomes pinyin syllables), at most 64 bytes.
@@ -67,6 +98,7 @@ pub fn slugify(name: &str, fallback: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 
@@ -78,11 +110,25 @@ mod tests {
     }
 
     #[test]
+    fn patterns_compile_and_match() {
+        assert!(Regex::new(NAME_PATTERN).is_ok() && Regex::new(HTTP_URL_PATTERN).is_ok());
+        let mut v = Violations::default();
+        v.name("n", "黑河 日报", 64);
+        v.name("n", "   ", 64);
+        v.name("n", "a\u{0}b", 64);
+        v.name("n", &"x".repeat(65), 64);
+        assert_eq!(v.0.len(), 3);
+    }
+
+    #[test]
     fn urls() {
         let mut v = Violations::default();
         v.http_url("u", "https://example.com/x");
         v.http_url("u", "javascript:alert(1)");
         v.http_url("u", "ftp://example.com");
-        assert_eq!(v.0.len(), 2);
+        v.http_url("u", "http://under_score.example.com/");
+        v.http_url("u", "http://example.com:99999/");
+        v.http_url("u", "https://example.com:8080/a?b=c#d");
+        assert_eq!(v.0.len(), 4);
     }
 }

@@ -25,7 +25,9 @@ impl AuthUser {
         if self.role.at_least(min) {
             Ok(())
         } else {
-            Err(ApiError::Forbidden(format!("this action needs the {min} role or higher")))
+            Err(ApiError::Forbidden(format!(
+                "this action needs the {min} role or higher"
+            )))
         }
     }
 }
@@ -39,7 +41,9 @@ fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
         .map_err(|_| ApiError::Unauthorized("the Authorization header is not valid text".into()))?;
     let (scheme, token) = value.trim().split_once(' ').unwrap_or((value, ""));
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(ApiError::Unauthorized("expected `Authorization: Bearer <token>`".into()));
+        return Err(ApiError::Unauthorized(
+            "expected `Authorization: Bearer <token>`".into(),
+        ));
     }
     Ok(Some(token.trim().to_owned()))
 }
@@ -63,7 +67,9 @@ async fn authenticate(req: HttpRequest) -> Result<Option<AuthUser>, ApiError> {
             display_name: u.display_name,
             role: u.role,
         })),
-        _ => Err(ApiError::Unauthorized("the account is disabled or no longer exists".into())),
+        _ => Err(ApiError::Unauthorized(
+            "the account is disabled or no longer exists".into(),
+        )),
     }
 }
 

@@ -63,7 +63,12 @@ impl JwtKeys {
 
     /// The user id of a valid token; any defect (algorithm, signature, expiry, claims) is an error.
     pub fn verify(&self, token: &str) -> Result<UserId, String> {
-        let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| e.to_string())?;
-        data.claims.sub.parse::<i64>().map(UserId).map_err(|_| "bad subject".to_owned())
+        let data =
+            decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| e.to_string())?;
+        data.claims
+            .sub
+            .parse::<i64>()
+            .map(UserId)
+            .map_err(|_| "bad subject".to_owned())
     }
 }

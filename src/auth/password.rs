@@ -12,10 +12,13 @@ pub fn hash(password: &str) -> Result<String, String> {
 
 /// Whether `password` matches the PHC string. CPU-heavy: call from a blocking thread.
 pub fn verify(password: &str, phc: &str) -> bool {
-    Argon2::default().verify_password(password.as_bytes(), phc).is_ok()
+    Argon2::default()
+        .verify_password(password.as_bytes(), phc)
+        .is_ok()
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     #[test]
     fn hash_and_verify() {

@@ -47,10 +47,19 @@ pub struct SeedArgs {
     #[arg(long)]
     pub if_empty: bool,
     /// Email of the demo admin account.
-    #[arg(long, env = "NEWSDESK_ADMIN_EMAIL", default_value = "admin@example.com")]
+    #[arg(
+        long,
+        env = "NEWSDESK_ADMIN_EMAIL",
+        default_value = "admin@example.com"
+    )]
     pub admin_email: String,
     /// Password of the demo admin account; a random one is generated (and printed) when empty.
-    #[arg(long, env = "NEWSDESK_ADMIN_PASSWORD", default_value = "", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "NEWSDESK_ADMIN_PASSWORD",
+        default_value = "",
+        hide_env_values = true
+    )]
     pub admin_password: String,
 }
 
@@ -61,7 +70,9 @@ pub enum UsersCommand {
 }
 
 pub async fn connect(url: &str) -> Result<AsyncPgConnection, String> {
-    AsyncPgConnection::establish(url).await.map_err(|e| format!("cannot connect to the database: {e}"))
+    AsyncPgConnection::establish(url)
+        .await
+        .map_err(|e| format!("cannot connect to the database: {e}"))
 }
 
 pub async fn run(cli: Cli) -> Result<(), String> {
@@ -70,16 +81,25 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Some(Command::Serve(config)) => serve(*config).await,
         Some(Command::Migrate(args)) => {
             let applied = crate::db::run_migrations(&args.database_url).await?;
-            println!("applied {} migration(s){}", applied.len(), if applied.is_empty() { "" } else { ":" });
+            println!(
+                "applied {} migration(s){}",
+                applied.len(),
+                if applied.is_empty() { "" } else { ":" }
+            );
             for v in applied {
                 println!("  {v}");
             }
             Ok(())
         }
         Some(Command::Seed(args)) => seed(args).await,
-        Some(Command::Users { command: UsersCommand::Create(args) }) => users::create(args).await,
+        Some(Command::Users {
+            command: UsersCommand::Create(args),
+        }) => users::create(args).await,
         Some(Command::Openapi) => {
-            print!("{}", crate::openapi::to_pretty_json(&crate::openapi::build())?);
+            print!(
+                "{}",
+                crate::openapi::to_pretty_json(&crate::openapi::build())?
+            );
             Ok(())
         }
     }
@@ -95,7 +115,12 @@ async fn serve(config: Config) -> Result<(), String> {
 async fn seed(args: SeedArgs) -> Result<(), String> {
     crate::db::run_migrations(&args.db.database_url).await?;
     let mut conn = connect(&args.db.database_url).await?;
-    if args.if_empty && crate::models::category::count(&mut conn).await.map_err(|e| e.to_string())? > 0 {
+    if args.if_empty
+        && crate::models::category::count(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?
+            > 0
+    {
         println!("seed: the database already has categories; nothing to do");
         return Ok(());
     }
@@ -119,6 +144,8 @@ impl Config {
         let matches = <Only as clap::CommandFactory>::command()
             .try_get_matches_from(["newsdesk"])
             .map_err(|e| e.to_string())?;
-        Only::from_arg_matches(&matches).map(|o| o.config).map_err(|e| e.to_string())
+        Only::from_arg_matches(&matches)
+            .map(|o| o.config)
+            .map_err(|e| e.to_string())
     }
 }

@@ -32,13 +32,18 @@ fn read_password() -> Result<String, String> {
         return rpassword::prompt_password("password: ").map_err(|e| e.to_string());
     }
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 fn check_password(email: &str, pw: &str) -> Result<(), String> {
     if pw.chars().count() < MIN_PASSWORD_LEN {
-        return Err(format!("the password must be at least {MIN_PASSWORD_LEN} characters"));
+        return Err(format!(
+            "the password must be at least {MIN_PASSWORD_LEN} characters"
+        ));
     }
     if pw.eq_ignore_ascii_case(email) {
         return Err("the password must not equal the email".into());
@@ -49,8 +54,14 @@ fn check_password(email: &str, pw: &str) -> Result<(), String> {
 fn check_email(email: &str) -> Result<String, String> {
     let email = user::normalize_email(email);
     let valid = email.len() <= 254
-        && email.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.'));
-    if valid { Ok(email) } else { Err(format!("`{email}` is not an email address")) }
+        && email
+            .split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.'));
+    if valid {
+        Ok(email)
+    } else {
+        Err(format!("`{email}` is not an email address"))
+    }
 }
 
 async fn create_user(
@@ -61,14 +72,25 @@ async fn create_user(
     pw: &str,
 ) -> Result<user::User, String> {
     let hash = password::hash(pw)?;
-    user::insert(conn, NewUser { email, display_name, role, password_hash: &hash })
-        .await
-        .map_err(|e| match e {
-            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                format!("a user with email {email} already exists")
-            }
-            other => other.to_string(),
-        })
+    user::insert(
+        conn,
+        NewUser {
+            email,
+            display_name,
+            role,
+            password_hash: &hash,
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => {
+            format!("a user with email {email} already exists")
+        }
+        other => other.to_string(),
+    })
 }
 
 pub async fn create(args: CreateUserArgs) -> Result<(), String> {
@@ -90,16 +112,26 @@ pub async fn create(args: CreateUserArgs) -> Result<(), String> {
 }
 
 /// Creates the demo admin unless that email exists; prints the credentials once.
-pub async fn ensure_admin(conn: &mut AsyncPgConnection, email: &str, pw: &str) -> Result<(), String> {
+pub async fn ensure_admin(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+    pw: &str,
+) -> Result<(), String> {
     let email = check_email(email)?;
-    if user::find_by_email(conn, &email).await.map_err(|e| e.to_string())?.is_some() {
+    if user::find_by_email(conn, &email)
+        .await
+        .map_err(|e| e.to_string())?
+        .is_some()
+    {
         println!("seed: admin {email} already exists");
         return Ok(());
     }
     let pw = if pw.is_empty() {
         use rand::Rng;
         let mut rng = rand::rng();
-        (0..20).map(|_| char::from(rng.sample(rand::distr::Alphanumeric))).collect()
+        (0..20)
+            .map(|_| char::from(rng.sample(rand::distr::Alphanumeric)))
+            .collect()
     } else {
         pw.to_owned()
     };

@@ -50,28 +50,43 @@ pub enum PageRequest<K> {
 }
 
 impl<K: Serialize + DeserializeOwned> PageRequest<K> {
-    pub fn from_params(page: Option<i64>, per_page: Option<i64>, cursor: Option<&str>) -> Result<Self, ApiError> {
+    pub fn from_params(
+        page: Option<i64>,
+        per_page: Option<i64>,
+        cursor: Option<&str>,
+    ) -> Result<Self, ApiError> {
         let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
         if !(1..=MAX_PER_PAGE).contains(&per_page) {
-            return Err(ApiError::bad_request("per_page", format!("must be between 1 and {MAX_PER_PAGE}")));
+            return Err(ApiError::bad_request(
+                "per_page",
+                format!("must be between 1 and {MAX_PER_PAGE}"),
+            ));
         }
-        match cursor {
+        match cursor.filter(|c| !c.is_empty()) {
             Some(raw) => {
                 if page.is_some() {
-                    return Err(ApiError::bad_request("page", "cannot be combined with cursor"));
+                    return Err(ApiError::bad_request(
+                        "page",
+                        "cannot be combined with cursor",
+                    ));
                 }
-                Ok(Self::Cursor { cursor: Cursor::decode(raw)?, per_page })
+                Ok(Self::Cursor {
+                    cursor: Cursor::decode(raw)?,
+                    per_page,
+                })
             }
             None => {
                 let page = page.unwrap_or(1);
                 if !(1..=MAX_PAGE).contains(&page) {
-                    return Err(ApiError::bad_request("page", format!("must be between 1 and {MAX_PAGE}")));
+                    return Err(ApiError::bad_request(
+                        "page",
+                        format!("must be between 1 and {MAX_PAGE}"),
+                    ));
                 }
                 Ok(Self::Page { page, per_page })
             }
         }
     }
-
 }
 
 impl<K> PageRequest<K> {
@@ -112,7 +127,11 @@ impl<T, K> Paged<T, K> {
             PageRequest::Page { page, .. } => {
                 let has_next = more;
                 Self {
-                    next: if has_next { boundary(rows.last(), Direction::Next) } else { None },
+                    next: if has_next {
+                        boundary(rows.last(), Direction::Next)
+                    } else {
+                        None
+                    },
                     prev: None,
                     rows,
                     per_page,
@@ -129,8 +148,16 @@ impl<T, K> Paged<T, K> {
                     Direction::Prev => (true, more),
                 };
                 Self {
-                    next: if has_next { boundary(rows.last(), Direction::Next) } else { None },
-                    prev: if has_prev { boundary(rows.first(), Direction::Prev) } else { None },
+                    next: if has_next {
+                        boundary(rows.last(), Direction::Next)
+                    } else {
+                        None
+                    },
+                    prev: if has_prev {
+                        boundary(rows.first(), Direction::Prev)
+                    } else {
+                        None
+                    },
                     rows,
                     per_page,
                     page: None,
@@ -162,12 +189,16 @@ pub fn offset(page: i64, per_page: i64) -> i64 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 
     #[test]
     fn cursor_round_trip() {
-        let c = Cursor { key: ("黑河".to_string(), 7_i64), dir: Direction::Prev };
+        let c = Cursor {
+            key: ("黑河".to_string(), 7_i64),
+            dir: Direction::Prev,
+        };
         let back: Cursor<(String, i64)> = Cursor::decode(&c.encode()).unwrap();
         assert_eq!(back.key, ("黑河".to_string(), 7));
         assert_eq!(back.dir, Direction::Prev);
@@ -179,6 +210,11 @@ mod tests {
         assert!(PageRequest::<i64>::from_params(None, Some(0), None).is_err());
         assert!(PageRequest::<i64>::from_params(None, Some(101), None).is_err());
         assert!(PageRequest::<i64>::from_params(Some(0), None, None).is_err());
-        assert_eq!(PageRequest::<i64>::from_params(None, None, None).unwrap().per_page(), 20);
+        assert_eq!(
+            PageRequest::<i64>::from_params(None, None, None)
+                .unwrap()
+                .per_page(),
+            20
+        );
     }
 }

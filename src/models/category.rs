@@ -66,7 +66,11 @@ impl Tree {
         for (i, c) in nodes.iter().enumerate() {
             children.entry(c.parent_id).or_default().push(i);
         }
-        Self { nodes, index, children }
+        Self {
+            nodes,
+            index,
+            children,
+        }
     }
 
     pub fn get(&self, id: CategoryId) -> Option<&Category> {
@@ -82,7 +86,11 @@ impl Tree {
 
     /// Direct children of `parent` (`None`: the roots), in display order.
     pub fn children(&self, parent: Option<CategoryId>) -> impl Iterator<Item = &Category> {
-        self.children.get(&parent).into_iter().flatten().map(|&i| &self.nodes[i])
+        self.children
+            .get(&parent)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.nodes[i])
     }
 
     /// The breadcrumb: root first, ending with the category itself.
@@ -106,7 +114,11 @@ impl Tree {
 
     /// Levels in the subtree rooted at `id`, counting `id` itself as 1.
     pub fn height(&self, id: CategoryId) -> usize {
-        1 + self.children(Some(id)).map(|c| self.height(c.id)).max().unwrap_or(0)
+        1 + self
+            .children(Some(id))
+            .map(|c| self.height(c.id))
+            .max()
+            .unwrap_or(0)
     }
 
     /// Whether `id` is `ancestor` or lies below it.
@@ -136,13 +148,19 @@ impl Tree {
 }
 
 pub async fn load_tree(conn: &mut AsyncPgConnection) -> QueryResult<Tree> {
-    let nodes = categories::table.select(Category::as_select()).load(conn).await?;
+    let nodes = categories::table
+        .select(Category::as_select())
+        .load(conn)
+        .await?;
     Ok(Tree::new(nodes))
 }
 
 /// Serialises writers of the tree so that two concurrent moves cannot make a cycle.
 pub async fn lock_tree(conn: &mut AsyncPgConnection) -> QueryResult<()> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock(7301001)").execute(conn).await.map(|_| ())
+    diesel::sql_query("SELECT pg_advisory_xact_lock(7301001)")
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 pub async fn count(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
@@ -170,10 +188,13 @@ pub async fn update(
 }
 
 pub async fn delete(conn: &mut AsyncPgConnection, id: CategoryId) -> QueryResult<usize> {
-    diesel::delete(categories::table.find(id)).execute(conn).await
+    diesel::delete(categories::table.find(id))
+        .execute(conn)
+        .await
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

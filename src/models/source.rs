@@ -65,9 +65,11 @@ pub async fn find(conn: &mut AsyncPgConnection, key: &Key) -> QueryResult<Option
 }
 
 pub async fn slug_taken(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(sources::table.filter(sources::slug.eq(slug))))
-        .get_result(conn)
-        .await
+    diesel::select(diesel::dsl::exists(
+        sources::table.filter(sources::slug.eq(slug)),
+    ))
+    .get_result(conn)
+    .await
 }
 
 pub async fn list(
@@ -101,22 +103,32 @@ pub async fn list(
             let q = filtered().select(Source::as_select()).limit(limit);
             let rows = match cursor.dir {
                 Direction::Next => {
-                    q.filter(sources::name.gt(name.clone()).or(sources::name.eq(name).and(sources::id.gt(id))))
-                        .order((sources::name.asc(), sources::id.asc()))
-                        .load(conn)
-                        .await?
+                    q.filter(
+                        sources::name
+                            .gt(name.clone())
+                            .or(sources::name.eq(name).and(sources::id.gt(id))),
+                    )
+                    .order((sources::name.asc(), sources::id.asc()))
+                    .load(conn)
+                    .await?
                 }
                 Direction::Prev => {
-                    q.filter(sources::name.lt(name.clone()).or(sources::name.eq(name).and(sources::id.lt(id))))
-                        .order((sources::name.desc(), sources::id.desc()))
-                        .load(conn)
-                        .await?
+                    q.filter(
+                        sources::name
+                            .lt(name.clone())
+                            .or(sources::name.eq(name).and(sources::id.lt(id))),
+                    )
+                    .order((sources::name.desc(), sources::id.desc()))
+                    .load(conn)
+                    .await?
                 }
             };
             (rows, None)
         }
     };
-    Ok(Paged::from_rows(rows, req, total, |s: &Source| (s.name.clone(), s.id.0)))
+    Ok(Paged::from_rows(rows, req, total, |s: &Source| {
+        (s.name.clone(), s.id.0)
+    }))
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, new: &NewSource) -> QueryResult<Source> {
@@ -127,7 +139,11 @@ pub async fn insert(conn: &mut AsyncPgConnection, new: &NewSource) -> QueryResul
         .await
 }
 
-pub async fn update(conn: &mut AsyncPgConnection, id: SourceId, changes: &SourceChanges) -> QueryResult<Source> {
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: SourceId,
+    changes: &SourceChanges,
+) -> QueryResult<Source> {
     diesel::update(sources::table.find(id))
         .set(changes)
         .returning(Source::as_returning())

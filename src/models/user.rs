@@ -55,7 +55,12 @@ pub fn normalize_email(email: &str) -> String {
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<Option<User>> {
-    users::table.find(id).select(User::as_select()).first(conn).await.optional()
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()
 }
 
 pub async fn find_by_email(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Option<User>> {
@@ -68,8 +73,12 @@ pub async fn find_by_email(conn: &mut AsyncPgConnection, email: &str) -> QueryRe
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, new: NewUser<'_>) -> QueryResult<User> {
+    let email = normalize_email(new.email);
     diesel::insert_into(users::table)
-        .values(&new)
+        .values(&NewUser {
+            email: &email,
+            ..new
+        })
         .returning(User::as_returning())
         .get_result(conn)
         .await

@@ -45,8 +45,13 @@ pub async fn run(conn: &mut AsyncPgConnection) -> Result<SeedReport, String> {
     conn.transaction::<_, diesel::result::Error, _>(async |conn| {
         let mut report = SeedReport::default();
         let tree = category::load_tree(conn).await?;
-        let mut stack: Vec<(Option<CategoryId>, usize, &SeedCategory)> =
-            data.categories.iter().enumerate().rev().map(|(i, c)| (None, i, c)).collect();
+        let mut stack: Vec<(Option<CategoryId>, usize, &SeedCategory)> = data
+            .categories
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, c)| (None, i, c))
+            .collect();
         while let Some((parent, position, node)) = stack.pop() {
             let id = match tree.find(&Key::Slug(node.slug.clone())) {
                 Some(existing) => existing.id,
@@ -63,10 +68,19 @@ pub async fn run(conn: &mut AsyncPgConnection) -> Result<SeedReport, String> {
                     category::insert(conn, &new).await?.id
                 }
             };
-            stack.extend(node.children.iter().enumerate().rev().map(|(i, c)| (Some(id), i, c)));
+            stack.extend(
+                node.children
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .map(|(i, c)| (Some(id), i, c)),
+            );
         }
         for s in &data.sources {
-            if source::find(conn, &Key::Slug(s.slug.clone())).await?.is_none() {
+            if source::find(conn, &Key::Slug(s.slug.clone()))
+                .await?
+                .is_none()
+            {
                 let new = NewSource {
                     slug: s.slug.clone(),
                     name: s.name.clone(),

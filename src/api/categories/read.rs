@@ -29,12 +29,22 @@ fn shown(tree: &Tree, c: &Category, staff: bool) -> bool {
 }
 
 fn node(tree: &Tree, c: &Category, staff: bool) -> CategoryNode {
-    let children = tree.children(Some(c.id)).filter(|k| shown(tree, k, staff)).map(|k| node(tree, k, staff)).collect();
-    CategoryNode { category: CategoryDto::build(tree, c), children: Some(children) }
+    let children = tree
+        .children(Some(c.id))
+        .filter(|k| shown(tree, k, staff))
+        .map(|k| node(tree, k, staff))
+        .collect();
+    CategoryNode {
+        category: CategoryDto::build(tree, c),
+        children: Some(children),
+    }
 }
 
 fn count_nodes(nodes: &[CategoryNode]) -> usize {
-    nodes.iter().map(|n| 1 + n.children.as_deref().map_or(0, count_nodes)).sum()
+    nodes
+        .iter()
+        .map(|n| 1 + n.children.as_deref().map_or(0, count_nodes))
+        .sum()
 }
 
 /// The channel tree: roots with nested children, siblings by `position` then name.
@@ -66,14 +76,28 @@ pub async fn list_categories(
         tree.preorder()
             .into_iter()
             .filter(|c| shown(&tree, c, staff))
-            .map(|c| CategoryNode { category: CategoryDto::build(&tree, c), children: None })
+            .map(|c| CategoryNode {
+                category: CategoryDto::build(&tree, c),
+                children: None,
+            })
             .collect()
     } else {
-        tree.children(None).filter(|c| shown(&tree, c, staff)).map(|c| node(&tree, c, staff)).collect()
+        tree.children(None)
+            .filter(|c| shown(&tree, c, staff))
+            .map(|c| node(&tree, c, staff))
+            .collect()
     };
     let total = count_nodes(&data);
-    let body = CategoryList { data, meta: CategoryListMeta { total } };
-    Ok(cached_json(&req, audience(&user, &state), StatusCode::OK, &body))
+    let body = CategoryList {
+        data,
+        meta: CategoryListMeta { total },
+    };
+    Ok(cached_json(
+        &req,
+        audience(&user, &state),
+        StatusCode::OK,
+        &body,
+    ))
 }
 
 /// One channel by id or slug, with its breadcrumb `path` and direct `children`.
@@ -100,7 +124,12 @@ pub async fn get_category(
     let tree = category::load_tree(&mut *state.conn().await?).await?;
     let staff = user.is_staff();
     let body = detail(&tree, &Key::parse(&key), staff)?;
-    Ok(cached_json(&req, audience(&user, &state), StatusCode::OK, &body))
+    Ok(cached_json(
+        &req,
+        audience(&user, &state),
+        StatusCode::OK,
+        &body,
+    ))
 }
 
 pub fn detail(tree: &Tree, key: &Key, staff: bool) -> Result<CategoryDetail, ApiError> {
@@ -117,5 +146,8 @@ pub fn detail_of(tree: &Tree, c: &Category, staff: bool) -> CategoryDetail {
         .filter(|k| shown(tree, k, staff))
         .map(|k| CategoryDto::build(tree, k))
         .collect();
-    CategoryDetail { category: CategoryDto::build(tree, c), children }
+    CategoryDetail {
+        category: CategoryDto::build(tree, c),
+        children,
+    }
 }

@@ -12,7 +12,6 @@ use crate::models::Key;
 use crate::models::source;
 use crate::state::AppState;
 
-
 fn audience(user: &MaybeAuthUser, state: &AppState) -> respond::Audience {
     respond::Audience::of(user, state.config.cache_max_age_secs)
 }
@@ -38,13 +37,17 @@ pub async fn list_sources(
     state: web::Data<AppState>,
     query: web::Query<ListSourcesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = query.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    if q.is_some_and(|s| s.chars().count() > 100) {
+    if query.q.as_deref().is_some_and(|s| s.chars().count() > 100) {
         return Err(ApiError::bad_request("q", "must be at most 100 characters"));
     }
+    let q = query.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let page = PageRequest::from_params(query.page, query.per_page, query.cursor.as_deref())?;
     let paged = source::list(&mut *state.conn().await?, q, &page).await?;
-    Ok(respond::list(&req, audience(&user, &state), paged.map(SourceDto::from)))
+    Ok(respond::list(
+        &req,
+        audience(&user, &state),
+        paged.map(SourceDto::from),
+    ))
 }
 
 /// One source by id or slug.
@@ -72,5 +75,10 @@ pub async fn get_source(
     let found = source::find(&mut *state.conn().await?, &key)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("source `{key}`")))?;
-    Ok(cached_json(&req, audience(&user, &state), StatusCode::OK, &SourceDto::from(found)))
+    Ok(cached_json(
+        &req,
+        audience(&user, &state),
+        StatusCode::OK,
+        &SourceDto::from(found),
+    ))
 }

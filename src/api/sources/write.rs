@@ -8,7 +8,7 @@ use diesel_async::AsyncConnection;
 use super::dto::{CreateSource, SourceDto, UpdateSource};
 use crate::api::json::ApiJson;
 use crate::api::respond::{created, no_content, staff_json};
-use crate::api::validate::{Violations, has_control_chars, slugify};
+use crate::api::validate::{Violations, slugify};
 use crate::auth::Editor;
 use crate::error::ApiError;
 use crate::models::Key;
@@ -17,10 +17,7 @@ use crate::state::AppState;
 
 fn check(v: &mut Violations, name: Option<&str>, slug: Option<&str>, url: Option<&str>) {
     if let Some(name) = name {
-        v.length("name", name.trim(), 1, 100);
-        if has_control_chars(name) {
-            v.add("name", "must not contain control characters");
-        }
+        v.name("name", name, 100);
     }
     if let Some(slug) = slug {
         v.slug("slug", slug);
@@ -56,7 +53,12 @@ pub async fn create_source(
 ) -> Result<HttpResponse, ApiError> {
     let ApiJson(body) = body;
     let mut v = Violations::default();
-    check(&mut v, Some(&body.name), body.slug.as_deref(), body.homepage_url.as_deref());
+    check(
+        &mut v,
+        Some(&body.name),
+        body.slug.as_deref(),
+        body.homepage_url.as_deref(),
+    );
     v.finish()?;
     let name = body.name.trim().to_owned();
     let mut conn = state.conn().await?;
@@ -84,7 +86,10 @@ pub async fn create_source(
             Ok(source::insert(conn, &new).await?)
         })
         .await?;
-    Ok(created(format!("/api/v1/sources/{}", row.id), &SourceDto::from(row)))
+    Ok(created(
+        format!("/api/v1/sources/{}", row.id),
+        &SourceDto::from(row),
+    ))
 }
 
 /// Change a source; only the fields sent change.

@@ -1,0 +1,194 @@
+//! The binary's subcommands, run as a user would.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::helpers::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_newsdesk");
+
+fn newsdesk(db_url: &str) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", db_url)
+        .current_dir(std::env::temp_dir());
+    cmd
+}
+
+#[tokio::test]
+async fn migrate_seed_and_users_create_then_login() {
+    let db = TestDb::create().await;
+    let out = newsdesk(&db.url).arg("migrate").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = newsdesk(&db.url).arg("migrate").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("applied 0 migration"));
+
+    let out = newsdesk(&db.url)
+        .args(["seed", "--if-empty"])
+        .env("NEWSDESK_ADMIN_EMAIL", "chief@example.com")
+        .env("NEWSDESK_ADMIN_PASSWORD", "a-long-admin-password")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("created 15 categories and 5 sources"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("chief@example.com") && stdout.contains("a-long-admin-password"),
+        "{stdout}"
+    );
+    let again = newsdesk(&db.url)
+        .args(["seed", "--if-empty"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("nothing to do"));
+
+    // Password from stdin.
+    let mut child = newsdesk(&db.url)
+        .args([
+            "users",
+            "create",
+            "--email",
+            "Writer@Example.com",
+            "--role",
+            "writer",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"stdin-password-1\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    // Password from the environment.
+    let out = newsdesk(&db.url)
+        .args([
+            "users",
+            "create",
+            "--email",
+            "ed@example.com",
+            "--role",
+            "editor",
+        ])
+        .env("NEWSDESK_PASSWORD", "env-password-22")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    // Refusals.
+    let short = newsdesk(&db.url)
+        .args([
+            "users",
+            "create",
+            "--email",
+            "x@example.com",
+            "--role",
+            "admin",
+            "--password",
+            "short",
+        ])
+        .output()
+        .unwrap();
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10"));
+    let dup = newsdesk(&db.url)
+        .args([
+            "users",
+            "create",
+            "--email",
+            "ED@example.com",
+            "--role",
+            "admin",
+            "--password",
+            "another-password",
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
+    let role = newsdesk(&db.url)
+        .args([
+            "users",
+            "create",
+            "--email",
+            "y@example.com",
+            "--role",
+            "boss",
+            "--password",
+            "another-password",
+        ])
+        .output()
+        .unwrap();
+    assert!(!role.status.success());
+
+    // The accounts work against a server on the same database.
+    let app = spawn_app_with(|c| c.database_url = db.url.clone()).await;
+    for (email, pw, role) in [
+        ("writer@example.com", "stdin-password-1", "writer"),
+        ("ed@example.com", "env-password-22", "editor"),
+        ("chief@example.com", "a-long-admin-password", "admin"),
+    ] {
+        let res = app.login(email, pw).await;
+        assert_eq!(res.status(), 200, "{email}");
+        let token: Value = res.json().await.unwrap();
+        let me: Value = app
+            .get("/api/v1/auth/me")
+            .bearer_auth(token["access_token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me["role"], role);
+    }
+    let tree: Value = app
+        .get("/api/v1/categories/lilun")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tree["path"][0]["name"], "东北网");
+}
+
+#[test]
+fn serve_refuses_a_short_jwt_secret() {
+    let out = newsdesk("postgres://root@127.0.0.1:1/none")
+        .arg("serve")
+        .env("JWT_SECRET", "too-short")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("JWT_SECRET must be at least 32 bytes"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn openapi_subcommand_prints_the_committed_spec() {
+    let out = Command::new(BIN).arg("openapi").output().unwrap();
+    assert!(out.status.success());
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
+            .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout) == committed,
+        "openapi/openapi.json is stale: run `make openapi`"
+    );
+}

@@ -1,0 +1,274 @@
+//! `spawn_app()`: a real server on 127.0.0.1:0 over a fresh PostgreSQL database, dropped afterwards.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use newsdesk::auth::password;
+use newsdesk::config::{Config, Environment, LogFormat};
+use newsdesk::models::user::{self, NewUser, Role};
+use newsdesk::startup::Application;
+use reqwest::{Client, RequestBuilder, Response};
+use serde_json::Value;
+
+pub const PASSWORD: &str = "correct-horse-battery";
+
+/// Server-level URL (any database) of the PostgreSQL the tests use.
+pub fn server_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/postgres".into())
+}
+
+pub fn url_for(db: &str) -> String {
+    let base = server_url();
+    let (head, tail) = base
+        .rsplit_once('/')
+        .expect("TEST_DATABASE_URL needs a /database part");
+    let query = tail
+        .split_once('?')
+        .map(|(_, q)| format!("?{q}"))
+        .unwrap_or_default();
+    format!("{head}/{db}{query}")
+}
+
+pub async fn admin_conn() -> AsyncPgConnection {
+    AsyncPgConnection::establish(&server_url())
+        .await
+        .expect("connect to the test server")
+}
+
+pub fn test_config(database_url: String) -> Config {
+    Config {
+        database_url,
+        database_pool_size: 4,
+        database_timeout_secs: 2,
+        bind_addr: "127.0.0.1:0".parse().unwrap(),
+        jwt_secret: "test-secret-that-is-long-enough-for-hs256-0123456789".into(),
+        jwt_ttl_secs: 900,
+        jwt_issuer: "newsdesk".into(),
+        jwt_audience: "newsdesk-staff".into(),
+        cors_allowed_origins: "https://app.example.com".into(),
+        max_body_bytes: 64 * 1024,
+        cache_max_age_secs: 60,
+        log_format: LogFormat::Text,
+        environment: Environment::Test,
+        http_workers: 1,
+    }
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A fresh, empty database, dropped (with FORCE) when the guard goes.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    pub async fn create() -> Self {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = format!(
+            "newsdesk_test_{}_{}_{}",
+            std::process::id(),
+            n,
+            uuid::Uuid::new_v4().simple()
+        );
+        let name = name[..name.len().min(63)].to_owned();
+        diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut admin_conn().await)
+            .await
+            .expect("create test database");
+        let url = url_for(&name);
+        Self { name, url }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                if let Ok(mut conn) = AsyncPgConnection::establish(&server_url()).await {
+                    let _ = diesel::sql_query(format!(
+                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                    ))
+                    .execute(&mut conn)
+                    .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    pub db: TestDb,
+    handle: actix_web::dev::ServerHandle,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let db = TestDb::create().await;
+    let mut config = test_config(db.url.clone());
+    tweak(&mut config);
+    let app = Application::build(config).await.expect("build application");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    let client = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        address,
+        client,
+        db,
+        handle,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let stop = self.handle.stop(false);
+        drop(stop);
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        self.client.get(self.url(path))
+    }
+
+    pub fn post(&self, path: &str) -> RequestBuilder {
+        self.client.post(self.url(path))
+    }
+
+    pub fn patch(&self, path: &str) -> RequestBuilder {
+        self.client.patch(self.url(path))
+    }
+
+    pub fn delete(&self, path: &str) -> RequestBuilder {
+        self.client.delete(self.url(path))
+    }
+
+    pub async fn conn(&self) -> AsyncPgConnection {
+        AsyncPgConnection::establish(&self.db.url)
+            .await
+            .expect("connect to the test database")
+    }
+
+    /// Inserts a staff user straight into the database.
+    pub async fn create_user(&self, email: &str, role: Role) {
+        let hash = password::hash(PASSWORD).unwrap();
+        let mut conn = self.conn().await;
+        user::insert(
+            &mut conn,
+            NewUser {
+                email,
+                display_name: "Test User",
+                role,
+                password_hash: &hash,
+            },
+        )
+        .await
+        .unwrap();
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post("/api/v1/auth/login")
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A token for a new user of this role.
+    pub async fn token(&self, role: Role) -> String {
+        let email = format!("{}-{}@example.com", role, uuid::Uuid::new_v4().simple());
+        self.create_user(&email, role).await;
+        let res = self.login(&email, PASSWORD).await;
+        assert_eq!(res.status(), 200);
+        let body: Value = res.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn seed(&self) {
+        let mut conn = self.conn().await;
+        newsdesk::seed::run(&mut conn).await.unwrap();
+    }
+
+    /// POSTs JSON with a token and returns status and body.
+    pub async fn post_json(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        let res = self
+            .post(path)
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        status_json(res).await
+    }
+
+    pub async fn patch_json(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        let res = self
+            .patch(path)
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        status_json(res).await
+    }
+}
+
+pub async fn status_json(res: Response) -> (u16, Value) {
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, body)
+}
+
+/// Asserts a problem+json response and returns its body.
+pub async fn assert_problem(res: Response, status: u16, code: &str) -> Value {
+    assert_eq!(res.status().as_u16(), status, "status");
+    let ct = res
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(ct, "application/problem+json");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], status);
+    assert_eq!(body["code"], code, "{body}");
+    assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string());
+    body
+}
+
+pub fn field_errors(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
