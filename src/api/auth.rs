@@ -44,7 +44,7 @@ const MAX_PASSWORD_LEN: usize = 1024;
 
 /// Log in with email and password; returns a short-lived access token.
 #[utoipa::path(
-    operation_id = "login",
+    operation_id = "create_token",
     tag = "auth",
     request_body = LoginRequest,
     responses(
@@ -100,7 +100,7 @@ pub async fn login(
 
 /// The logged-in staff user.
 #[utoipa::path(
-    operation_id = "get_me",
+    operation_id = "get_current_user",
     tag = "auth",
     security(("bearer" = [])),
     responses(

@@ -192,3 +192,52 @@ fn openapi_subcommand_prints_the_committed_spec() {
         "openapi/openapi.json is stale: run `make openapi`"
     );
 }
+
+#[tokio::test]
+async fn serve_runs_migrations_and_stops_gracefully_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let db = TestDb::create().await;
+    let mut child = newsdesk(&db.url)
+        .arg("serve")
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .env("JWT_SECRET", "a-secret-that-is-long-enough-for-hs256-0000")
+        .env("RUST_LOG", "info")
+        .env("LOG_FORMAT", "json")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let port = loop {
+        let line = lines
+            .next()
+            .expect("the server logs before exiting")
+            .unwrap();
+        let event: Value = match serde_json::from_str(&line) {
+            Ok(v) => v,
+            Err(_) => continue,
+        };
+        if event["message"] == "newsdesk listening" {
+            break event["port"].as_u64().unwrap();
+        }
+    };
+    let client = reqwest::Client::new();
+    let res = client
+        .get(format!("http://127.0.0.1:{port}/readyz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "migrations ran and the database answers");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "a graceful stop exits 0: {exit:?}");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(
+        rest.iter()
+            .any(|l| l.contains("\"request\"") || l.contains("/readyz")),
+        "one log line per request: {rest:?}"
+    );
+}
