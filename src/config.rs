@@ -65,9 +65,21 @@ pub struct Config {
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
 
-    /// `max-age` in seconds for anonymous GET responses.
+    /// Largest accepted article create/update body in bytes (article bodies may be 2 MiB).
+    #[arg(long, env = "MAX_ARTICLE_REQUEST_BYTES", default_value_t = 3 * 1024 * 1024)]
+    pub max_article_request_bytes: usize,
+
+    /// `max-age` in seconds for anonymous GET responses of channels, sources, authors and tags.
     #[arg(long, env = "CACHE_MAX_AGE_SECS", default_value_t = 60)]
     pub cache_max_age_secs: u32,
+
+    /// `max-age` in seconds for anonymous article lists.
+    #[arg(long, env = "CACHE_LIST_MAX_AGE_SECS", default_value_t = 30)]
+    pub cache_list_max_age_secs: u32,
+
+    /// `max-age` in seconds for anonymous article details.
+    #[arg(long, env = "CACHE_DETAIL_MAX_AGE_SECS", default_value_t = 60)]
+    pub cache_detail_max_age_secs: u32,
 
     /// Log format: text for people, json for machines.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
@@ -97,6 +109,9 @@ impl Config {
         }
         if self.max_body_bytes < 1024 {
             return Err("MAX_BODY_BYTES must be at least 1024".into());
+        }
+        if self.max_article_request_bytes < self.max_body_bytes {
+            return Err("MAX_ARTICLE_REQUEST_BYTES must be at least MAX_BODY_BYTES".into());
         }
         Ok(())
     }

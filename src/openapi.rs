@@ -41,8 +41,11 @@ impl Modify for BearerScheme {
     ),
     tags(
         (name = "auth", description = "Staff login"),
+        (name = "articles", description = "Stories: 引题/主题/副题, bylines, 来源, 责任编辑; workflow, revisions, trash"),
+        (name = "authors", description = "Bylines (作者) with affiliations (作者单位)"),
         (name = "categories", description = "Channels (频道/栏目), nested up to 4 levels"),
         (name = "sources", description = "Where stories come from (来源)"),
+        (name = "tags", description = "Keywords on articles"),
         (name = "health", description = "Liveness and readiness probes"),
     ),
     components(

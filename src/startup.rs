@@ -66,7 +66,7 @@ impl Application {
         let routes = web::Data::new(RouteTable::from_openapi(&doc));
         let spec = web::Data::new(api::docs::SpecJson(crate::openapi::to_pretty_json(&doc)?));
         let workers = config.http_workers;
-        let max_body = config.max_body_bytes;
+        let max_body = config.max_body_bytes.max(config.max_article_request_bytes);
         let state = web::Data::new(AppState {
             pool,
             config,

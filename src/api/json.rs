@@ -13,7 +13,10 @@ use serde::de::DeserializeOwned;
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
 
-pub struct ApiJson<T>(pub T);
+pub struct ApiJson<T, const LARGE: bool = false>(pub T);
+
+/// A JSON body under the larger article limit (`MAX_ARTICLE_REQUEST_BYTES`).
+pub type LargeJson<T> = ApiJson<T, true>;
 
 fn is_json(req: &HttpRequest) -> bool {
     let Some(ct) = req.headers().get(actix_web::http::header::CONTENT_TYPE) else {
@@ -74,7 +77,7 @@ fn missing_field(msg: &str) -> Option<&str> {
     rest.split('`').next()
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+impl<T: DeserializeOwned + 'static, const LARGE: bool> FromRequest for ApiJson<T, LARGE> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
@@ -82,7 +85,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
         let json = is_json(req);
         let limit = req
             .app_data::<web::Data<AppState>>()
-            .map(|s| s.config.max_body_bytes)
+            .map(|s| {
+                if LARGE {
+                    s.config.max_article_request_bytes
+                } else {
+                    s.config.max_body_bytes
+                }
+            })
             .unwrap_or(1024 * 1024);
         let bytes = web::Bytes::from_request(req, payload);
         let declared = req

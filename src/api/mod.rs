@@ -1,6 +1,8 @@
 //! HTTP only: DTOs, handlers and their registration. No SQL here.
 
+pub mod articles;
 pub mod auth;
+pub mod authors;
 pub mod categories;
 pub mod docs;
 pub mod errors;
@@ -9,11 +11,15 @@ pub mod json;
 pub mod problems;
 pub mod respond;
 pub mod sources;
+pub mod tags;
 pub mod validate;
 
 /// Everything under `/api/v1`.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(auth::login).service(auth::me);
+    authors::configure(cfg);
     categories::configure(cfg);
+    tags::configure(cfg);
+    articles::configure(cfg);
     sources::configure(cfg);
 }

@@ -89,7 +89,9 @@ impl Violations {
 pub fn slugify(name: &str, fallback: &str) -> String {
     let mut s = slug::slugify(name);
     if s.len() > 56 {
-        s.truncate(56);
+        // Cut at a word (syllable) boundary.
+        let cut = s[..57].rfind('-').filter(|&i| i > 0).unwrap_or(56);
+        s.truncate(cut);
         while s.ends_with('-') {
             s.pop();
         }

@@ -4,5 +4,5 @@ pub mod extractors;
 pub mod jwt;
 pub mod password;
 
-pub use extractors::{AuthUser, Editor, MaybeAuthUser};
+pub use extractors::{Admin, AuthUser, Editor, MaybeAuthUser};
 pub use jwt::JwtKeys;

@@ -172,8 +172,13 @@ impl<T, K> Paged<T, K> {
     }
 
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Paged<U, K> {
+        self.map_rows(|rows| rows.into_iter().map(f).collect())
+    }
+
+    /// Replaces the rows as a whole (for conversions that batch their lookups).
+    pub fn map_rows<U>(self, f: impl FnOnce(Vec<T>) -> Vec<U>) -> Paged<U, K> {
         Paged {
-            rows: self.rows.into_iter().map(f).collect(),
+            rows: f(self.rows),
             per_page: self.per_page,
             page: self.page,
             total: self.total,

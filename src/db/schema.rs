@@ -1,6 +1,79 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    article_authors (article_id, author_id) {
+        article_id -> Int8,
+        author_id -> Int8,
+        position -> Int4,
+    }
+}
+
+diesel::table! {
+    article_revisions (id) {
+        id -> Int8,
+        article_id -> Int8,
+        number -> Int4,
+        snapshot -> Jsonb,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    article_tags (article_id, tag_id) {
+        article_id -> Int8,
+        tag_id -> Int8,
+        position -> Int4,
+    }
+}
+
+diesel::table! {
+    articles (id) {
+        id -> Int8,
+        slug -> Text,
+        kicker -> Nullable<Text>,
+        title -> Text,
+        subtitle -> Nullable<Text>,
+        summary -> Text,
+        body -> Text,
+        body_text -> Text,
+        cover_image_url -> Nullable<Text>,
+        kind -> Text,
+        media_url -> Nullable<Text>,
+        category_id -> Int8,
+        source_id -> Nullable<Int8>,
+        editor_id -> Nullable<Int8>,
+        is_headline -> Bool,
+        is_featured -> Bool,
+        is_pinned -> Bool,
+        status -> Text,
+        published_at -> Nullable<Timestamptz>,
+        offline_at -> Nullable<Timestamptz>,
+        view_count -> Int8,
+        word_count -> Int4,
+        version -> Int4,
+        created_by -> Int8,
+        updated_by -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    authors (id) {
+        id -> Int8,
+        slug -> Text,
+        name -> Text,
+        affiliation -> Nullable<Text>,
+        bio -> Nullable<Text>,
+        avatar_url -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     categories (id) {
         id -> Int8,
         parent_id -> Nullable<Int8>,
@@ -27,6 +100,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    tags (id) {
+        id -> Int8,
+        slug -> Text,
+        name -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Int8,
         email -> Text,
@@ -39,4 +121,23 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(categories, sources, users,);
+diesel::joinable!(article_authors -> articles (article_id));
+diesel::joinable!(article_authors -> authors (author_id));
+diesel::joinable!(article_revisions -> articles (article_id));
+diesel::joinable!(article_revisions -> users (created_by));
+diesel::joinable!(article_tags -> articles (article_id));
+diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(articles -> categories (category_id));
+diesel::joinable!(articles -> sources (source_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    article_authors,
+    article_revisions,
+    article_tags,
+    articles,
+    authors,
+    categories,
+    sources,
+    tags,
+    users,
+);

@@ -28,4 +28,10 @@ typed_id!(
     SourceId,
     /// Id of a staff user.
     UserId,
+    /// Id of an author (byline).
+    AuthorId,
+    /// Id of a tag.
+    TagId,
+    /// Id of an article.
+    ArticleId,
 );

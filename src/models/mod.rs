@@ -1,8 +1,12 @@
 //! One module per table: row structs, inserts, changes, typed ids and query functions.
 
+pub mod article;
+pub mod author;
 pub mod category;
 pub mod ids;
+pub mod revision;
 pub mod source;
+pub mod tag;
 pub mod user;
 
 /// A path key: all digits is an id, anything else a slug.
@@ -84,6 +88,66 @@ macro_rules! text_enum {
     };
 }
 
+/// Tables whose rows have unique slugs.
+#[derive(Debug, Clone, Copy)]
+pub enum SlugTable {
+    Sources,
+    Authors,
+    Articles,
+    Tags,
+}
+
+#[derive(diesel::QueryableByName)]
+struct SlugRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    slug: String,
+}
+
+/// A free slug: `base`, else the first free `base-N` (one query).
+pub async fn free_slug(
+    conn: &mut diesel_async::AsyncPgConnection,
+    table: SlugTable,
+    base: &str,
+) -> diesel::QueryResult<String> {
+    use diesel_async::RunQueryDsl;
+    let name = match table {
+        SlugTable::Sources => "sources",
+        SlugTable::Authors => "authors",
+        SlugTable::Articles => "articles",
+        SlugTable::Tags => "tags",
+    };
+    let taken: Vec<SlugRow> = diesel::sql_query(format!(
+        "SELECT slug FROM {name} WHERE slug = $1 OR (left(slug, length($1) + 1) = $1 || '-' \
+           AND substr(slug, length($1) + 2) ~ '^[0-9]{{1,9}}$')"
+    ))
+    .bind::<diesel::sql_types::Text, _>(base)
+    .load(conn)
+    .await?;
+    Ok(next_free(base, taken.iter().map(|r| r.slug.as_str())))
+}
+
+/// `base` if not among `taken`, else `base-N` with the smallest free N ≥ 2.
+pub fn next_free<'a>(base: &str, taken: impl Iterator<Item = &'a str>) -> String {
+    let mut used = std::collections::HashSet::new();
+    let mut base_taken = false;
+    for s in taken {
+        if s == base {
+            base_taken = true;
+        } else if let Some(n) = s
+            .strip_prefix(base)
+            .and_then(|r| r.strip_prefix('-'))
+            .and_then(|n| n.parse::<u64>().ok())
+        {
+            used.insert(n);
+        }
+    }
+    if !base_taken {
+        return base.to_owned();
+    }
+    let n = (2..).find(|n| !used.contains(n)).unwrap_or(2);
+    format!("{base}-{n}")
+}
+
 /// Escapes `%`, `_` and `\` for a LIKE pattern.
 pub fn like_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -107,5 +171,7 @@ mod tests {
         assert_eq!(Key::parse("a12"), Key::Slug("a12".into()));
         assert_eq!(Key::parse("99999999999999999999"), Key::Id(-1));
         assert_eq!(like_escape("50%_a\\"), "50\\%\\_a\\\\");
+        assert_eq!(next_free("a", ["b"].into_iter()), "a");
+        assert_eq!(next_free("a", ["a", "a-2", "a-4"].into_iter()), "a-3");
     }
 }

@@ -64,14 +64,6 @@ pub async fn find(conn: &mut AsyncPgConnection, key: &Key) -> QueryResult<Option
     query.first(conn).await.optional()
 }
 
-pub async fn slug_taken(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        sources::table.filter(sources::slug.eq(slug)),
-    ))
-    .get_result(conn)
-    .await
-}
-
 pub async fn list(
     conn: &mut AsyncPgConnection,
     name_contains: Option<&str>,

@@ -12,9 +12,9 @@ use crate::api::respond::{created, no_content, staff_json};
 use crate::api::validate::{Violations, slugify};
 use crate::auth::Editor;
 use crate::error::ApiError;
-use crate::models::Key;
 use crate::models::category::{self, CategoryChanges, MAX_DEPTH, NewCategory, Tree};
 use crate::models::ids::CategoryId;
+use crate::models::{Key, article};
 use crate::state::AppState;
 
 fn check_name(v: &mut Violations, name: &str) {
@@ -205,7 +205,7 @@ pub async fn update_category(
     Ok(staff_json(StatusCode::OK, &detail))
 }
 
-/// Delete a channel; 409 while it still has sub-channels.
+/// Delete a channel; 409 while it still has sub-channels or articles.
 #[utoipa::path(
     operation_id = "delete_category",
     tag = "categories",
@@ -238,6 +238,13 @@ pub async fn delete_category(
         if children > 0 {
             return Err(ApiError::conflict(format!(
                 "category `{}` still has {children} sub-categories; move or delete them first",
+                current.slug
+            )));
+        }
+        let used = article::count_in_categories(conn, &[current.id]).await?;
+        if used > 0 {
+            return Err(ApiError::conflict(format!(
+                "category `{}` holds {used} article(s) (trashed ones included); move or purge them first",
                 current.slug
             )));
         }

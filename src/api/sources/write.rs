@@ -11,8 +11,8 @@ use crate::api::respond::{created, no_content, staff_json};
 use crate::api::validate::{Violations, slugify};
 use crate::auth::Editor;
 use crate::error::ApiError;
-use crate::models::Key;
 use crate::models::source::{self, NewSource, SourceChanges, SourceKind};
+use crate::models::{Key, SlugTable, article, free_slug};
 use crate::state::AppState;
 
 fn check(v: &mut Violations, name: Option<&str>, slug: Option<&str>, url: Option<&str>) {
@@ -66,16 +66,7 @@ pub async fn create_source(
         .transaction::<_, ApiError, _>(async |conn| {
             let slug = match body.slug {
                 Some(s) => s,
-                None => {
-                    let base = slugify(&name, "source");
-                    let mut candidate = base.clone();
-                    let mut n = 2;
-                    while source::slug_taken(conn, &candidate).await? {
-                        candidate = format!("{base}-{n}");
-                        n += 1;
-                    }
-                    candidate
-                }
+                None => free_slug(conn, SlugTable::Sources, &slugify(&name, "source")).await?,
             };
             let new = NewSource {
                 slug,
@@ -139,7 +130,7 @@ pub async fn update_source(
     Ok(staff_json(StatusCode::OK, &SourceDto::from(row)))
 }
 
-/// Delete a source.
+/// Delete a source; 409 while articles use it.
 #[utoipa::path(
     operation_id = "delete_source",
     tag = "sources",
@@ -162,9 +153,18 @@ pub async fn delete_source(
 ) -> Result<HttpResponse, ApiError> {
     let key = Key::parse(&key);
     let mut conn = state.conn().await?;
-    let current = source::find(&mut conn, &key)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("source `{key}`")))?;
-    source::delete(&mut conn, current.id).await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let current = source::find(conn, &key).await?.ok_or_else(|| ApiError::NotFound(format!("source `{key}`")))?;
+        let used = article::count_from_source(conn, current.id).await?;
+        if used > 0 {
+            return Err(ApiError::conflict(format!(
+                "source `{}` is used by {used} article(s) (trashed ones included); change them first",
+                current.slug
+            )));
+        }
+        source::delete(conn, current.id).await?;
+        Ok(())
+    })
+    .await?;
     Ok(no_content())
 }

@@ -1,0 +1,292 @@
+//! Article response bodies and how they are built from read models.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::api::categories::CategoryRef;
+use crate::api::sources::SourceDto;
+use crate::api::tags::TagDto;
+use crate::models::article::{ArticleKind, ArticleStatus};
+use crate::models::category::Tree;
+use crate::models::ids::{ArticleId, AuthorId, CategoryId, SourceId, UserId};
+use crate::models::source::Source;
+use crate::queries::article_list::SummaryRow;
+use crate::queries::article_view::{ArticleView, BylineRow, Neighbour};
+
+/// Editorial flags.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct ArticleFlags {
+    /// 头条: a top story.
+    pub headline: bool,
+    /// 推荐: featured on boards and home pages.
+    pub featured: bool,
+    /// 置顶: listed first in its channel.
+    pub pinned: bool,
+}
+
+/// A channel as shown on an article.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryBrief {
+    pub id: CategoryId,
+    pub slug: String,
+    pub name: String,
+}
+
+/// A channel with its breadcrumb, root first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryWithPath {
+    pub id: CategoryId,
+    pub slug: String,
+    pub name: String,
+    pub path: Vec<CategoryRef>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SourceBrief {
+    pub id: SourceId,
+    pub slug: String,
+    pub name: String,
+}
+
+/// A byline in a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthorBrief {
+    pub id: AuthorId,
+    pub slug: String,
+    pub name: String,
+}
+
+/// A byline on an article page, with the author's affiliation (作者单位).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Byline {
+    pub id: AuthorId,
+    pub slug: String,
+    pub name: String,
+    pub affiliation: Option<String>,
+}
+
+/// A staff member as credited on an article.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffBrief {
+    pub id: UserId,
+    pub display_name: String,
+}
+
+/// The previous or next article in the same channel (上一篇/下一篇).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleLink {
+    pub id: ArticleId,
+    pub slug: String,
+    pub title: String,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// An article in a list: everything but the body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleSummary {
+    pub id: ArticleId,
+    pub slug: String,
+    /// 引题.
+    pub kicker: Option<String>,
+    /// 主题.
+    pub title: String,
+    /// 副题.
+    pub subtitle: Option<String>,
+    pub summary: String,
+    pub cover_image_url: Option<String>,
+    pub kind: ArticleKind,
+    pub status: ArticleStatus,
+    pub category: CategoryBrief,
+    pub source: Option<SourceBrief>,
+    /// Bylines in order.
+    pub authors: Vec<AuthorBrief>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub view_count: i64,
+    pub flags: ArticleFlags,
+    /// When it was moved to the trash (trash list only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// A whole article.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleDetail {
+    pub id: ArticleId,
+    pub slug: String,
+    /// 引题.
+    pub kicker: Option<String>,
+    /// 主题.
+    pub title: String,
+    /// 副题.
+    pub subtitle: Option<String>,
+    pub summary: String,
+    /// Sanitized HTML.
+    pub body: String,
+    pub cover_image_url: Option<String>,
+    pub kind: ArticleKind,
+    /// The video or audio file for `video` and `audio` articles.
+    pub media_url: Option<String>,
+    pub status: ArticleStatus,
+    /// The channel, with its breadcrumb.
+    pub category: CategoryWithPath,
+    /// 来源.
+    pub source: Option<SourceDto>,
+    /// Bylines in order, with affiliations.
+    pub authors: Vec<Byline>,
+    /// 责任编辑.
+    pub editor: Option<StaffBrief>,
+    pub tags: Vec<TagDto>,
+    pub flags: ArticleFlags,
+    /// When it goes (or went) live.
+    pub published_at: Option<DateTime<Utc>>,
+    /// When it is (or was) taken down (下线).
+    pub offline_at: Option<DateTime<Utc>>,
+    pub view_count: i64,
+    /// CJK characters count one each, as do runs of letters or digits.
+    pub word_count: i32,
+    /// Bumped by every update; send it back as `If-Match: "<version>"`.
+    pub version: i32,
+    pub created_by: UserId,
+    pub updated_by: UserId,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Set while the article is in the trash.
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// 上一篇: the previous (older) visible article in the channel.
+    pub prev: Option<ArticleLink>,
+    /// 下一篇: the next (newer) visible article in the channel.
+    pub next: Option<ArticleLink>,
+}
+
+fn category_brief(tree: &Tree, id: CategoryId) -> CategoryBrief {
+    match tree.get(id) {
+        Some(c) => CategoryBrief {
+            id,
+            slug: c.slug.clone(),
+            name: c.name.clone(),
+        },
+        None => CategoryBrief {
+            id,
+            slug: String::new(),
+            name: String::new(),
+        },
+    }
+}
+
+fn link(n: Neighbour) -> ArticleLink {
+    ArticleLink {
+        id: n.id,
+        slug: n.slug,
+        title: n.title,
+        published_at: n.published_at,
+    }
+}
+
+/// Summaries from page rows and the lookups loaded for the page.
+pub fn summaries(
+    rows: Vec<SummaryRow>,
+    tree: &Tree,
+    sources: &HashMap<SourceId, Source>,
+    bylines: &mut HashMap<ArticleId, Vec<BylineRow>>,
+) -> Vec<ArticleSummary> {
+    rows.into_iter()
+        .map(|r| ArticleSummary {
+            category: category_brief(tree, r.category_id),
+            source: r
+                .source_id
+                .and_then(|id| sources.get(&id))
+                .map(|s| SourceBrief {
+                    id: s.id,
+                    slug: s.slug.clone(),
+                    name: s.name.clone(),
+                }),
+            authors: bylines
+                .remove(&r.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(_, id, name, slug, _)| AuthorBrief { id, slug, name })
+                .collect(),
+            id: r.id,
+            slug: r.slug,
+            kicker: r.kicker,
+            title: r.title,
+            subtitle: r.subtitle,
+            summary: r.summary,
+            cover_image_url: r.cover_image_url,
+            kind: r.kind,
+            status: r.status,
+            published_at: r.published_at,
+            view_count: r.view_count,
+            flags: ArticleFlags {
+                headline: r.is_headline,
+                featured: r.is_featured,
+                pinned: r.is_pinned,
+            },
+            deleted_at: r.deleted_at,
+        })
+        .collect()
+}
+
+pub fn detail(view: ArticleView, tree: &Tree) -> ArticleDetail {
+    let a = view.article;
+    let brief = category_brief(tree, a.category_id);
+    ArticleDetail {
+        category: CategoryWithPath {
+            id: brief.id,
+            slug: brief.slug,
+            name: brief.name,
+            path: tree
+                .path(a.category_id)
+                .into_iter()
+                .map(CategoryRef::from_model)
+                .collect(),
+        },
+        source: view.source.map(SourceDto::from),
+        authors: view
+            .authors
+            .into_iter()
+            .map(|x| Byline {
+                id: x.id,
+                slug: x.slug,
+                name: x.name,
+                affiliation: x.affiliation,
+            })
+            .collect(),
+        editor: view.editor.map(|e| StaffBrief {
+            id: e.id,
+            display_name: e.display_name,
+        }),
+        tags: view.tags.into_iter().map(TagDto::from).collect(),
+        prev: view.prev.map(link),
+        next: view.next.map(link),
+        flags: ArticleFlags {
+            headline: a.is_headline,
+            featured: a.is_featured,
+            pinned: a.is_pinned,
+        },
+        id: a.id,
+        slug: a.slug,
+        kicker: a.kicker,
+        title: a.title,
+        subtitle: a.subtitle,
+        summary: a.summary,
+        body: a.body,
+        cover_image_url: a.cover_image_url,
+        kind: a.kind,
+        media_url: a.media_url,
+        status: a.status,
+        published_at: a.published_at,
+        offline_at: a.offline_at,
+        view_count: a.view_count,
+        word_count: a.word_count,
+        version: a.version,
+        created_by: a.created_by,
+        updated_by: a.updated_by,
+        created_at: a.created_at,
+        updated_at: a.updated_at,
+        deleted_at: a.deleted_at,
+    }
+}

@@ -1,0 +1,68 @@
+//! One article, with everything an article page shows.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::Utc;
+
+use super::dto::ArticleDetail;
+use super::save::{render, version_etag};
+use crate::api::respond::{Audience, cached_json_with};
+use crate::auth::MaybeAuthUser;
+use crate::error::ApiError;
+use crate::models::{Key, article};
+use crate::state::AppState;
+
+/// An article by id or slug: body, breadcrumb, bylines with affiliations, source, editor, tags,
+/// and the previous and next article in its channel.
+///
+/// The public sees visible articles only (published, live by `published_at`/`offline_at`, not
+/// trashed); staff see every article, with a version `ETag` for `If-Match`.
+#[utoipa::path(
+    operation_id = "get_article",
+    tag = "articles",
+    params(("key" = String, Path, description = "Article id (all digits) or slug")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The article", body = ArticleDetail,
+         headers(("ETag" = String), ("Last-Modified" = String, description = "Public responses"))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 404, response = crate::api::problems::NotFound),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[get("/articles/{key}")]
+pub async fn get_article(
+    req: HttpRequest,
+    user: MaybeAuthUser,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let key = Key::parse(&key);
+    let mut conn = state.conn().await?;
+    let now = Utc::now();
+    let found = article::find(&mut conn, &key)
+        .await?
+        .filter(|a| user.is_staff() || a.is_visible_at(now))
+        .ok_or_else(|| ApiError::NotFound(format!("article `{key}`")))?;
+    let updated = found.updated_at;
+    let detail = render(&mut conn, found).await?;
+    if user.is_staff() {
+        return Ok(HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .insert_header((header::ETAG, version_etag(detail.version)))
+            .insert_header((header::VARY, "Authorization, Accept-Encoding"))
+            .json(&detail));
+    }
+    let last_modified = header::HttpDate::from(std::time::SystemTime::from(updated));
+    let audience = Audience::Public {
+        max_age: state.config.cache_detail_max_age_secs,
+    };
+    Ok(cached_json_with(
+        &req,
+        audience,
+        StatusCode::OK,
+        &detail,
+        vec![(header::LAST_MODIFIED, last_modified.to_string())],
+    ))
+}

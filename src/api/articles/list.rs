@@ -1,0 +1,306 @@
+//! Article lists: the site feed, a channel's feed and the trash.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::dto::{ArticleSummary, summaries};
+use crate::api::respond::{self, Audience, ListResponse};
+use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::db::pagination::PageRequest;
+use crate::error::ApiError;
+use crate::models::article::{ArticleKind, ArticleStatus};
+use crate::models::category::Tree;
+use crate::models::{Key, author, category, source, tag};
+use crate::queries::article_list::{ArticleCursor, ArticleQuery, Filters, Scope, Sort};
+use crate::queries::article_view::{bylines, sources_by_id};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListArticlesQuery {
+    /// Channel id or slug; includes its sub-channels unless `descendants=false`.
+    pub category: Option<String>,
+    /// Include sub-channels of `category` (default true).
+    pub descendants: Option<bool>,
+    /// Source id or slug.
+    pub source: Option<String>,
+    /// Author id or slug.
+    pub author: Option<String>,
+    /// Tag id, slug or name.
+    pub tag: Option<String>,
+    pub kind: Option<ArticleKind>,
+    /// Only headlines (true) or only non-headlines (false).
+    pub headline: Option<bool>,
+    /// Only featured (true) or only non-featured (false).
+    pub featured: Option<bool>,
+    /// Published strictly after this time (RFC 3339).
+    pub published_after: Option<DateTime<Utc>>,
+    /// Published strictly before this time (RFC 3339).
+    pub published_before: Option<DateTime<Utc>>,
+    /// Updated at or after this time (RFC 3339).
+    pub updated_since: Option<DateTime<Utc>>,
+    /// Staff only: one status (default: all outside the trash).
+    pub status: Option<ArticleStatus>,
+    /// Title contains this text (case-insensitive), 1–200 characters.
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    /// `-published_at` (newest first; the default, with pinned articles first when a channel
+    /// is given), `published_at`, `-updated_at`, `-view_count`.
+    #[param(pattern = "^(-published_at|published_at|-updated_at|-view_count)$")]
+    pub sort: Option<String>,
+    /// Page number (page mode), default 1.
+    #[param(minimum = 1, maximum = 100000)]
+    pub page: Option<i64>,
+    /// Items per page, 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<i64>,
+    /// Opaque cursor from `meta.next_cursor` (keyset mode).
+    pub cursor: Option<String>,
+}
+
+fn parse_sort(raw: Option<&str>) -> Result<Sort, ApiError> {
+    match raw {
+        None | Some("") => Ok(Sort::Default),
+        Some("-published_at") => Ok(Sort::PublishedDesc),
+        Some("published_at") => Ok(Sort::PublishedAsc),
+        Some("-updated_at") => Ok(Sort::UpdatedDesc),
+        Some("-view_count") => Ok(Sort::ViewsDesc),
+        Some(_) => Err(ApiError::bad_request(
+            "sort",
+            "must be -published_at, published_at, -updated_at or -view_count",
+        )),
+    }
+}
+
+fn not_found_param<T>(found: Option<T>, field: &str, key: &Key) -> Result<T, ApiError> {
+    found.ok_or_else(|| {
+        ApiError::bad_request(field, format!("`{key}` does not name an existing {field}"))
+    })
+}
+
+async fn build_query(
+    conn: &mut diesel_async::AsyncPgConnection,
+    tree: &Tree,
+    q: &ListArticlesQuery,
+    scope: Scope,
+) -> Result<ArticleQuery, ApiError> {
+    let mut f = Filters::default();
+    let mut sort = parse_sort(q.sort.as_deref())?;
+    if matches!(scope, Scope::Trash) {
+        sort = Sort::DeletedDesc;
+    }
+    if let Some(raw) = q.category.as_deref() {
+        let key = Key::parse(raw);
+        let c = tree
+            .find(&key)
+            .filter(|c| !matches!(scope, Scope::Public(_)) || tree.publicly_visible(c.id));
+        let c = not_found_param(c, "category", &key)?;
+        let ids = if q.descendants.unwrap_or(true) {
+            tree.nodes
+                .iter()
+                .filter(|n| tree.is_within(n.id, c.id))
+                .map(|n| n.id)
+                .collect()
+        } else {
+            vec![c.id]
+        };
+        f.categories = Some(ids);
+    } else if sort == Sort::Default && !matches!(scope, Scope::Trash) {
+        sort = Sort::PublishedDesc;
+    }
+    if let Some(raw) = q.source.as_deref() {
+        let key = Key::parse(raw);
+        f.source = Some(not_found_param(source::find(conn, &key).await?, "source", &key)?.id);
+    }
+    if let Some(raw) = q.author.as_deref() {
+        let key = Key::parse(raw);
+        f.author = Some(not_found_param(author::find(conn, &key).await?, "author", &key)?.id);
+    }
+    if let Some(raw) = q.tag.as_deref() {
+        let key = Key::parse(raw);
+        f.tag = Some(not_found_param(tag::find(conn, &key).await?, "tag", &key)?.id);
+    }
+    if let Some(text) = q.q.as_deref() {
+        if text.chars().count() > 200 {
+            return Err(ApiError::bad_request("q", "must be at most 200 characters"));
+        }
+        f.title_contains = Some(text.trim().to_owned()).filter(|t| !t.is_empty());
+    }
+    f.kind = q.kind;
+    f.headline = q.headline;
+    f.featured = q.featured;
+    f.published_after = q.published_after;
+    f.published_before = q.published_before;
+    f.updated_since = q.updated_since;
+    Ok(ArticleQuery {
+        scope,
+        filters: f,
+        sort,
+    })
+}
+
+async fn run(
+    req: &HttpRequest,
+    state: &AppState,
+    query: &ListArticlesQuery,
+    scope: Scope,
+    audience: Audience,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.conn().await?;
+    let tree = category::load_tree(&mut conn).await?;
+    let aq = build_query(&mut conn, &tree, query, scope).await?;
+    let page: PageRequest<ArticleCursor> =
+        PageRequest::from_params(query.page, query.per_page, query.cursor.as_deref())?;
+    if let PageRequest::Cursor { cursor, .. } = &page
+        && cursor.key.s != aq.sort
+    {
+        return Err(ApiError::bad_request(
+            "cursor",
+            "was made for another sort order",
+        ));
+    }
+    let paged = aq.page(&mut conn, &page).await?;
+    let ids: Vec<_> = paged.rows.iter().map(|r| r.id).collect();
+    let mut source_ids: Vec<_> = paged.rows.iter().filter_map(|r| r.source_id).collect();
+    source_ids.sort();
+    source_ids.dedup();
+    let sources = sources_by_id(&mut conn, &source_ids).await?;
+    let mut by = bylines(&mut conn, &ids).await?;
+    let paged = paged.map_rows(|rows| summaries(rows, &tree, &sources, &mut by));
+    Ok(respond::list(req, audience, paged))
+}
+
+fn scope_for(
+    user: &MaybeAuthUser,
+    status: Option<ArticleStatus>,
+    max_age: u32,
+) -> Result<(Scope, Audience), ApiError> {
+    match (&user.0, status) {
+        (Some(_), s) => Ok((Scope::Staff(s), Audience::Staff)),
+        (None, Some(_)) => Err(ApiError::Unauthorized(
+            "the status filter needs a staff token".into(),
+        )),
+        (None, None) => Ok((Scope::Public(Utc::now()), Audience::Public { max_age })),
+    }
+}
+
+/// Articles, newest first, filtered and paginated. The public sees visible articles only;
+/// staff see every status (filter with `status`).
+#[utoipa::path(
+    operation_id = "list_articles",
+    tag = "articles",
+    params(ListArticlesQuery),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of article summaries; `Link` has next/prev", body = ListResponse<ArticleSummary>),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, response = crate::api::problems::BadRequest),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[get("/articles")]
+pub async fn list_articles(
+    req: HttpRequest,
+    user: MaybeAuthUser,
+    state: web::Data<AppState>,
+    query: web::Query<ListArticlesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (scope, audience) = scope_for(&user, query.status, state.config.cache_list_max_age_secs)?;
+    run(&req, &state, &query, scope, audience).await
+}
+
+/// A channel's articles (with its sub-channels unless `descendants=false`): pinned first, then
+/// newest. Takes the same filters as `GET /articles`.
+#[utoipa::path(
+    operation_id = "list_category_articles",
+    tag = "articles",
+    params(("key" = String, Path, description = "Category id (all digits) or slug"), ListArticlesQuery),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of article summaries", body = ListResponse<ArticleSummary>),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, response = crate::api::problems::BadRequest),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 404, response = crate::api::problems::NotFound),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[get("/categories/{key}/articles")]
+pub async fn list_category_articles(
+    req: HttpRequest,
+    user: MaybeAuthUser,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    query: web::Query<ListArticlesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (scope, audience) = scope_for(&user, query.status, state.config.cache_list_max_age_secs)?;
+    let mut query = query.into_inner();
+    {
+        let tree = category::load_tree(&mut *state.conn().await?).await?;
+        let k = Key::parse(&key);
+        let c = tree
+            .find(&k)
+            .filter(|c| user.is_staff() || tree.publicly_visible(c.id))
+            .ok_or_else(|| ApiError::NotFound(format!("category `{k}`")))?;
+        query.category = Some(c.id.to_string());
+    }
+    run(&req, &state, &query, scope, audience).await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TrashQuery {
+    /// Page number (page mode), default 1.
+    #[param(minimum = 1, maximum = 100000)]
+    pub page: Option<i64>,
+    /// Items per page, 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<i64>,
+    /// Opaque cursor from `meta.next_cursor` (keyset mode).
+    pub cursor: Option<String>,
+}
+
+/// Staff: the trash, most recently trashed first.
+#[utoipa::path(
+    operation_id = "list_trash",
+    tag = "articles",
+    params(TrashQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of trashed articles", body = ListResponse<ArticleSummary>),
+        (status = 400, response = crate::api::problems::BadRequest),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[get("/trash/articles")]
+pub async fn list_trash(
+    req: HttpRequest,
+    _user: AuthUser,
+    state: web::Data<AppState>,
+    query: web::Query<TrashQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = ListArticlesQuery {
+        category: None,
+        descendants: None,
+        source: None,
+        author: None,
+        tag: None,
+        kind: None,
+        headline: None,
+        featured: None,
+        published_after: None,
+        published_before: None,
+        updated_since: None,
+        status: None,
+        q: None,
+        sort: None,
+        page: query.page,
+        per_page: query.per_page,
+        cursor: query.cursor.clone(),
+    };
+    run(&req, &state, &q, Scope::Trash, Audience::Staff).await
+}

@@ -1,0 +1,28 @@
+//! `/articles`: the news content itself, its workflow, revisions and trash.
+
+mod dto;
+mod get;
+mod input;
+mod list;
+mod revisions;
+mod save;
+mod workflow;
+mod write;
+
+pub use dto::*;
+pub use input::{CreateArticle, FlagsInput, UpdateArticle};
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list::list_articles)
+        .service(list::list_category_articles)
+        .service(list::list_trash)
+        .service(get::get_article)
+        .service(write::create_article)
+        .service(write::update_article)
+        .service(workflow::trash_article)
+        .service(workflow::restore_article)
+        .service(workflow::purge_article)
+        .service(revisions::list_revisions)
+        .service(revisions::get_revision)
+        .service(revisions::restore_revision);
+}

@@ -1,0 +1,88 @@
+//! The one way an article is written: checks, derived fields, revision, byline and tags.
+
+use chrono::Utc;
+use diesel_async::AsyncPgConnection;
+
+use super::dto::{ArticleDetail, detail};
+use super::input::Draft;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::models::article::{self, Article};
+use crate::models::{category, revision, tag};
+use crate::queries::article_view;
+
+/// Inserts (`current` = None) or updates an article from a draft, inside the caller's transaction.
+pub async fn save(
+    conn: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    current: Option<&Article>,
+    mut draft: Draft,
+) -> Result<Article, ApiError> {
+    draft.validate()?;
+    draft.check_role(actor)?;
+    draft.check_references(conn).await?;
+    let now = Utc::now();
+    let (content, author_ids, tag_names) = draft.into_content(conn, actor, now).await?;
+    let saved = match current {
+        None => article::insert(conn, &content, actor.id).await?,
+        Some(old) => {
+            let old_authors = article::author_ids(conn, old.id).await?;
+            let old_tags = tag::for_articles(conn, &[old.id])
+                .await?
+                .into_iter()
+                .map(|(_, t)| t.name)
+                .collect();
+            revision::record(conn, old, old_authors, old_tags, actor.id).await?;
+            article::update(conn, old.id, &content, actor.id).await?
+        }
+    };
+    article::set_authors(conn, saved.id, &author_ids).await?;
+    let tags = tag::find_or_create(conn, &tag_names).await?;
+    tag::set_for_article(conn, saved.id, &tags).await?;
+    Ok(saved)
+}
+
+/// The full response body of one article.
+pub async fn render(
+    conn: &mut AsyncPgConnection,
+    article: Article,
+) -> Result<ArticleDetail, ApiError> {
+    let tree = category::load_tree(conn).await?;
+    let view = article_view::load(conn, article, Utc::now()).await?;
+    Ok(detail(view, &tree))
+}
+
+/// `"v<version>"`: the validator staff send back in `If-Match`.
+pub fn version_etag(version: i32) -> String {
+    format!("\"v{version}\"")
+}
+
+/// 412 unless `If-Match` (when sent) names the current version.
+pub fn check_if_match(if_match: Option<&str>, version: i32) -> Result<(), ApiError> {
+    let Some(value) = if_match else { return Ok(()) };
+    let current = format!("v{version}");
+    let ok = value
+        .split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.trim_start_matches("W/").trim_matches('"') == current);
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::PreconditionFailed)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_match() {
+        assert!(check_if_match(None, 3).is_ok());
+        assert!(check_if_match(Some("\"v3\""), 3).is_ok());
+        assert!(check_if_match(Some("W/\"v3\", \"v9\""), 3).is_ok());
+        assert!(check_if_match(Some("*"), 3).is_ok());
+        assert!(check_if_match(Some("\"v2\""), 3).is_err());
+    }
+}

@@ -1,0 +1,133 @@
+//! The trash: move an article there, bring it back, or purge it for good.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, delete, post, web};
+use chrono::Utc;
+use diesel_async::AsyncConnection;
+
+use super::dto::ArticleDetail;
+use super::save::{render, version_etag};
+use super::write::may_edit;
+use crate::api::respond::no_content;
+use crate::auth::{Admin, AuthUser};
+use crate::error::ApiError;
+use crate::models::{Key, article};
+use crate::state::AppState;
+
+/// Move an article to the trash (editors: any; writers: their own drafts).
+#[utoipa::path(
+    operation_id = "delete_article",
+    tag = "articles",
+    params(("key" = String, Path, description = "Article id (all digits) or slug")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "In the trash"),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 403, response = crate::api::problems::Forbidden),
+        (status = 404, response = crate::api::problems::NotFound),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[delete("/articles/{key}")]
+pub async fn trash_article(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let key = Key::parse(&key);
+    let mut conn = state.conn().await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let current = article::find_for_update(conn, &key)
+            .await?
+            .filter(|a| a.deleted_at.is_none())
+            .ok_or_else(|| ApiError::NotFound(format!("article `{key}`")))?;
+        may_edit(&user, &current)?;
+        article::set_deleted(conn, current.id, Some(Utc::now()), user.id).await?;
+        Ok(())
+    })
+    .await?;
+    Ok(no_content())
+}
+
+/// Take an article out of the trash.
+#[utoipa::path(
+    operation_id = "restore_article",
+    tag = "articles",
+    params(("key" = String, Path, description = "Article id (all digits) or slug")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Restored", body = ArticleDetail),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 403, response = crate::api::problems::Forbidden),
+        (status = 404, response = crate::api::problems::NotFound),
+        (status = 409, response = crate::api::problems::Conflict),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[post("/articles/{key}/restore")]
+pub async fn restore_article(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let key = Key::parse(&key);
+    let mut conn = state.conn().await?;
+    let detail = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = article::find_for_update(conn, &key)
+                .await?
+                .ok_or_else(|| ApiError::NotFound(format!("article `{key}`")))?;
+            if current.deleted_at.is_none() {
+                return Err(ApiError::conflict(format!(
+                    "article `{key}` is not in the trash"
+                )));
+            }
+            may_edit(&user, &current)?;
+            let restored = article::set_deleted(conn, current.id, None, user.id).await?;
+            render(conn, restored).await
+        })
+        .await?;
+    Ok(HttpResponse::build(StatusCode::OK)
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header((header::ETAG, version_etag(detail.version)))
+        .json(detail))
+}
+
+/// Admin: delete a trashed article for good, with its revisions.
+#[utoipa::path(
+    operation_id = "purge_article",
+    tag = "articles",
+    params(("key" = String, Path, description = "Article id (all digits) or slug")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Gone for good"),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 403, response = crate::api::problems::Forbidden),
+        (status = 404, response = crate::api::problems::NotFound),
+        (status = 409, response = crate::api::problems::Conflict),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[delete("/trash/articles/{key}")]
+pub async fn purge_article(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let key = Key::parse(&key);
+    let mut conn = state.conn().await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let current = article::find_for_update(conn, &key)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("article `{key}`")))?;
+        if current.deleted_at.is_none() {
+            return Err(ApiError::conflict(format!(
+                "article `{key}` is not in the trash; move it there first"
+            )));
+        }
+        article::purge(conn, current.id).await?;
+        Ok(())
+    })
+    .await?;
+    Ok(no_content())
+}

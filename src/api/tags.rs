@@ -1,0 +1,117 @@
+//! `/tags`: keywords on articles, with article counts.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::respond::{self, Audience, ListResponse};
+use crate::auth::MaybeAuthUser;
+use crate::db::pagination::PageRequest;
+use crate::error::ApiError;
+use crate::models::ids::TagId;
+use crate::models::tag::{self, Tag, TagCount};
+use crate::state::AppState;
+
+/// A tag (关键词).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TagDto {
+    pub id: TagId,
+    /// URL key, generated from the name.
+    pub slug: String,
+    pub name: String,
+}
+
+impl From<Tag> for TagDto {
+    fn from(t: Tag) -> Self {
+        Self {
+            id: t.id,
+            slug: t.slug,
+            name: t.name,
+        }
+    }
+}
+
+/// A tag with how many articles carry it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TagWithCount {
+    pub id: TagId,
+    pub slug: String,
+    pub name: String,
+    /// Articles with this tag: visible ones for the public, all outside the trash for staff.
+    pub article_count: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<TagCount> for TagWithCount {
+    fn from(t: TagCount) -> Self {
+        Self {
+            id: t.tag.id,
+            slug: t.tag.slug,
+            name: t.tag.name,
+            article_count: t.article_count,
+            created_at: t.tag.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListTagsQuery {
+    /// Only tags whose name starts with this text.
+    #[param(max_length = 32)]
+    pub q: Option<String>,
+    /// Page number (page mode), default 1.
+    #[param(minimum = 1, maximum = 100000)]
+    pub page: Option<i64>,
+    /// Items per page, 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<i64>,
+    /// Opaque cursor from `meta.next_cursor` (keyset mode).
+    pub cursor: Option<String>,
+}
+
+/// Tags by name with article counts. The public sees tags of visible articles only.
+#[utoipa::path(
+    operation_id = "list_tags",
+    tag = "tags",
+    params(ListTagsQuery),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of tags", body = ListResponse<TagWithCount>),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, response = crate::api::problems::BadRequest),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[get("/tags")]
+pub async fn list_tags(
+    req: HttpRequest,
+    user: MaybeAuthUser,
+    state: web::Data<AppState>,
+    query: web::Query<ListTagsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if query.q.as_deref().is_some_and(|s| s.chars().count() > 32) {
+        return Err(ApiError::bad_request("q", "must be at most 32 characters"));
+    }
+    let prefix = query
+        .q
+        .as_deref()
+        .map(tag::normalize)
+        .filter(|s| !s.is_empty());
+    let page = PageRequest::from_params(query.page, query.per_page, query.cursor.as_deref())?;
+    let paged = tag::list(
+        &mut *state.conn().await?,
+        prefix.as_deref(),
+        !user.is_staff(),
+        &page,
+    )
+    .await?;
+    let audience = Audience::of(&user, state.config.cache_max_age_secs);
+    Ok(respond::list(&req, audience, paged.map(TagWithCount::from)))
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_tags);
+}

@@ -1,0 +1,213 @@
+//! Tags: keywords on articles, created on first use.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::Key;
+use super::ids::{ArticleId, TagId};
+use crate::db::pagination::{Direction, PageRequest, Paged};
+use crate::db::schema::{article_tags, tags};
+
+/// Longest tag name, in characters.
+pub const MAX_TAG_LEN: usize = 32;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, QueryableByName)]
+#[diesel(table_name = tags)]
+pub struct Tag {
+    pub id: TagId,
+    pub slug: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A tag with the number of articles that carry it.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct TagCount {
+    #[diesel(embed)]
+    pub tag: Tag,
+    #[diesel(sql_type = BigInt)]
+    pub article_count: i64,
+    #[diesel(sql_type = BigInt)]
+    pub total: i64,
+}
+
+/// Trims a tag name and folds inner white space.
+pub fn normalize(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, key: &Key) -> QueryResult<Option<Tag>> {
+    let query = tags::table.select(Tag::as_select()).into_boxed();
+    let query = match key {
+        Key::Id(id) => query.filter(tags::id.eq(TagId(*id))),
+        Key::Slug(s) => query.filter(tags::slug.eq(s.as_str()).or(tags::name.eq(s.as_str()))),
+    };
+    query.first(conn).await.optional()
+}
+
+/// The tags of these names, created when missing, in the given order.
+pub async fn find_or_create(
+    conn: &mut AsyncPgConnection,
+    names: &[String],
+) -> QueryResult<Vec<Tag>> {
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        let existing = tags::table
+            .filter(tags::name.eq(name))
+            .select(Tag::as_select())
+            .first(conn)
+            .await
+            .optional()?;
+        let tag = match existing {
+            Some(t) => t,
+            None => {
+                let slug = super::free_slug(
+                    conn,
+                    super::SlugTable::Tags,
+                    &crate::api::validate::slugify(name, "tag"),
+                )
+                .await?;
+                diesel::insert_into(tags::table)
+                    .values((tags::name.eq(name), tags::slug.eq(&slug)))
+                    .on_conflict(tags::name)
+                    .do_update()
+                    .set(tags::name.eq(name))
+                    .returning(Tag::as_returning())
+                    .get_result(conn)
+                    .await?
+            }
+        };
+        out.push(tag);
+    }
+    Ok(out)
+}
+
+/// Replaces the tags of an article.
+pub async fn set_for_article(
+    conn: &mut AsyncPgConnection,
+    article: ArticleId,
+    list: &[Tag],
+) -> QueryResult<()> {
+    diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article)))
+        .execute(conn)
+        .await?;
+    let rows: Vec<_> = list
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            (
+                article_tags::article_id.eq(article),
+                article_tags::tag_id.eq(t.id),
+                article_tags::position.eq(i as i32),
+            )
+        })
+        .collect();
+    if !rows.is_empty() {
+        diesel::insert_into(article_tags::table)
+            .values(rows)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Tags of many articles, in each article's order.
+pub async fn for_articles(
+    conn: &mut AsyncPgConnection,
+    ids: &[ArticleId],
+) -> QueryResult<Vec<(ArticleId, Tag)>> {
+    article_tags::table
+        .inner_join(tags::table)
+        .filter(article_tags::article_id.eq_any(ids))
+        .order((article_tags::article_id, article_tags::position))
+        .select((article_tags::article_id, Tag::as_select()))
+        .load(conn)
+        .await
+}
+
+pub type TagCursorKey = (String, i64);
+
+/// Tags by name, with counts of articles; `public` counts (and lists) only visible articles.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    prefix: Option<&str>,
+    public: bool,
+    req: &PageRequest<TagCursorKey>,
+) -> QueryResult<Paged<TagCount, TagCursorKey>> {
+    let pattern = prefix.map(|p| format!("{}%", super::like_escape(p)));
+    let (after, before, offset) = match req {
+        PageRequest::Page { page, per_page } => (
+            None,
+            None,
+            super::super::db::pagination::offset(*page, *per_page),
+        ),
+        PageRequest::Cursor { cursor, .. } => match cursor.dir {
+            Direction::Next => (Some(cursor.key.clone()), None, 0),
+            Direction::Prev => (None, Some(cursor.key.clone()), 0),
+        },
+    };
+    let descending = before.is_some();
+    let sql = format!(
+        "WITH counted AS ( \
+           SELECT t.id, t.slug, t.name, t.created_at, \
+                  (SELECT count(*) FROM article_tags at JOIN articles a ON a.id = at.article_id \
+                    WHERE at.tag_id = t.id AND a.deleted_at IS NULL AND (NOT $2 OR ( \
+                      a.status = 'published' AND a.published_at <= now() \
+                      AND (a.offline_at IS NULL OR a.offline_at > now())))) AS article_count \
+             FROM tags t \
+            WHERE ($1::text IS NULL OR t.name LIKE $1::text) \
+         ), live AS (SELECT * FROM counted WHERE NOT $2 OR article_count > 0) \
+         SELECT id, slug, name, created_at, article_count, count(*) OVER () AS total FROM live \
+          WHERE ($3::text IS NULL OR (name, id) > ($3::text, $4::bigint)) \
+            AND ($5::text IS NULL OR (name, id) < ($5::text, $6::bigint)) \
+          ORDER BY name {dir}, id {dir} LIMIT $7 OFFSET $8",
+        dir = if descending { "DESC" } else { "ASC" }
+    );
+    let rows: Vec<TagCount> = diesel::sql_query(sql)
+        .bind::<Nullable<Text>, _>(pattern)
+        .bind::<Bool, _>(public)
+        .bind::<Nullable<Text>, _>(after.as_ref().map(|k| k.0.clone()))
+        .bind::<Nullable<BigInt>, _>(after.as_ref().map(|k| k.1))
+        .bind::<Nullable<Text>, _>(before.as_ref().map(|k| k.0.clone()))
+        .bind::<Nullable<BigInt>, _>(before.as_ref().map(|k| k.1))
+        .bind::<BigInt, _>(req.per_page() + 1)
+        .bind::<BigInt, _>(offset)
+        .load(conn)
+        .await?;
+    let total = match (req, <[TagCount]>::first(&rows)) {
+        (PageRequest::Page { .. }, Some(first)) => Some(first.total),
+        // Past the last page the window is empty: count on its own.
+        (PageRequest::Page { .. }, None) => Some(count(conn, prefix, public).await?),
+        (PageRequest::Cursor { .. }, _) => None,
+    };
+    Ok(Paged::from_rows(rows, req, total, |t: &TagCount| {
+        (t.tag.name.clone(), t.tag.id.0)
+    }))
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+async fn count(
+    conn: &mut AsyncPgConnection,
+    prefix: Option<&str>,
+    public: bool,
+) -> QueryResult<i64> {
+    let pattern = prefix.map(|p| format!("{}%", super::like_escape(p)));
+    let row: Count = diesel::sql_query(
+        "SELECT count(*) AS n FROM tags t WHERE ($1::text IS NULL OR t.name LIKE $1::text) \
+           AND (NOT $2 OR EXISTS (SELECT 1 FROM article_tags at JOIN articles a ON a.id = at.article_id \
+                WHERE at.tag_id = t.id AND a.deleted_at IS NULL AND a.status = 'published' \
+                  AND a.published_at <= now() AND (a.offline_at IS NULL OR a.offline_at > now())))",
+    )
+    .bind::<Nullable<Text>, _>(pattern)
+    .bind::<Bool, _>(public)
+    .get_result(conn)
+    .await?;
+    Ok(row.n)
+}

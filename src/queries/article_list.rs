@@ -1,0 +1,364 @@
+//! Article lists: filters, sorts and both pagination modes, in a fixed number of queries.
+
+use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+
+use crate::db::pagination::{Direction, PageRequest, Paged, offset};
+use crate::db::schema::{article_authors, article_tags, articles};
+use crate::models::article::{ArticleKind, ArticleStatus};
+use crate::models::ids::{ArticleId, AuthorId, CategoryId, SourceId, TagId};
+
+/// Which articles a reader may list.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope {
+    /// Visible now: published, live by the clock, not trashed.
+    Public(DateTime<Utc>),
+    /// Staff: everything outside the trash, optionally one status.
+    Staff(Option<ArticleStatus>),
+    /// Staff: the trash.
+    Trash,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Sort {
+    /// Newest first; pinned first when listing a channel.
+    #[serde(rename = "d")]
+    Default,
+    #[serde(rename = "p+")]
+    PublishedAsc,
+    #[serde(rename = "p-")]
+    PublishedDesc,
+    #[serde(rename = "u-")]
+    UpdatedDesc,
+    #[serde(rename = "v-")]
+    ViewsDesc,
+    /// Trash: most recently trashed first.
+    #[serde(rename = "t-")]
+    DeletedDesc,
+}
+
+/// The keyset of a row under a sort. Opaque to clients.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ArticleCursor {
+    pub s: Sort,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub pin: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub t: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub n: Option<i64>,
+    pub id: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub categories: Option<Vec<CategoryId>>,
+    pub source: Option<SourceId>,
+    pub author: Option<AuthorId>,
+    pub tag: Option<TagId>,
+    pub kind: Option<ArticleKind>,
+    pub headline: Option<bool>,
+    pub featured: Option<bool>,
+    pub published_after: Option<DateTime<Utc>>,
+    pub published_before: Option<DateTime<Utc>>,
+    pub updated_since: Option<DateTime<Utc>>,
+    pub title_contains: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles)]
+pub struct SummaryRow {
+    pub id: ArticleId,
+    pub slug: String,
+    pub kicker: Option<String>,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub summary: String,
+    pub cover_image_url: Option<String>,
+    pub kind: ArticleKind,
+    pub category_id: CategoryId,
+    pub source_id: Option<SourceId>,
+    pub is_headline: bool,
+    pub is_featured: bool,
+    pub is_pinned: bool,
+    pub status: ArticleStatus,
+    pub published_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub view_count: i64,
+}
+
+pub struct ArticleQuery {
+    pub scope: Scope,
+    pub filters: Filters,
+    pub sort: Sort,
+}
+
+type Boxed<'a> = articles::BoxedQuery<'a, Pg>;
+
+impl ArticleQuery {
+    /// Every filter, without order or paging.
+    pub fn filtered(&self) -> Boxed<'_> {
+        let f = &self.filters;
+        let mut q = articles::table.into_boxed();
+        q = match self.scope {
+            Scope::Public(now) => q
+                .filter(articles::status.eq(ArticleStatus::Published))
+                .filter(articles::deleted_at.is_null())
+                .filter(articles::published_at.le(now))
+                .filter(
+                    articles::offline_at
+                        .is_null()
+                        .or(articles::offline_at.gt(now)),
+                ),
+            Scope::Staff(status) => {
+                let q = q.filter(articles::deleted_at.is_null());
+                match status {
+                    Some(s) => q.filter(articles::status.eq(s)),
+                    None => q,
+                }
+            }
+            Scope::Trash => q.filter(articles::deleted_at.is_not_null()),
+        };
+        if let Some(ids) = &f.categories {
+            q = q.filter(articles::category_id.eq_any(ids.clone()));
+        }
+        if let Some(s) = f.source {
+            q = q.filter(articles::source_id.eq(s));
+        }
+        if let Some(a) = f.author {
+            let ids = article_authors::table
+                .filter(article_authors::author_id.eq(a))
+                .select(article_authors::article_id);
+            q = q.filter(articles::id.eq_any(ids));
+        }
+        if let Some(t) = f.tag {
+            let ids = article_tags::table
+                .filter(article_tags::tag_id.eq(t))
+                .select(article_tags::article_id);
+            q = q.filter(articles::id.eq_any(ids));
+        }
+        if let Some(k) = f.kind {
+            q = q.filter(articles::kind.eq(k));
+        }
+        if let Some(h) = f.headline {
+            q = q.filter(articles::is_headline.eq(h));
+        }
+        if let Some(x) = f.featured {
+            q = q.filter(articles::is_featured.eq(x));
+        }
+        if let Some(t) = f.published_after {
+            q = q.filter(articles::published_at.gt(t));
+        }
+        if let Some(t) = f.published_before {
+            q = q.filter(articles::published_at.lt(t));
+        }
+        if let Some(t) = f.updated_since {
+            q = q.filter(articles::updated_at.ge(t));
+        }
+        if let Some(text) = &f.title_contains {
+            q = q.filter(articles::title.ilike(format!("%{}%", crate::models::like_escape(text))));
+        }
+        q
+    }
+
+    fn pinned_first(&self) -> bool {
+        self.sort == Sort::Default && self.filters.categories.is_some()
+    }
+
+    /// Applies the sort (reversed when walking backwards) and the keyset condition.
+    pub fn ordered(&self, cursor: Option<&ArticleCursor>, dir: Direction) -> Boxed<'_> {
+        use articles::dsl as a;
+        let back = dir == Direction::Prev;
+        let mut q = self.filtered();
+        let id0 = ArticleId(cursor.map_or(0, |c| c.id));
+        match self.sort {
+            Sort::Default | Sort::PublishedDesc | Sort::PublishedAsc => {
+                let desc = self.sort != Sort::PublishedAsc;
+                // Walking "down" the list order.
+                let down = desc != back;
+                if let Some(c) = cursor {
+                    let after_time = match (c.t, down) {
+                        (Some(t), true) => Box::new(
+                            a::published_at
+                                .lt(t)
+                                .or(a::published_at.eq(t).and(a::id.lt(id0)))
+                                .or(a::published_at.is_null()),
+                        )
+                            as Box<
+                                dyn BoxableExpression<
+                                        articles::table,
+                                        Pg,
+                                        SqlType = diesel::sql_types::Nullable<
+                                            diesel::sql_types::Bool,
+                                        >,
+                                    >,
+                            >,
+                        (Some(t), false) => Box::new(
+                            a::published_at
+                                .gt(t)
+                                .or(a::published_at.eq(t).and(a::id.gt(id0))),
+                        ),
+                        (None, true) => {
+                            Box::new(a::published_at.is_null().and(a::id.lt(id0)).nullable())
+                        }
+                        (None, false) => {
+                            Box::new(a::published_at.is_not_null().or(a::id.gt(id0)).nullable())
+                        }
+                    };
+                    q = match (self.pinned_first(), c.pin) {
+                        (true, Some(p)) if down == p => {
+                            // pinned=true rows come first: after a pinned row, the unpinned ones follow (and vice versa).
+                            q.filter(
+                                a::is_pinned
+                                    .ne(p)
+                                    .nullable()
+                                    .or(a::is_pinned.eq(p).nullable().and(after_time)),
+                            )
+                        }
+                        (true, Some(p)) => {
+                            q.filter(a::is_pinned.eq(p).and(after_time.assume_not_null()))
+                        }
+                        _ => q.filter(after_time.assume_not_null()),
+                    };
+                }
+                q = match (self.pinned_first(), down) {
+                    (true, true) => q.order((
+                        a::is_pinned.desc(),
+                        a::published_at.desc().nulls_last(),
+                        a::id.desc(),
+                    )),
+                    (true, false) => q.order((
+                        a::is_pinned.asc(),
+                        a::published_at.asc().nulls_first(),
+                        a::id.asc(),
+                    )),
+                    (false, true) => q.order((a::published_at.desc().nulls_last(), a::id.desc())),
+                    (false, false) => q.order((a::published_at.asc().nulls_first(), a::id.asc())),
+                };
+            }
+            Sort::UpdatedDesc => {
+                if let Some(t) = cursor.and_then(|c| c.t) {
+                    q = if back {
+                        q.filter(
+                            a::updated_at
+                                .gt(t)
+                                .or(a::updated_at.eq(t).and(a::id.gt(id0))),
+                        )
+                    } else {
+                        q.filter(
+                            a::updated_at
+                                .lt(t)
+                                .or(a::updated_at.eq(t).and(a::id.lt(id0))),
+                        )
+                    };
+                }
+                q = if back {
+                    q.order((a::updated_at.asc(), a::id.asc()))
+                } else {
+                    q.order((a::updated_at.desc(), a::id.desc()))
+                };
+            }
+            Sort::ViewsDesc => {
+                if let Some(n) = cursor.and_then(|c| c.n) {
+                    q = if back {
+                        q.filter(
+                            a::view_count
+                                .gt(n)
+                                .or(a::view_count.eq(n).and(a::id.gt(id0))),
+                        )
+                    } else {
+                        q.filter(
+                            a::view_count
+                                .lt(n)
+                                .or(a::view_count.eq(n).and(a::id.lt(id0))),
+                        )
+                    };
+                }
+                q = if back {
+                    q.order((a::view_count.asc(), a::id.asc()))
+                } else {
+                    q.order((a::view_count.desc(), a::id.desc()))
+                };
+            }
+            Sort::DeletedDesc => {
+                if let Some(t) = cursor.and_then(|c| c.t) {
+                    q = if back {
+                        q.filter(
+                            a::deleted_at
+                                .gt(t)
+                                .or(a::deleted_at.eq(t).and(a::id.gt(id0))),
+                        )
+                    } else {
+                        q.filter(
+                            a::deleted_at
+                                .lt(t)
+                                .or(a::deleted_at.eq(t).and(a::id.lt(id0))),
+                        )
+                    };
+                }
+                q = if back {
+                    q.order((a::deleted_at.asc(), a::id.asc()))
+                } else {
+                    q.order((a::deleted_at.desc(), a::id.desc()))
+                };
+            }
+        }
+        q
+    }
+
+    pub fn cursor_of(&self, row: &SummaryRow) -> ArticleCursor {
+        let (pin, t, n) = match self.sort {
+            Sort::Default | Sort::PublishedAsc | Sort::PublishedDesc => (
+                self.pinned_first().then_some(row.is_pinned),
+                row.published_at,
+                None,
+            ),
+            Sort::UpdatedDesc => (None, Some(row.updated_at), None),
+            Sort::ViewsDesc => (None, None, Some(row.view_count)),
+            Sort::DeletedDesc => (None, row.deleted_at, None),
+        };
+        ArticleCursor {
+            s: self.sort,
+            pin,
+            t,
+            n,
+            id: row.id.0,
+        }
+    }
+
+    /// One page of summaries: one query for the rows, one more for the total in page mode.
+    pub async fn page(
+        &self,
+        conn: &mut AsyncPgConnection,
+        req: &PageRequest<ArticleCursor>,
+    ) -> QueryResult<Paged<SummaryRow, ArticleCursor>> {
+        let limit = req.per_page() + 1;
+        let (rows, total) = match req {
+            PageRequest::Page { page, per_page } => {
+                let total: i64 = self.filtered().count().get_result(conn).await?;
+                let rows = self
+                    .ordered(None, Direction::Next)
+                    .select(SummaryRow::as_select())
+                    .offset(offset(*page, *per_page))
+                    .limit(limit)
+                    .load(conn)
+                    .await?;
+                (rows, Some(total))
+            }
+            PageRequest::Cursor { cursor, .. } => {
+                let rows = self
+                    .ordered(Some(&cursor.key), cursor.dir)
+                    .select(SummaryRow::as_select())
+                    .limit(limit)
+                    .load(conn)
+                    .await?;
+                (rows, None)
+            }
+        };
+        Ok(Paged::from_rows(rows, req, total, |r| self.cursor_of(r)))
+    }
+}

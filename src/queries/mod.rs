@@ -1,0 +1,4 @@
+//! Read models that join tables.
+
+pub mod article_list;
+pub mod article_view;
