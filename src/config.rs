@@ -89,6 +89,10 @@ pub struct Config {
     #[arg(long, env = "NEWSDESK_ENV", value_enum, default_value = "development")]
     pub environment: Environment,
 
+    /// Benchmark aid: append every SQL statement (with its bind values) to this file.
+    #[arg(long, env = "NEWSDESK_SQL_TRACE")]
+    pub sql_trace_file: Option<std::path::PathBuf>,
+
     /// Worker threads of the HTTP server (0 = one per core).
     #[arg(long, env = "HTTP_WORKERS", default_value_t = 0)]
     pub http_workers: usize,

@@ -55,6 +55,7 @@ impl Application {
             &config.database_url,
             config.database_pool_size,
             config.database_timeout(),
+            config.sql_trace_file.as_deref(),
         )?;
         let jwt = JwtKeys::from_config(&config)?;
         let dummy_hash = Arc::new(password::hash("newsdesk-timing-equaliser")?);

@@ -7,13 +7,20 @@ use utoipa::ToSchema;
 macro_rules! typed_id {
     ($($(#[$meta:meta])* $name:ident),+ $(,)?) => {$(
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
                  Serialize, Deserialize, DieselNewType, ToSchema)]
         #[serde(transparent)]
         #[schema(value_type = i64)]
         pub struct $name(pub i64);
 
         impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        /// The bare number (query traces show bind values this way).
+        impl std::fmt::Debug for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 self.0.fmt(f)
             }

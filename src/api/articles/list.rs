@@ -143,13 +143,12 @@ async fn build_query(
 
 async fn run(
     req: &HttpRequest,
-    state: &AppState,
+    mut conn: crate::db::DbConn,
+    tree: Tree,
     query: &ListArticlesQuery,
     scope: Scope,
     audience: Audience,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.conn().await?;
-    let tree = category::load_tree(&mut conn).await?;
     let aq = build_query(&mut conn, &tree, query, scope).await?;
     let page: PageRequest<ArticleCursor> =
         PageRequest::from_params(query.page, query.per_page, query.cursor.as_deref())?;
@@ -209,7 +208,9 @@ pub async fn list_articles(
     query: web::Query<ListArticlesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (scope, audience) = scope_for(&user, query.status, state.config.cache_list_max_age_secs)?;
-    run(&req, &state, &query, scope, audience).await
+    let mut conn = state.conn().await?;
+    let tree = category::load_tree(&mut conn).await?;
+    run(&req, conn, tree, &query, scope, audience).await
 }
 
 /// A channel's articles (with its sub-channels unless `descendants=false`): pinned first, then
@@ -238,16 +239,15 @@ pub async fn list_category_articles(
 ) -> Result<HttpResponse, ApiError> {
     let (scope, audience) = scope_for(&user, query.status, state.config.cache_list_max_age_secs)?;
     let mut query = query.into_inner();
-    {
-        let tree = category::load_tree(&mut *state.conn().await?).await?;
-        let k = Key::parse(&key);
-        let c = tree
-            .find(&k)
-            .filter(|c| user.is_staff() || tree.publicly_visible(c.id))
-            .ok_or_else(|| ApiError::NotFound(format!("category `{k}`")))?;
-        query.category = Some(c.id.to_string());
-    }
-    run(&req, &state, &query, scope, audience).await
+    let mut conn = state.conn().await?;
+    let tree = category::load_tree(&mut conn).await?;
+    let k = Key::parse(&key);
+    let c = tree
+        .find(&k)
+        .filter(|c| user.is_staff() || tree.publicly_visible(c.id))
+        .ok_or_else(|| ApiError::NotFound(format!("category `{k}`")))?;
+    query.category = Some(c.id.to_string());
+    run(&req, conn, tree, &query, scope, audience).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -302,5 +302,7 @@ pub async fn list_trash(
         per_page: query.per_page,
         cursor: query.cursor.clone(),
     };
-    run(&req, &state, &q, Scope::Trash, Audience::Staff).await
+    let mut conn = state.conn().await?;
+    let tree = category::load_tree(&mut conn).await?;
+    run(&req, conn, tree, &q, Scope::Trash, Audience::Staff).await
 }
