@@ -12,7 +12,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 BIN := $(TARGET_DIR)/debug/newsdesk
 
-.PHONY: help run test lint fmt openapi openapi-check schema schema-check fuzz bootstrap-test clean-data
+.PHONY: help run test lint fmt openapi openapi-check schema schema-check fuzz bootstrap-test clean-data bench
 
 help:
 	@echo "make run            start the server (creates .env, finds/starts PostgreSQL, migrates, seeds)"
@@ -26,6 +26,7 @@ help:
 	echo "make fuzz           schemathesis against openapi/openapi.json on a throwaway database"
 	echo "make bootstrap-test self-check of scripts/ensure-postgres.sh"
 	echo "make clean-data     stop the project-local PostgreSQL cluster and delete .data/"
+	echo "make bench          release build, synthetic data (BENCH_ARTICLES=20000), wrk + pgbench table"
 
 run:
 	@if [[ ! -f .env ]]; then
@@ -90,3 +91,15 @@ bootstrap-test:
 clean-data:
 	scripts/stop-local-postgres.sh
 	rm -rf .data
+
+bench:
+	@if ! command -v wrk >/dev/null || ! command -v pgbench >/dev/null; then
+		if [[ $$(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+			echo "make bench: installing wrk and the PostgreSQL client (apt-get)"
+			apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk postgresql-client >/dev/null
+		else
+			echo "make bench: needs wrk and pgbench: sudo apt-get install wrk postgresql-client" >&2; exit 1
+		fi
+	fi
+	cargo build --release
+	NEWSDESK_BIN=$(TARGET_DIR)/release/newsdesk python3 scripts/bench.py
