@@ -95,10 +95,10 @@ clean-data:
 bench:
 	@if ! command -v wrk >/dev/null || ! command -v pgbench >/dev/null; then
 		if [[ $$(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-			echo "make bench: installing wrk and the PostgreSQL client (apt-get)"
-			apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk postgresql-client >/dev/null
+			echo "make bench: installing wrk and PostgreSQL (for pgbench) with apt-get"
+			apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk postgresql >/dev/null
 		else
-			echo "make bench: needs wrk and pgbench: sudo apt-get install wrk postgresql-client" >&2; exit 1
+			echo "make bench: needs wrk and pgbench: sudo apt-get install wrk postgresql" >&2; exit 1
 		fi
 	fi
 	cargo build --release

@@ -186,7 +186,7 @@ def psql(url, sql):
 def main():
     for tool in ("wrk", "pgbench", "psql"):
         if run(["which", tool], check=False).returncode != 0:
-            log(f"{tool} is missing (apt-get install wrk postgresql-client)")
+            log(f"{tool} is missing (apt-get install wrk postgresql)")
             sys.exit(1)
     server_url = run([str(ROOT / "scripts" / "ensure-postgres.sh"), "postgres"]).stdout.strip()
     psql(server_url, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")

@@ -54,6 +54,7 @@ pub fn test_config(database_url: String) -> Config {
         cache_detail_max_age_secs: 60,
         log_format: LogFormat::Text,
         environment: Environment::Test,
+        sql_trace_file: None,
         http_workers: 1,
     }
 }
@@ -274,4 +275,99 @@ pub fn field_errors(body: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+// ---- helpers for the article, author and tag tests ----
+
+/// An RFC 3339 time `secs` seconds from now (negative: in the past).
+pub fn at(secs: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::seconds(secs)).to_rfc3339()
+}
+
+impl TestApp {
+    /// A token and the user id of a new staff user of this role.
+    pub async fn staff(&self, role: Role) -> (String, i64) {
+        let token = self.token(role).await;
+        let res = self
+            .get("/api/v1/auth/me")
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        let me: Value = res.json().await.unwrap();
+        (token, me["id"].as_i64().unwrap())
+    }
+
+    /// GETs with an optional token and returns status and body.
+    pub async fn get_as(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        let mut req = self.get(path);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        status_json(req.send().await.unwrap()).await
+    }
+
+    /// DELETEs with a token and returns the status.
+    pub async fn delete_as(&self, path: &str, token: &str) -> u16 {
+        let res = self.delete(path).bearer_auth(token).send().await.unwrap();
+        res.status().as_u16()
+    }
+
+    /// The id of a (seeded) category by slug.
+    pub async fn category_id(&self, slug: &str) -> i64 {
+        let (status, body) = self
+            .get_as(&format!("/api/v1/categories/{slug}"), None)
+            .await;
+        assert_eq!(status, 200, "category {slug}");
+        body["id"].as_i64().unwrap()
+    }
+
+    /// The id of a (seeded) source by slug.
+    pub async fn source_id(&self, slug: &str) -> i64 {
+        let (status, body) = self.get_as(&format!("/api/v1/sources/{slug}"), None).await;
+        assert_eq!(status, 200, "source {slug}");
+        body["id"].as_i64().unwrap()
+    }
+
+    /// Creates an article (asserting 201) and returns it.
+    pub async fn create_article(&self, token: &str, body: Value) -> Value {
+        let (status, created) = self.post_json("/api/v1/articles", token, body).await;
+        assert_eq!(status, 201, "{created}");
+        created
+    }
+
+    /// Creates an author (asserting 201) and returns it.
+    pub async fn create_author(&self, token: &str, body: Value) -> Value {
+        let (status, created) = self.post_json("/api/v1/authors", token, body).await;
+        assert_eq!(status, 201, "{created}");
+        created
+    }
+
+    /// Runs one SQL statement against the test database.
+    pub async fn sql(&self, statement: &str) -> usize {
+        diesel::sql_query(statement)
+            .execute(&mut self.conn().await)
+            .await
+            .unwrap()
+    }
+}
+
+/// The ids of a list response's `data`, in order.
+pub fn ids(body: &Value) -> Vec<i64> {
+    body["data"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {body}"))
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect()
+}
+
+/// A header as text (empty when absent).
+pub fn header(res: &Response, name: &str) -> String {
+    res.headers()
+        .get_all(name)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
