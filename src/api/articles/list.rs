@@ -62,7 +62,7 @@ pub struct ListArticlesQuery {
 
 fn parse_sort(raw: Option<&str>) -> Result<Sort, ApiError> {
     match raw {
-        None | Some("") => Ok(Sort::Default),
+        None => Ok(Sort::Default),
         Some("-published_at") => Ok(Sort::PublishedDesc),
         Some("published_at") => Ok(Sort::PublishedAsc),
         Some("-updated_at") => Ok(Sort::UpdatedDesc),
