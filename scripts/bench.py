@@ -208,6 +208,7 @@ def main():
         with Server(env, work, trace) as base:
             workloads = plan(base)
             captured = [capture(base, path, trace) for _, path in workloads]
+            plans = explain_filters(base, trace, db_url)
         with Server(env, work, None) as base:
             results = [bench_one(base, name, path, sql, db_url, work, i)
                        for i, ((name, path), sql) in enumerate(zip(workloads, captured))]
@@ -215,6 +216,7 @@ def main():
         if not os.environ.get("BENCH_KEEP_DB"):
             psql(server_url, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
     report(results)
+    report_plans(plans)
     if any(r["http"]["non2xx"] or r["http"]["errors"] for r in results):
         log("some responses were not 2xx (or sockets failed): see the table")
         sys.exit(1)
@@ -280,6 +282,66 @@ def bench_one(base, name, path, sql, db_url, work, i):
         script.write_text("".join(s + ";\n" for s in sql))
         db = pgbench(db_url, str(script))
     return {"name": name, "path": path, "http": http, "db": db, "statements": len(sql)}
+
+
+FILTERS = [
+    ("default (newest)", ""),
+    ("category with sub-channels", "category=heihe"),
+    ("category, descendants=false", "category=shizheng&descendants=false"),
+    ("source", "source=xinhua"),
+    ("author", "author=reporter-0007"),
+    ("tag", "tag={tag}"),
+    ("kind", "kind=video"),
+    ("headline", "headline=true"),
+    ("featured", "featured=true"),
+    ("published_after", "published_after=2026-01-01T00:00:00Z"),
+    ("published_before", "published_before=2025-06-01T00:00:00Z"),
+    ("updated_since", "updated_since=2020-01-01T00:00:00Z&sort=-updated_at"),
+    ("q (title contains)", "q=%E9%BB%91%E6%B2%B3"),
+    ("sort=published_at", "sort=published_at"),
+    ("sort=-updated_at", "sort=-updated_at"),
+    ("sort=-view_count", "sort=-view_count"),
+]
+
+
+def explain_filters(base, trace, db_url):
+    """EXPLAIN the rows query of each list filter and sort, as the server issued it."""
+    _, tags = get(base + "/api/v1/tags?per_page=1")
+    tag = urllib.parse.quote(tags["data"][0]["name"]) if tags["data"] else "x"
+    out = []
+    for name, query in FILTERS:
+        sql = capture(base, "/api/v1/articles?per_page=20&" + query.format(tag=tag), trace)
+        rows = [q for q in sql if " ORDER BY " in q and 'FROM "articles"' in q]
+        if not rows:
+            out.append((name, "no rows query captured", False))
+            continue
+        plan = run(["psql", db_url, "-qAtc", "EXPLAIN (FORMAT JSON) " + rows[-1]]).stdout
+        nodes = []
+
+        def walk(node):
+            label = node["Node Type"]
+            if "Index Name" in node:
+                label += f" {node['Index Name']}"
+            elif "Relation Name" in node:
+                label += f" {node['Relation Name']}"
+            nodes.append(label)
+            for child in node.get("Plans", []):
+                walk(child)
+
+        walk(json.loads(plan)[0]["Plan"])
+        ok = not any(n == "Seq Scan articles" for n in nodes)
+        out.append((name, ", ".join(nodes), ok))
+    return out
+
+
+def report_plans(plans):
+    print("EXPLAIN of the list query per filter/sort (no sequential scan of articles expected):")
+    print()
+    print("| filter or sort | plan nodes | index only |")
+    print("|---|---|---|")
+    for name, nodes, ok in plans:
+        print(f"| {name} | {nodes} | {'yes' if ok else 'NO'} |")
+    print()
 
 
 def report(results):

@@ -1,7 +1,11 @@
 //! The API test suite: every test spawns the server on port 0 with its own database.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod articles;
+mod articles_listing;
+mod articles_workflow;
 mod auth;
+mod authors;
 mod categories;
 mod cli;
 mod errors;
@@ -9,3 +13,4 @@ mod health;
 mod helpers;
 mod openapi;
 mod sources;
+mod tags;
