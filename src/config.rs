@@ -89,6 +89,45 @@ pub struct Config {
     #[arg(long, env = "NEWSDESK_ENV", value_enum, default_value = "development")]
     pub environment: Environment,
 
+    /// Time zone of the daily view buckets (most-read windows end at its midnight).
+    #[arg(long, env = "NEWSDESK_TIMEZONE", default_value = "Asia/Shanghai")]
+    pub timezone: chrono_tz::Tz,
+
+    /// Seconds between flushes of counted views to the database.
+    #[arg(long, env = "VIEWS_FLUSH_INTERVAL", default_value_t = 2.0)]
+    pub views_flush_interval: f64,
+
+    /// Flush sooner when this many (article, day) counters are pending.
+    #[arg(long, env = "VIEWS_FLUSH_THRESHOLD", default_value_t = 10_000)]
+    pub views_flush_threshold: usize,
+
+    /// Most (article, day) counters kept in memory while the database is unreachable; views of
+    /// new articles beyond it are dropped (and counted in newsdesk_views_dropped_total).
+    #[arg(long, env = "VIEWS_MAX_PENDING", default_value_t = 1_000_000)]
+    pub views_max_pending: usize,
+
+    /// A visitor counts once per article within this many seconds (0 turns dedupe off).
+    #[arg(long, env = "VIEWS_DEDUPE_SECS", default_value_t = 1800)]
+    pub views_dedupe_secs: u64,
+
+    /// Most visitor/article pairs remembered for dedupe.
+    #[arg(long, env = "VIEWS_DEDUPE_CAPACITY", default_value_t = 1_000_000)]
+    pub views_dedupe_capacity: u64,
+
+    /// Comma-separated User-Agent fragments (case-insensitive) whose views are ignored.
+    #[arg(
+        long,
+        env = "VIEWS_BOT_USER_AGENTS",
+        default_value = "googlebot,bingbot,baiduspider,sogou web spider,360spider,yisouspider,bytespider,\
+                         yandexbot,slurp,duckduckbot,applebot,petalbot,semrushbot,ahrefsbot,mj12bot,dotbot,\
+                         facebookexternalhit,twitterbot,spider,crawler"
+    )]
+    pub views_bot_user_agents: String,
+
+    /// Seconds a most-read ranking is served from memory before it is computed again.
+    #[arg(long, env = "RANKINGS_TTL", default_value_t = 60)]
+    pub rankings_ttl_secs: u64,
+
     /// Benchmark aid: append every SQL statement (with its bind values) to this file.
     #[arg(long, env = "NEWSDESK_SQL_TRACE")]
     pub sql_trace_file: Option<std::path::PathBuf>,
@@ -114,6 +153,9 @@ impl Config {
         if self.max_body_bytes < 1024 {
             return Err("MAX_BODY_BYTES must be at least 1024".into());
         }
+        if !(0.05..=3600.0).contains(&self.views_flush_interval) {
+            return Err("VIEWS_FLUSH_INTERVAL must be between 0.05 and 3600 seconds".into());
+        }
         if self.max_article_request_bytes < self.max_body_bytes {
             return Err("MAX_ARTICLE_REQUEST_BYTES must be at least MAX_BODY_BYTES".into());
         }
@@ -122,6 +164,14 @@ impl Config {
 
     pub fn database_timeout(&self) -> Duration {
         Duration::from_secs(self.database_timeout_secs.max(1))
+    }
+
+    pub fn bot_user_agents(&self) -> Vec<String> {
+        self.views_bot_user_agents
+            .split(',')
+            .map(|s| s.trim().to_lowercase())
+            .filter(|s| !s.is_empty())
+            .collect()
     }
 
     pub fn cors_origins(&self) -> Vec<String> {

@@ -16,3 +16,4 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod text;
+pub mod views;

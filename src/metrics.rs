@@ -5,7 +5,11 @@ use prometheus::core::{Collector, Desc};
 use prometheus::proto::MetricFamily;
 use prometheus::{IntGauge, Opts};
 
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
 use crate::db::DbPool;
+use crate::views::ViewCounter;
 
 /// Reads the pool's status at scrape time.
 struct PoolCollector {
@@ -18,9 +22,6 @@ struct PoolCollector {
 
 impl PoolCollector {
     fn new(pool: DbPool) -> prometheus::Result<Self> {
-        let gauge = |name: &str, help: &str| {
-            IntGauge::with_opts(Opts::new(name, help).namespace("newsdesk"))
-        };
         Ok(Self {
             pool,
             size: gauge("db_pool_connections", "Open database connections")?,
@@ -55,12 +56,76 @@ impl Collector for PoolCollector {
     }
 }
 
+/// The beacon's counters, read at scrape time.
+struct ViewsCollector {
+    views: Arc<ViewCounter>,
+    accepted: IntGauge,
+    flushed: IntGauge,
+    dropped: IntGauge,
+    pending: IntGauge,
+}
+
+impl ViewsCollector {
+    fn new(views: Arc<ViewCounter>) -> prometheus::Result<Self> {
+        Ok(Self {
+            views,
+            accepted: gauge(
+                "views_accepted_total",
+                "Views counted by the beacon since start",
+            )?,
+            flushed: gauge(
+                "views_flushed_total",
+                "Views written to the database since start",
+            )?,
+            dropped: gauge(
+                "views_dropped_total",
+                "Views dropped because the buffer was full",
+            )?,
+            pending: gauge(
+                "views_pending_counters",
+                "(article, day) counters waiting for a flush",
+            )?,
+        })
+    }
+}
+
+impl Collector for ViewsCollector {
+    fn desc(&self) -> Vec<&Desc> {
+        [&self.accepted, &self.flushed, &self.dropped, &self.pending]
+            .into_iter()
+            .flat_map(|g| g.desc())
+            .collect()
+    }
+
+    fn collect(&self) -> Vec<MetricFamily> {
+        self.accepted
+            .set(self.views.accepted.load(Ordering::Relaxed) as i64);
+        self.flushed
+            .set(self.views.flushed.load(Ordering::Relaxed) as i64);
+        self.dropped
+            .set(self.views.dropped.load(Ordering::Relaxed) as i64);
+        self.pending.set(self.views.pending_keys() as i64);
+        [&self.accepted, &self.flushed, &self.dropped, &self.pending]
+            .into_iter()
+            .flat_map(|g| g.collect())
+            .collect()
+    }
+}
+
+fn gauge(name: &str, help: &str) -> prometheus::Result<IntGauge> {
+    IntGauge::with_opts(Opts::new(name, help).namespace("newsdesk"))
+}
+
 /// The middleware that counts requests and serves `GET /metrics`.
-pub fn build(pool: &DbPool) -> Result<PrometheusMetrics, String> {
+pub fn build(pool: &DbPool, views: Arc<ViewCounter>) -> Result<PrometheusMetrics, String> {
     let registry = prometheus::Registry::new();
-    let collector = PoolCollector::new(pool.clone()).map_err(|e| e.to_string())?;
+    let pool = PoolCollector::new(pool.clone()).map_err(|e| e.to_string())?;
     registry
-        .register(Box::new(collector))
+        .register(Box::new(pool))
+        .map_err(|e| e.to_string())?;
+    let views = ViewsCollector::new(views).map_err(|e| e.to_string())?;
+    registry
+        .register(Box::new(views))
         .map_err(|e| e.to_string())?;
     PrometheusMetricsBuilder::new("newsdesk")
         .registry(registry)

@@ -44,6 +44,7 @@ impl Modify for BearerScheme {
         (name = "articles", description = "Stories: 引题/主题/副题, bylines, 来源, 责任编辑; workflow, revisions, trash"),
         (name = "authors", description = "Bylines (作者) with affiliations (作者单位)"),
         (name = "categories", description = "Channels (频道/栏目), nested up to 4 levels"),
+        (name = "rankings", description = "点击排行 (most-read by window and channel), curated boards (推荐位) and the view beacon"),
         (name = "sources", description = "Where stories come from (来源)"),
         (name = "tags", description = "Keywords on articles"),
         (name = "health", description = "Liveness and readiness probes"),

@@ -2,6 +2,9 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
 
 use actix_cors::Cors;
 use actix_web::dev::Server;
@@ -22,6 +25,9 @@ use crate::state::AppState;
 pub struct Application {
     server: Server,
     port: u16,
+    state: web::Data<AppState>,
+    stop_flusher: Arc<Notify>,
+    flusher: tokio::task::JoinHandle<()>,
 }
 
 fn cors(config: &Config) -> Cors {
@@ -62,18 +68,22 @@ impl Application {
         let listener = TcpListener::bind(config.bind_addr)
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind_addr))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-        let metrics = crate::metrics::build(&pool)?;
         let doc = crate::openapi::build();
         let routes = web::Data::new(RouteTable::from_openapi(&doc));
         let spec = web::Data::new(api::docs::SpecJson(crate::openapi::to_pretty_json(&doc)?));
         let workers = config.http_workers;
         let max_body = config.max_body_bytes.max(config.max_article_request_bytes);
-        let state = web::Data::new(AppState {
-            pool,
-            config,
-            jwt,
-            dummy_hash,
-        });
+        let flush_every = Duration::from_secs_f64(config.views_flush_interval);
+        let state = web::Data::new(AppState::new(pool, config, jwt, dummy_hash));
+        let metrics = crate::metrics::build(&state.pool, state.views.clone())?;
+        let stop_flusher = Arc::new(Notify::new());
+        let flusher = tokio::spawn(crate::views::run_flusher(
+            state.views.clone(),
+            state.pool.clone(),
+            flush_every,
+            stop_flusher.clone(),
+        ));
+        let app_state = state.clone();
 
         let mut server = HttpServer::new(move || {
             let (app, _) = App::new()
@@ -110,6 +120,9 @@ impl Application {
         Ok(Self {
             server: server.run(),
             port,
+            state: app_state,
+            stop_flusher,
+            flusher,
         })
     }
 
@@ -117,9 +130,19 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish.
+    /// Serves until SIGINT/SIGTERM, lets in-flight requests finish, then writes every counted
+    /// view to the database (retrying for up to 10 s while it is unreachable).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.stop_flusher.notify_one();
+        let _ = self.flusher.await;
+        crate::views::drain(&self.state.views, &self.state.pool, Duration::from_secs(10)).await;
+        served
+    }
+
+    /// The shared state (tests read the view counter through it).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
     }
 
     /// A handle to stop the server (used by tests).

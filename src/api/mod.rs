@@ -9,10 +9,12 @@ pub mod errors;
 pub mod health;
 pub mod json;
 pub mod problems;
+pub mod rankings;
 pub mod respond;
 pub mod sources;
 pub mod tags;
 pub mod validate;
+pub mod views;
 
 /// Everything under `/api/v1`.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -20,6 +22,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     authors::configure(cfg);
     categories::configure(cfg);
     tags::configure(cfg);
+    cfg.service(views::create_article_view);
     articles::configure(cfg);
+    rankings::configure(cfg);
     sources::configure(cfg);
 }

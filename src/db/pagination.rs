@@ -188,6 +188,39 @@ impl<T, K> Paged<T, K> {
     }
 }
 
+/// Pages a list already in memory, sorted ascending by `key` (small lists: boards, revisions).
+pub fn paginate_in_memory<T, K: Ord + Clone>(
+    items: Vec<T>,
+    req: &PageRequest<K>,
+    key: impl Fn(&T) -> K,
+) -> Paged<T, K> {
+    let total = items.len() as i64;
+    let per = req.per_page() as usize;
+    let window: Vec<T> = match req {
+        PageRequest::Page { page, per_page } => items
+            .into_iter()
+            .skip(offset(*page, *per_page) as usize)
+            .take(per + 1)
+            .collect(),
+        PageRequest::Cursor { cursor, .. } => match cursor.dir {
+            Direction::Next => items
+                .into_iter()
+                .filter(|t| key(t) > cursor.key)
+                .take(per + 1)
+                .collect(),
+            Direction::Prev => {
+                let mut before: Vec<T> =
+                    items.into_iter().filter(|t| key(t) < cursor.key).collect();
+                before.reverse();
+                before.truncate(per + 1);
+                before
+            }
+        },
+    };
+    let total = matches!(req, PageRequest::Page { .. }).then_some(total);
+    Paged::from_rows(window, req, total, key)
+}
+
 /// Offset of a page-mode request.
 pub fn offset(page: i64, per_page: i64) -> i64 {
     (page - 1) * per_page

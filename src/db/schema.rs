@@ -28,6 +28,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    article_views_daily (article_id, day) {
+        article_id -> Int8,
+        day -> Date,
+        views -> Int8,
+    }
+}
+
+diesel::table! {
     articles (id) {
         id -> Int8,
         slug -> Text,
@@ -88,6 +96,33 @@ diesel::table! {
 }
 
 diesel::table! {
+    ranking_entries (ranking_id, article_id) {
+        ranking_id -> Int8,
+        article_id -> Int8,
+        position -> Int4,
+        note -> Nullable<Text>,
+        starts_at -> Nullable<Timestamptz>,
+        ends_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    rankings (id) {
+        id -> Int8,
+        slug -> Text,
+        title -> Text,
+        description -> Nullable<Text>,
+        kind -> Text,
+        size -> Int4,
+        position -> Int4,
+        time_window -> Nullable<Text>,
+        category_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     sources (id) {
         id -> Int8,
         slug -> Text,
@@ -127,16 +162,23 @@ diesel::joinable!(article_revisions -> articles (article_id));
 diesel::joinable!(article_revisions -> users (created_by));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(article_views_daily -> articles (article_id));
 diesel::joinable!(articles -> categories (category_id));
 diesel::joinable!(articles -> sources (source_id));
+diesel::joinable!(ranking_entries -> articles (article_id));
+diesel::joinable!(ranking_entries -> rankings (ranking_id));
+diesel::joinable!(rankings -> categories (category_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     article_authors,
     article_revisions,
     article_tags,
+    article_views_daily,
     articles,
     authors,
     categories,
+    ranking_entries,
+    rankings,
     sources,
     tags,
     users,

@@ -259,3 +259,36 @@ pub async fn count_from_source(conn: &mut AsyncPgConnection, id: SourceId) -> Qu
         .get_result(conn)
         .await
 }
+
+/// Which of these articles the public can see at `now`.
+pub async fn visible_ids(
+    conn: &mut AsyncPgConnection,
+    ids: &[ArticleId],
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<ArticleId>> {
+    articles::table
+        .filter(articles::id.eq_any(ids))
+        .filter(articles::status.eq(ArticleStatus::Published))
+        .filter(articles::deleted_at.is_null())
+        .filter(articles::published_at.le(now))
+        .filter(
+            articles::offline_at
+                .is_null()
+                .or(articles::offline_at.gt(now)),
+        )
+        .select(articles::id)
+        .load(conn)
+        .await
+}
+
+/// Which of these ids name articles (in or out of the trash).
+pub async fn existing_ids(
+    conn: &mut AsyncPgConnection,
+    ids: &[ArticleId],
+) -> QueryResult<Vec<ArticleId>> {
+    articles::table
+        .filter(articles::id.eq_any(ids))
+        .select(articles::id)
+        .load(conn)
+        .await
+}

@@ -41,4 +41,6 @@ typed_id!(
     TagId,
     /// Id of an article.
     ArticleId,
+    /// Id of a ranking board.
+    RankingId,
 );

@@ -4,10 +4,12 @@ pub mod article;
 pub mod author;
 pub mod category;
 pub mod ids;
+pub mod ranking;
 pub mod revision;
 pub mod source;
 pub mod tag;
 pub mod user;
+pub mod views;
 
 /// A path key: all digits is an id, anything else a slug.
 #[derive(Debug, Clone, PartialEq, Eq)]

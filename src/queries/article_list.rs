@@ -362,3 +362,18 @@ impl ArticleQuery {
         Ok(Paged::from_rows(rows, req, total, |r| self.cursor_of(r)))
     }
 }
+
+/// Summary rows of these articles, in the given order (missing ones left out).
+pub async fn summary_rows(
+    conn: &mut AsyncPgConnection,
+    ids: &[ArticleId],
+) -> QueryResult<Vec<SummaryRow>> {
+    let rows: Vec<SummaryRow> = articles::table
+        .filter(articles::id.eq_any(ids))
+        .select(SummaryRow::as_select())
+        .load(conn)
+        .await?;
+    let mut by_id: std::collections::HashMap<ArticleId, SummaryRow> =
+        rows.into_iter().map(|r| (r.id, r)).collect();
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}

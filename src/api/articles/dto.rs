@@ -28,7 +28,7 @@ pub struct ArticleFlags {
 }
 
 /// A channel as shown on an article.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CategoryBrief {
     pub id: CategoryId,
     pub slug: String,
@@ -44,7 +44,7 @@ pub struct CategoryWithPath {
     pub path: Vec<CategoryRef>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SourceBrief {
     pub id: SourceId,
     pub slug: String,
@@ -52,7 +52,7 @@ pub struct SourceBrief {
 }
 
 /// A byline in a list.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AuthorBrief {
     pub id: AuthorId,
     pub slug: String,
@@ -85,7 +85,7 @@ pub struct ArticleLink {
 }
 
 /// An article in a list: everything but the body.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ArticleSummary {
     pub id: ArticleId,
     pub slug: String,

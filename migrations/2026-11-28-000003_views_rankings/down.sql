@@ -1,0 +1,3 @@
+DROP TABLE ranking_entries;
+DROP TABLE rankings;
+DROP TABLE article_views_daily;

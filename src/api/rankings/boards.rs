@@ -1,0 +1,342 @@
+//! Boards: list, read (with entries), create, change, delete.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::Utc;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::dto::{CreateRanking, RankedArticle, RankingDetail, RankingDto, UpdateRanking};
+use super::most_read::{MostReadKey, most_read, summaries_of};
+use crate::api::json::ApiJson;
+use crate::api::respond::{
+    self, Audience, ListResponse, cached_json, created, no_content, staff_json,
+};
+use crate::api::validate::{Violations, slugify};
+use crate::auth::{Editor, MaybeAuthUser};
+use crate::db::pagination::{PageRequest, paginate_in_memory};
+use crate::error::ApiError;
+use crate::models::category;
+use crate::models::ids::ArticleId;
+use crate::models::ranking::{self, Ranking, RankingContent, RankingKind};
+use crate::models::{Key, article};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListRankingsQuery {
+    #[param(minimum = 1, maximum = 100000)]
+    pub page: Option<i64>,
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// The boards, by position then title.
+#[utoipa::path(
+    operation_id = "list_rankings",
+    tag = "rankings",
+    params(ListRankingsQuery),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Boards (without entries)", body = ListResponse<RankingDto>),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, response = crate::api::problems::BadRequest),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[get("/rankings")]
+pub async fn list_rankings(
+    req: HttpRequest,
+    user: MaybeAuthUser,
+    state: web::Data<AppState>,
+    query: web::Query<ListRankingsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page: PageRequest<(i32, i64)> =
+        PageRequest::from_params(query.page, query.per_page, query.cursor.as_deref())?;
+    let mut boards = ranking::all(&mut *state.conn().await?).await?;
+    boards.sort_by_key(|b| (b.position, b.id));
+    let paged = paginate_in_memory(boards, &page, |b: &Ranking| (b.position, b.id.0));
+    let audience = Audience::of(&user, state.config.cache_max_age_secs);
+    Ok(respond::list(
+        &req,
+        audience,
+        paged.map(|b| RankingDto::from(&b)),
+    ))
+}
+
+/// Entries of a board: most-read computed (cached), curated as chosen (public: active ones only).
+pub async fn entries_of(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    board: &Ranking,
+    staff: bool,
+) -> Result<Vec<RankedArticle>, ApiError> {
+    match (board.kind, board.time_window) {
+        (RankingKind::MostRead, Some(window)) => {
+            let key = MostReadKey {
+                window,
+                category: board.category_id,
+                limit: i64::from(board.size),
+            };
+            Ok(most_read(state, key).await?.items.clone())
+        }
+        _ => {
+            let now = Utc::now();
+            let entries = ranking::entries(conn, board.id).await?;
+            let ids: Vec<ArticleId> = entries.iter().map(|e| e.article_id).collect();
+            let visible: Vec<ArticleId> = article::visible_ids(conn, &ids, now).await?;
+            let tree = category::load_tree(conn).await?;
+            let mut summaries = summaries_of(conn, &tree, &ids).await?.into_iter();
+            let mut out = Vec::new();
+            for e in entries {
+                let Some(article) = summaries.next() else {
+                    break;
+                };
+                let active = e.active_at(now) && visible.contains(&e.article_id);
+                if !staff && !active {
+                    continue;
+                }
+                if !staff && out.len() >= board.size as usize {
+                    break;
+                }
+                out.push(RankedArticle {
+                    rank: out.len() + 1,
+                    views: None,
+                    note: e.note,
+                    starts_at: if staff { e.starts_at } else { None },
+                    ends_at: if staff { e.ends_at } else { None },
+                    active: staff.then_some(active),
+                    article,
+                });
+            }
+            Ok(out)
+        }
+    }
+}
+
+pub async fn detail(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    board: &Ranking,
+    staff: bool,
+) -> Result<RankingDetail, ApiError> {
+    Ok(RankingDetail {
+        board: RankingDto::from(board),
+        entries: entries_of(state, conn, board, staff).await?,
+    })
+}
+
+/// A board with its entries.
+#[utoipa::path(
+    operation_id = "get_ranking",
+    tag = "rankings",
+    params(("key" = String, Path, description = "Board id (all digits) or slug")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The board", body = RankingDetail),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 404, response = crate::api::problems::NotFound),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[get("/rankings/{key}")]
+pub async fn get_ranking(
+    req: HttpRequest,
+    user: MaybeAuthUser,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let key = Key::parse(&key);
+    let mut conn = state.conn().await?;
+    let board = ranking::find(&mut conn, &key)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("board `{key}`")))?;
+    let body = detail(&state, &mut conn, &board, user.is_staff()).await?;
+    let audience = Audience::of(&user, state.config.cache_list_max_age_secs);
+    Ok(cached_json(&req, audience, StatusCode::OK, &body))
+}
+
+/// Checks a board's fields and the most-read/curated rules; `None` slug means generate.
+async fn validated(
+    conn: &mut AsyncPgConnection,
+    mut c: RankingContent,
+    slug_given: bool,
+) -> Result<RankingContent, ApiError> {
+    let mut v = Violations::default();
+    v.name("title", &c.title, 64);
+    if slug_given {
+        v.slug("slug", &c.slug);
+        if c.slug == "most-read" {
+            v.add("slug", "`most-read` is reserved");
+        }
+    }
+    if let Some(d) = &c.description {
+        v.length("description", d, 0, 500);
+    }
+    if !(1..=100).contains(&c.size) {
+        v.add("size", "must be between 1 and 100");
+    }
+    match c.kind {
+        RankingKind::MostRead if c.time_window.is_none() => {
+            v.add("window", "is required for most_read boards")
+        }
+        RankingKind::Curated if c.time_window.is_some() => {
+            v.add("window", "is only for most_read boards")
+        }
+        RankingKind::Curated if c.category_id.is_some() => {
+            v.add("category_id", "is only for most_read boards")
+        }
+        _ => {}
+    }
+    if let Some(cat) = c.category_id
+        && category::load_tree(conn).await?.get(cat).is_none()
+    {
+        v.add("category_id", "does not name an existing category");
+    }
+    v.finish()?;
+    c.title = c.title.trim().to_owned();
+    Ok(c)
+}
+
+/// Create a board.
+#[utoipa::path(
+    operation_id = "create_ranking",
+    tag = "rankings",
+    request_body = CreateRanking,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created; `Location` names it", body = RankingDetail,
+         headers(("Location" = String, description = "URL of the new board"))),
+        (status = 400, response = crate::api::problems::BadRequest),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 403, response = crate::api::problems::Forbidden),
+        (status = 409, response = crate::api::problems::Conflict),
+        (status = 413, response = crate::api::problems::PayloadTooLarge),
+        (status = 422, response = crate::api::problems::Unprocessable),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[post("/rankings")]
+pub async fn create_ranking(
+    _editor: Editor,
+    state: web::Data<AppState>,
+    body: ApiJson<CreateRanking>,
+) -> Result<HttpResponse, ApiError> {
+    let ApiJson(b) = body;
+    let mut conn = state.conn().await?;
+    let slug_given = b.slug.is_some();
+    let content = RankingContent {
+        slug: b.slug.unwrap_or_else(|| slugify(&b.title, "board")),
+        title: b.title,
+        description: b.description,
+        kind: b.kind,
+        size: b.size.unwrap_or(10),
+        position: b.position.unwrap_or(0),
+        time_window: b.window,
+        category_id: b.category_id,
+    };
+    let content = validated(&mut conn, content, slug_given).await?;
+    let board = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let mut content = content;
+            if !slug_given {
+                let taken: Vec<String> = ranking::all(conn)
+                    .await?
+                    .into_iter()
+                    .map(|r| r.slug)
+                    .collect();
+                let base = if content.slug == "most-read" {
+                    "most-read-board".to_owned()
+                } else {
+                    content.slug.clone()
+                };
+                content.slug = crate::models::next_free(&base, taken.iter().map(String::as_str));
+            }
+            Ok(ranking::insert(conn, &content).await?)
+        })
+        .await?;
+    let body = detail(&state, &mut conn, &board, true).await?;
+    Ok(created(format!("/api/v1/rankings/{}", board.slug), &body))
+}
+
+/// Change a board; only the fields sent change.
+#[utoipa::path(
+    operation_id = "update_ranking",
+    tag = "rankings",
+    request_body = UpdateRanking,
+    params(("key" = String, Path, description = "Board id (all digits) or slug")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Updated", body = RankingDetail),
+        (status = 400, response = crate::api::problems::BadRequest),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 403, response = crate::api::problems::Forbidden),
+        (status = 404, response = crate::api::problems::NotFound),
+        (status = 409, response = crate::api::problems::Conflict),
+        (status = 413, response = crate::api::problems::PayloadTooLarge),
+        (status = 422, response = crate::api::problems::Unprocessable),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[patch("/rankings/{key}")]
+pub async fn update_ranking(
+    _editor: Editor,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    body: ApiJson<UpdateRanking>,
+) -> Result<HttpResponse, ApiError> {
+    let ApiJson(u) = body;
+    let key = Key::parse(&key);
+    let mut conn = state.conn().await?;
+    let board = ranking::find(&mut conn, &key)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("board `{key}`")))?;
+    let slug_given = u.slug.is_some();
+    let content = RankingContent {
+        slug: u.slug.unwrap_or_else(|| board.slug.clone()),
+        title: u.title.unwrap_or_else(|| board.title.clone()),
+        description: u.description.unwrap_or_else(|| board.description.clone()),
+        kind: board.kind,
+        size: u.size.unwrap_or(board.size),
+        position: u.position.unwrap_or(board.position),
+        time_window: u.window.or(board.time_window),
+        category_id: u.category_id.unwrap_or(board.category_id),
+    };
+    let content = validated(&mut conn, content, slug_given).await?;
+    let updated = ranking::update(&mut conn, board.id, &content).await?;
+    let body = detail(&state, &mut conn, &updated, true).await?;
+    Ok(staff_json(StatusCode::OK, &body))
+}
+
+/// Delete a board (its entries go with it; the articles stay).
+#[utoipa::path(
+    operation_id = "delete_ranking",
+    tag = "rankings",
+    params(("key" = String, Path, description = "Board id (all digits) or slug")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 403, response = crate::api::problems::Forbidden),
+        (status = 404, response = crate::api::problems::NotFound),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[delete("/rankings/{key}")]
+pub async fn delete_ranking(
+    _editor: Editor,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let key = Key::parse(&key);
+    let mut conn = state.conn().await?;
+    let board = ranking::find(&mut conn, &key)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("board `{key}`")))?;
+    ranking::delete(&mut conn, board.id).await?;
+    Ok(no_content())
+}

@@ -1,0 +1,192 @@
+//! Most-read lists: rolling windows over the daily buckets, cached for `RANKINGS_TTL`.
+
+use std::sync::Arc;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{DateTime, Duration, Utc};
+use diesel_async::AsyncPgConnection;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::dto::{MostReadMeta, MostReadResponse, RankedArticle};
+use crate::api::articles::{ArticleSummary, CategoryBrief, summaries};
+use crate::api::respond::{Audience, cached_json_with};
+use crate::auth::MaybeAuthUser;
+use crate::error::ApiError;
+use crate::models::category::{self, Tree};
+use crate::models::ids::{ArticleId, CategoryId};
+use crate::models::ranking::TimeWindow;
+use crate::models::{Key, views};
+use crate::queries::article_list::summary_rows;
+use crate::queries::article_view::{bylines, sources_by_id};
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq)]
+pub struct MostReadKey {
+    pub window: TimeWindow,
+    pub category: Option<CategoryId>,
+    pub limit: i64,
+}
+
+pub struct MostReadPage {
+    pub generated_at: DateTime<Utc>,
+    pub items: Vec<RankedArticle>,
+}
+
+/// Summaries of these articles, in this order.
+pub async fn summaries_of(
+    conn: &mut AsyncPgConnection,
+    tree: &Tree,
+    ids: &[ArticleId],
+) -> Result<Vec<ArticleSummary>, ApiError> {
+    let rows = summary_rows(conn, ids).await?;
+    let mut source_ids: Vec<_> = rows.iter().filter_map(|r| r.source_id).collect();
+    source_ids.sort();
+    source_ids.dedup();
+    let sources = sources_by_id(conn, &source_ids).await?;
+    let mut by = bylines(conn, ids).await?;
+    Ok(summaries(rows, tree, &sources, &mut by))
+}
+
+async fn compute(state: &AppState, key: &MostReadKey) -> Result<MostReadPage, ApiError> {
+    let now = Utc::now();
+    let mut conn = state.conn().await?;
+    let tree = category::load_tree(&mut conn).await?;
+    let scope: Option<Vec<CategoryId>> = key.category.map(|c| {
+        tree.nodes
+            .iter()
+            .filter(|n| tree.is_within(n.id, c))
+            .map(|n| n.id)
+            .collect()
+    });
+    let from = key
+        .window
+        .previous_days()
+        .map(|d| state.views.day_of(now) - Duration::days(d));
+    let ranked = views::most_read(&mut conn, from, scope.as_deref(), now, key.limit).await?;
+    let ids: Vec<ArticleId> = ranked.iter().map(|r| ArticleId(r.article_id)).collect();
+    let articles = summaries_of(&mut conn, &tree, &ids).await?;
+    let items = ranked
+        .iter()
+        .zip(articles)
+        .enumerate()
+        .map(|(i, (r, article))| RankedArticle {
+            rank: i + 1,
+            views: Some(r.views),
+            note: None,
+            starts_at: None,
+            ends_at: None,
+            active: None,
+            article,
+        })
+        .collect();
+    Ok(MostReadPage {
+        generated_at: now,
+        items,
+    })
+}
+
+/// The most-read list for a window and scope: computed at most once per TTL, however many ask.
+pub async fn most_read(state: &AppState, key: MostReadKey) -> Result<Arc<MostReadPage>, ApiError> {
+    state
+        .most_read
+        .try_get_with(key.clone(), async {
+            compute(state, &key).await.map(Arc::new)
+        })
+        .await
+        .map_err(|e: Arc<ApiError>| match &*e {
+            ApiError::Unavailable(m) => ApiError::Unavailable(m.clone()),
+            other => ApiError::Internal(other.to_string()),
+        })
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MostReadQuery {
+    /// `day` (today), `week` (today and the 6 days before), `month` (30 days), `year` (365 days)
+    /// or `all` (all time); days end at midnight in `NEWSDESK_TIMEZONE`. Default `week`.
+    pub window: Option<TimeWindow>,
+    /// Channel id or slug; its sub-channels are included.
+    pub category: Option<String>,
+    /// 1–100, default 10.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+}
+
+/// 点击排行: the most-read visible articles in a window, optionally in one channel. Cached for
+/// `RANKINGS_TTL` seconds (`Cache-Control` says how long is left).
+#[utoipa::path(
+    operation_id = "get_most_read",
+    tag = "rankings",
+    params(MostReadQuery),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Ranked articles", body = MostReadResponse),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, response = crate::api::problems::BadRequest),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 404, response = crate::api::problems::NotFound),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[get("/rankings/most-read")]
+pub async fn get_most_read(
+    req: HttpRequest,
+    user: MaybeAuthUser,
+    state: web::Data<AppState>,
+    query: web::Query<MostReadQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = query.limit.unwrap_or(10);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::bad_request("limit", "must be between 1 and 100"));
+    }
+    let window = query.window.unwrap_or(TimeWindow::Week);
+    let category = match &query.category {
+        None => None,
+        Some(raw) => {
+            let tree = category::load_tree(&mut *state.conn().await?).await?;
+            let key = Key::parse(raw);
+            let c = tree
+                .find(&key)
+                .filter(|c| user.is_staff() || tree.publicly_visible(c.id))
+                .ok_or_else(|| ApiError::NotFound(format!("category `{key}`")))?;
+            Some(CategoryBrief {
+                id: c.id,
+                slug: c.slug.clone(),
+                name: c.name.clone(),
+            })
+        }
+    };
+    let page = most_read(
+        &state,
+        MostReadKey {
+            window,
+            category: category.as_ref().map(|c| c.id),
+            limit,
+        },
+    )
+    .await?;
+    let body = MostReadResponse {
+        data: page.items.clone(),
+        meta: MostReadMeta {
+            window,
+            category,
+            generated_at: page.generated_at,
+        },
+    };
+    let age = (Utc::now() - page.generated_at).num_seconds().max(0) as u64;
+    let remaining = state.config.rankings_ttl_secs.saturating_sub(age) as u32;
+    let audience = if user.is_staff() {
+        Audience::Staff
+    } else {
+        Audience::Public { max_age: remaining }
+    };
+    Ok(cached_json_with(
+        &req,
+        audience,
+        StatusCode::OK,
+        &body,
+        vec![(header::AGE, age.to_string())],
+    ))
+}

@@ -1,0 +1,109 @@
+//! Daily view buckets: batched additive flushes and most-read aggregation.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Date, Nullable, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::ids::{ArticleId, CategoryId};
+
+/// Adds counts to the daily buckets and to `articles.view_count`, in one statement.
+///
+/// Additive (`views = views + n`), so several instances may flush concurrently. Counts of
+/// articles that were purged meanwhile are dropped.
+pub async fn flush(
+    conn: &mut AsyncPgConnection,
+    batch: &[(ArticleId, NaiveDate, i64)],
+) -> QueryResult<usize> {
+    if batch.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<i64> = batch.iter().map(|b| b.0.0).collect();
+    let days: Vec<NaiveDate> = batch.iter().map(|b| b.1).collect();
+    let counts: Vec<i64> = batch.iter().map(|b| b.2).collect();
+    diesel::sql_query(
+        "WITH v AS ( \
+           SELECT u.article_id, u.day, u.views FROM unnest($1::bigint[], $2::date[], $3::bigint[]) \
+                  AS u(article_id, day, views) \
+            WHERE EXISTS (SELECT 1 FROM articles a WHERE a.id = u.article_id) \
+         ), daily AS ( \
+           INSERT INTO article_views_daily (article_id, day, views) SELECT article_id, day, views FROM v \
+           ON CONFLICT (article_id, day) DO UPDATE SET views = article_views_daily.views + EXCLUDED.views \
+         ) \
+         UPDATE articles a SET view_count = a.view_count + s.views \
+           FROM (SELECT article_id, sum(views)::bigint AS views FROM v GROUP BY article_id) s \
+          WHERE a.id = s.article_id",
+    )
+    .bind::<Array<BigInt>, _>(ids)
+    .bind::<Array<Date>, _>(days)
+    .bind::<Array<BigInt>, _>(counts)
+    .execute(conn)
+    .await
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct MostRead {
+    #[diesel(sql_type = BigInt)]
+    pub article_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub views: i64,
+}
+
+/// Visible articles by views since `from` (a day, inclusive); `from = None` uses the all-time
+/// `view_count`. `categories` limits the scope.
+pub async fn most_read(
+    conn: &mut AsyncPgConnection,
+    from: Option<NaiveDate>,
+    categories: Option<&[CategoryId]>,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<MostRead>> {
+    let cats: Option<Vec<i64>> = categories.map(|c| c.iter().map(|c| c.0).collect());
+    let visible = "a.status = 'published' AND a.deleted_at IS NULL AND a.published_at <= $2 \
+                   AND (a.offline_at IS NULL OR a.offline_at > $2) \
+                   AND ($3::bigint[] IS NULL OR a.category_id = ANY($3::bigint[]))";
+    match from {
+        None => {
+            diesel::sql_query(format!(
+                "SELECT a.id AS article_id, a.view_count AS views FROM articles a \
+                  WHERE {visible} AND a.view_count > 0 AND $1::date IS NULL \
+                  ORDER BY a.view_count DESC, a.id DESC LIMIT $4"
+            ))
+            .bind::<Nullable<Date>, _>(None::<NaiveDate>)
+            .bind::<Timestamptz, _>(now)
+            .bind::<Nullable<Array<BigInt>>, _>(cats)
+            .bind::<BigInt, _>(limit)
+            .load(conn)
+            .await
+        }
+        Some(day) => {
+            diesel::sql_query(format!(
+                "SELECT v.article_id, sum(v.views)::bigint AS views \
+                   FROM article_views_daily v JOIN articles a ON a.id = v.article_id \
+                  WHERE v.day >= $1 AND {visible} \
+                  GROUP BY v.article_id ORDER BY views DESC, v.article_id DESC LIMIT $4"
+            ))
+            .bind::<Date, _>(day)
+            .bind::<Timestamptz, _>(now)
+            .bind::<Nullable<Array<BigInt>>, _>(cats)
+            .bind::<BigInt, _>(limit)
+            .load(conn)
+            .await
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct Total {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// All views ever flushed (for the benchmark's sent = stored check).
+pub async fn total(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
+    let t: Total =
+        diesel::sql_query("SELECT coalesce(sum(views), 0)::bigint AS n FROM article_views_daily")
+            .get_result(conn)
+            .await?;
+    Ok(t.n)
+}
