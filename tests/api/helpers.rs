@@ -54,6 +54,15 @@ pub fn test_config(database_url: String) -> Config {
         cache_detail_max_age_secs: 60,
         log_format: LogFormat::Text,
         environment: Environment::Test,
+        timezone: chrono_tz::Asia::Shanghai,
+        views_flush_interval: 0.2,
+        views_flush_threshold: 10_000,
+        views_max_pending: 1_000_000,
+        views_dedupe_secs: 1800,
+        views_dedupe_capacity: 100_000,
+        views_bot_user_agents:
+            "googlebot,bingbot,baiduspider,sogou,360spider,yisouspider,bytespider,yandexbot".into(),
+        rankings_ttl_secs: 60,
         sql_trace_file: None,
         http_workers: 1,
     }
@@ -370,4 +379,33 @@ pub fn header(res: &Response, name: &str) -> String {
         .map(|v| v.to_str().unwrap())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `base` with the fields of `extra` added (or replaced).
+pub fn merge(mut base: Value, extra: Value) -> Value {
+    if let (Some(b), Value::Object(e)) = (base.as_object_mut(), extra) {
+        b.extend(e);
+    }
+    base
+}
+
+impl TestApp {
+    /// Sends `method path` with an optional token and an optional JSON body.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send().await.unwrap()
+    }
 }
