@@ -212,21 +212,28 @@ def main():
         with Server(env, work, None) as base:
             results = [bench_one(base, name, path, sql, db_url, work, i)
                        for i, ((name, path), sql) in enumerate(zip(workloads, captured))]
+            ranking_rows = bench_most_read(base, db_url, work)
+        beacon = bench_beacon(env, work, db_url)
     finally:
         if not os.environ.get("BENCH_KEEP_DB"):
             psql(server_url, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
     report(results)
+    report_rankings(ranking_rows)
+    report_beacon(beacon)
     report_plans(plans)
-    if any(r["http"]["non2xx"] or r["http"]["errors"] for r in results):
+    if beacon["stored"] != beacon["sent"]:
+        log(f"views lost: {beacon['sent']} answered 204 but {beacon['stored']} stored")
+        sys.exit(1)
+    if any(r["http"]["non2xx"] or r["http"]["errors"] for r in results + ranking_rows):
         log("some responses were not 2xx (or sockets failed): see the table")
         sys.exit(1)
 
 
 class Server:
-    def __init__(self, env, work, trace):
+    def __init__(self, env, work, trace, **extra):
         self.port = free_port()
         self.env = dict(env, BIND_ADDR=f"127.0.0.1:{self.port}",
-                        DATABASE_POOL_SIZE=os.environ.get("BENCH_POOL", "16"))
+                        DATABASE_POOL_SIZE=os.environ.get("BENCH_POOL", "16"), **extra)
         if trace:
             self.env["NEWSDESK_SQL_TRACE"] = str(trace)
         self.log = open(work / f"server-{self.port}.log", "w")
@@ -341,6 +348,116 @@ def report_plans(plans):
     print("|---|---|---|")
     for name, nodes, ok in plans:
         print(f"| {name} | {nodes} | {'yes' if ok else 'NO'} |")
+    print()
+
+
+# ---- rankings and the beacon -------------------------------------------------------------------
+
+WINDOWS = ["day", "week", "month", "year", "all"]
+
+
+def bench_most_read(base, db_url, work):
+    """Cached: wrk on one URL. Uncached: sequential requests, each with a limit never asked before."""
+    rows = []
+    for n, window in enumerate(WINDOWS):
+        url = f"{base}/api/v1/rankings/most-read?window={window}&limit=10"
+        get(url)
+        http = wrk(url, max(3, DURATION // 2))
+        times = []
+        for k in range(20):
+            t = time.perf_counter()
+            status, body = get(f"{base}/api/v1/rankings/most-read?window={window}&limit={11 + k + 20 * n}")
+            times.append((time.perf_counter() - t) * 1000)
+            if status != 200:
+                http["non2xx"] += 1
+        times.sort()
+        rows.append({"name": f"most-read {window}", "http": http,
+                     "uncached_p50": times[len(times) // 2], "uncached_max": times[-1],
+                     "entries": len(body["data"])})
+    return rows
+
+
+async def _beacon_load(port, ids, total, conns):
+    import asyncio
+
+    sent = {"204": 0, "other": 0}
+    per = total // conns
+
+    async def worker(w):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        for i in range(per):
+            aid = ids[(w * 7919 + i) % len(ids)]
+            writer.write((f"POST /api/v1/articles/{aid}/views HTTP/1.1\r\nHost: bench\r\n"
+                          f"X-Visitor-Id: bench-{w}-{i}\r\nContent-Length: 0\r\n\r\n").encode())
+            await writer.drain()
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = head.split(b" ", 2)[1].decode()
+            length = re.search(rb"(?i)content-length:\s*(\d+)", head)
+            if length and int(length.group(1)):
+                await reader.readexactly(int(length.group(1)))
+            sent["204" if status == "204" else "other"] += 1
+        writer.close()
+
+    await asyncio.gather(*(worker(w) for w in range(conns)))
+    return sent
+
+
+def views_total(db_url):
+    return int(run(["psql", db_url, "-qAtc", "SELECT coalesce(sum(views), 0) FROM article_views_daily"]).stdout.strip())
+
+
+def bench_beacon(env, work, db_url):
+    """wrk for throughput; then an exact count of 204s, a clean stop, and the stored total."""
+    import asyncio
+
+    with Server(env, work, None) as base:
+        _, page = get(f"{base}/api/v1/articles?per_page=100")
+        ids = [a["id"] for a in page["data"]]
+        script = work / "beacon.lua"
+        script.write_text(
+            'counter = 0\n'
+            'request = function()\n'
+            '  counter = counter + 1\n'
+            f'  local ids = {{{",".join(map(str, ids))}}}\n'
+            '  local id = ids[(counter % #ids) + 1]\n'
+            '  return wrk.format("POST", "/api/v1/articles/" .. id .. "/views",\n'
+            '    {["X-Visitor-Id"] = "wrk-" .. tostring(counter) .. "-" .. tostring(math.random(1e9))}, "")\n'
+            'end\n')
+        run(["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{WARMUP}s", "-s", str(script), base + "/"])
+        out = run(["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency",
+                   "-s", str(script), base + "/"]).stdout
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)", out, re.M)
+        p99ms = float(p99.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)] if p99 else float("nan")
+        time.sleep(3)  # let the last interval flush land
+        before = views_total(db_url)
+        n = int(os.environ.get("BENCH_BEACONS", "20000"))
+        t0 = time.time()
+        sent = asyncio.run(_beacon_load(int(base.rsplit(":", 1)[1]), ids, n, CONNECTIONS))
+        exact_rate = (sent["204"] + sent["other"]) / (time.time() - t0)
+    # the `with` block sent SIGTERM and waited: the final flush is done
+    stored = views_total(db_url) - before
+    return {"rps": rps, "p99": p99ms, "sent": sent["204"], "other": sent["other"], "stored": stored,
+            "exact_rate": exact_rate}
+
+
+def report_rankings(rows):
+    print("Most-read (cached: wrk on one URL; uncached: 20 sequential requests with new limits):")
+    print()
+    print("| window | cached req/s | cached p50 ms | cached p99 ms | uncached p50 ms | uncached max ms | entries |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        h = r["http"]
+        print(f"| {r['name']} | {h['rps']:.0f} | {h['p50']:.2f} | {h['p99']:.2f} | "
+              f"{r['uncached_p50']:.1f} | {r['uncached_max']:.1f} | {r['entries']} |")
+    print()
+
+
+def report_beacon(b):
+    print(f"View beacon: {b['rps']:.0f} req/s with wrk at {CONNECTIONS} connections (p99 {b['p99']:.2f} ms).")
+    print(f"Exact run: {b['sent']} answered 204 ({b['other']} other) at {b['exact_rate']:.0f} req/s from a "
+          f"Python client; after SIGTERM the database holds {b['stored']} new views: "
+          f"{'EQUAL' if b['sent'] == b['stored'] else 'DIFFERENT'}.")
     print()
 
 

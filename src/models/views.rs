@@ -107,3 +107,36 @@ pub async fn total(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
             .await?;
     Ok(t.n)
 }
+
+/// Demo data: a year of daily views with a skewed (Zipf-like, exponent 0.8) popularity per
+/// article, each article read most in its first days. Deterministic (`setseed`). Returns rows.
+pub async fn synthesize_history(conn: &mut AsyncPgConnection, today: NaiveDate) -> QueryResult<usize> {
+    diesel::sql_query("SELECT setseed(0.42)").execute(conn).await?;
+    let rows = diesel::sql_query(
+        "WITH pop AS ( \
+           SELECT id, published_at::date AS pday, \
+                  4000.0 / power(row_number() OVER (ORDER BY md5(id::text)), 0.8) AS w, \
+                  2.0 + 10.0 * random() AS decay \
+             FROM articles \
+            WHERE status = 'published' AND deleted_at IS NULL \
+              AND published_at <= now() AND published_at::date > $1::date - 365 \
+         ), days AS ( \
+           SELECT p.id, p.pday + k AS day, \
+                  ceil(p.w * exp(-k / p.decay) * (0.5 + random()))::bigint AS views \
+             FROM pop p, generate_series(0, 60) AS k \
+            WHERE p.pday + k <= $1::date AND p.w * exp(-k / p.decay) >= 0.5 \
+         ), ins AS ( \
+           INSERT INTO article_views_daily (article_id, day, views) \
+           SELECT id, day, views FROM days \
+           ON CONFLICT (article_id, day) DO UPDATE SET views = article_views_daily.views + EXCLUDED.views \
+           RETURNING article_id, views \
+         ) \
+         UPDATE articles a SET view_count = a.view_count + s.views \
+           FROM (SELECT article_id, sum(views)::bigint AS views FROM ins GROUP BY article_id) s \
+          WHERE a.id = s.article_id",
+    )
+    .bind::<Date, _>(today)
+    .execute(conn)
+    .await?;
+    Ok(rows)
+}
