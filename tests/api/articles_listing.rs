@@ -362,6 +362,10 @@ async fn cursors_walk_both_ways_across_pinned_ties_and_unpublished_rows() {
     for i in 0..2 {
         d.publish(&format!("new{i}"), cat, -10 - i, json!({})).await;
         d.draft(&format!("draft{i}"), cat).await;
+        // Pinned drafts: pinned and without published_at, last of the pinned ones.
+        let draft = json!({ "title": format!("pinned draft{i}"), "category_id": cat });
+        let pinned = merge(draft, json!({ "flags": { "pinned": true } }));
+        d.create_article(&d.t, pinned).await;
     }
     let staff = Some(d.t.as_str());
     for (base, token) in [

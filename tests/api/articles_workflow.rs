@@ -128,10 +128,15 @@ async fn visibility_at_the_edges_of_published_at_and_offline_at() {
 #[tokio::test]
 async fn schedules_and_take_downs_follow_the_clock_without_a_job() {
     let n = newsroom().await;
-    let soon = json!({ "status": "published", "published_at": at(2) });
-    let path = p(n.make(&n.editor, "soon", soon).await);
-    assert_eq!(n.status_of(&path, None).await, 404);
-    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let soon = json!({ "status": "published", "published_at": at(3) });
+    let id = n.make(&n.editor, "soon", soon).await;
+    let path = p(id);
+    assert_eq!(n.status_of(&path, None).await, 404, "scheduled");
+    let (_, a) = n.get_as(&path, Some(&n.editor)).await;
+    let live_at = chrono::DateTime::parse_from_rfc3339(a["published_at"].as_str().unwrap());
+    let wait = live_at.unwrap().with_timezone(&chrono::Utc) - chrono::Utc::now();
+    tokio::time::sleep(wait.to_std().unwrap_or_default() + std::time::Duration::from_millis(300))
+        .await;
     assert_eq!(
         n.status_of(&path, None).await,
         200,
