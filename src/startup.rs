@@ -40,6 +40,7 @@ fn cors(config: &Config) -> Cors {
             "if-none-match",
             "x-request-id",
             "x-api-key",
+            "x-visitor-id",
         ])
         .expose_headers(["etag", "link", "location", "x-request-id", "retry-after"])
         .max_age(3600);

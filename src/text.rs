@@ -163,7 +163,8 @@ pub fn summarize(text: &str, max: usize) -> String {
     if flat.chars().count() <= max {
         return flat;
     }
-    let cut: String = flat.chars().take(max).collect();
+    // Room for the ellipsis: the result never exceeds `max` characters.
+    let cut: String = flat.chars().take(max.saturating_sub(1)).collect();
     let sentence_end = cut
         .char_indices()
         .rfind(|(_, c)| matches!(c, '。' | '！' | '？' | '.' | '!' | '?'));

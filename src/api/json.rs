@@ -69,12 +69,10 @@ fn strip_position(msg: &str) -> String {
     }
 }
 
-/// The field named by serde's "missing field `x`" or "unknown field `x`" messages.
+/// The field named by serde's "missing field `x`" message (the error path stops at its parent;
+/// for an unknown field the path already names it).
 fn missing_field(msg: &str) -> Option<&str> {
-    let rest = msg
-        .strip_prefix("missing field `")
-        .or_else(|| msg.strip_prefix("unknown field `"))?;
-    rest.split('`').next()
+    msg.strip_prefix("missing field `")?.split('`').next()
 }
 
 impl<T: DeserializeOwned + 'static, const LARGE: bool> FromRequest for ApiJson<T, LARGE> {

@@ -9,6 +9,7 @@ pub mod errors;
 pub mod health;
 pub mod json;
 pub mod problems;
+pub mod query;
 pub mod rankings;
 pub mod respond;
 pub mod sources;

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::query::ApiQuery;
 use crate::api::respond::{self, Audience, ListResponse};
 use crate::auth::MaybeAuthUser;
 use crate::db::pagination::PageRequest;
@@ -90,7 +91,7 @@ pub async fn list_tags(
     req: HttpRequest,
     user: MaybeAuthUser,
     state: web::Data<AppState>,
-    query: web::Query<ListTagsQuery>,
+    query: ApiQuery<ListTagsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     if query.q.as_deref().is_some_and(|s| s.chars().count() > 32) {
         return Err(ApiError::bad_request("q", "must be at most 32 characters"));

@@ -33,6 +33,11 @@ impl Violations {
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !ok {
             self.add(field, "must be 1 to 64 characters of a-z, 0-9 and -");
+        } else if value.bytes().all(|b| b.is_ascii_digit()) {
+            self.add(
+                field,
+                "must not be all digits (a key of digits names an id)",
+            );
         }
     }
 
@@ -96,7 +101,14 @@ pub fn slugify(name: &str, fallback: &str) -> String {
             s.pop();
         }
     }
-    if s.is_empty() { fallback.to_owned() } else { s }
+    if s.is_empty() {
+        fallback.to_owned()
+    } else if s.bytes().all(|b| b.is_ascii_digit()) {
+        // All digits would read as an id in URLs.
+        format!("{fallback}-{s}")
+    } else {
+        s
+    }
 }
 
 #[cfg(test)]

@@ -41,7 +41,8 @@ pub fn normalize(name: &str) -> String {
 pub async fn find(conn: &mut AsyncPgConnection, key: &Key) -> QueryResult<Option<Tag>> {
     let query = tags::table.select(Tag::as_select()).into_boxed();
     let query = match key {
-        Key::Id(id) => query.filter(tags::id.eq(TagId(*id))),
+        // Years and numbers are common tag names: an all-digit key matches an id or a name.
+        Key::Id(id) => query.filter(tags::id.eq(TagId(*id)).or(tags::name.eq(id.to_string()))),
         Key::Slug(s) => query.filter(tags::slug.eq(s.as_str()).or(tags::name.eq(s.as_str()))),
     };
     query.first(conn).await.optional()

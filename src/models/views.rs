@@ -110,8 +110,13 @@ pub async fn total(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
 
 /// Demo data: a year of daily views with a skewed (Zipf-like, exponent 0.8) popularity per
 /// article, each article read most in its first days. Deterministic (`setseed`). Returns rows.
-pub async fn synthesize_history(conn: &mut AsyncPgConnection, today: NaiveDate) -> QueryResult<usize> {
-    diesel::sql_query("SELECT setseed(0.42)").execute(conn).await?;
+pub async fn synthesize_history(
+    conn: &mut AsyncPgConnection,
+    today: NaiveDate,
+) -> QueryResult<usize> {
+    diesel::sql_query("SELECT setseed(0.42)")
+        .execute(conn)
+        .await?;
     let rows = diesel::sql_query(
         "WITH pop AS ( \
            SELECT id, published_at::date AS pday, \

@@ -150,7 +150,6 @@ async fn validation_and_slug_conflicts() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: api/json.rs parse names an unknown field `role.role` (path already ends in it)"]
 async fn an_unknown_field_is_422_naming_it() {
     let app = spawn_app().await;
     let token = app.token(Role::Editor).await;

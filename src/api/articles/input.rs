@@ -246,8 +246,12 @@ impl Draft {
         }
     }
 
-    /// Field rules that need no database; normalises tags.
+    /// Field rules that need no database; normalises tags. Publishing without a time sets it
+    /// to now first, so `offline_at` is checked against the time that will be stored.
     pub fn validate(&mut self) -> Result<(), ApiError> {
+        if self.status == ArticleStatus::Published && self.published_at.is_none() {
+            self.published_at = Some(Utc::now());
+        }
         let mut v = Violations::default();
         v.name("title", &self.title, 200);
         if let Some(slug) = &self.slug {
@@ -257,6 +261,11 @@ impl Draft {
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
             if !ok {
                 v.add("slug", "must be 1 to 96 characters of a-z, 0-9 and -");
+            } else if slug.bytes().all(|b| b.is_ascii_digit()) {
+                v.add(
+                    "slug",
+                    "must not be all digits (a key of digits names an id)",
+                );
             }
         }
         for (field, value, max) in [

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::dto::{ArticleSummary, summaries};
+use crate::api::query::ApiQuery;
 use crate::api::respond::{self, Audience, ListResponse};
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::db::pagination::PageRequest;
@@ -205,7 +206,7 @@ pub async fn list_articles(
     req: HttpRequest,
     user: MaybeAuthUser,
     state: web::Data<AppState>,
-    query: web::Query<ListArticlesQuery>,
+    query: ApiQuery<ListArticlesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (scope, audience) = scope_for(&user, query.status, state.config.cache_list_max_age_secs)?;
     let mut conn = state.conn().await?;
@@ -235,7 +236,7 @@ pub async fn list_category_articles(
     user: MaybeAuthUser,
     state: web::Data<AppState>,
     key: web::Path<String>,
-    query: web::Query<ListArticlesQuery>,
+    query: ApiQuery<ListArticlesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (scope, audience) = scope_for(&user, query.status, state.config.cache_list_max_age_secs)?;
     let mut query = query.into_inner();
@@ -281,7 +282,7 @@ pub async fn list_trash(
     req: HttpRequest,
     _user: AuthUser,
     state: web::Data<AppState>,
-    query: web::Query<TrashQuery>,
+    query: ApiQuery<TrashQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = ListArticlesQuery {
         category: None,

@@ -11,6 +11,7 @@ use super::dto::{ArticleDetail, ArticleFlags, StaffBrief};
 use super::input::{Body, Draft};
 use super::save::{check_if_match, render, save, version_etag};
 use super::write::may_edit;
+use crate::api::query::ApiQuery;
 use crate::api::respond::{self, Audience, ListResponse};
 use crate::auth::AuthUser;
 use crate::db::pagination::{PageRequest, Paged};
@@ -131,7 +132,7 @@ pub async fn list_revisions(
     _user: AuthUser,
     state: web::Data<AppState>,
     key: web::Path<String>,
-    query: web::Query<RevisionsQuery>,
+    query: ApiQuery<RevisionsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = PageRequest::<i32>::from_params(query.page, query.per_page, None)?;
     let (p, per) = match page {

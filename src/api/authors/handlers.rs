@@ -7,6 +7,7 @@ use diesel_async::AsyncConnection;
 
 use super::dto::{AuthorDto, CreateAuthor, ListAuthorsQuery, UpdateAuthor};
 use crate::api::json::ApiJson;
+use crate::api::query::ApiQuery;
 use crate::api::respond::{
     self, Audience, ListResponse, cached_json, created, no_content, staff_json,
 };
@@ -54,7 +55,7 @@ pub async fn list_authors(
     req: HttpRequest,
     user: MaybeAuthUser,
     state: web::Data<AppState>,
-    query: web::Query<ListAuthorsQuery>,
+    query: ApiQuery<ListAuthorsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     if query.q.as_deref().is_some_and(|s| s.chars().count() > 100) {
         return Err(ApiError::bad_request("q", "must be at most 100 characters"));

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::dto::{CategoryDetail, CategoryDto, CategoryList, CategoryListMeta, CategoryNode};
+use crate::api::query::ApiQuery;
 use crate::api::respond::{Audience, cached_json};
 use crate::auth::MaybeAuthUser;
 use crate::error::ApiError;
@@ -68,7 +69,7 @@ pub async fn list_categories(
     req: HttpRequest,
     user: MaybeAuthUser,
     state: web::Data<AppState>,
-    query: web::Query<ListCategoriesQuery>,
+    query: ApiQuery<ListCategoriesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let tree = category::load_tree(&mut *state.conn().await?).await?;
     let staff = user.is_staff();

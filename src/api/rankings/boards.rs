@@ -10,6 +10,7 @@ use utoipa::IntoParams;
 use super::dto::{CreateRanking, RankedArticle, RankingDetail, RankingDto, UpdateRanking};
 use super::most_read::{MostReadKey, most_read, summaries_of};
 use crate::api::json::ApiJson;
+use crate::api::query::ApiQuery;
 use crate::api::respond::{
     self, Audience, ListResponse, cached_json, created, no_content, staff_json,
 };
@@ -52,7 +53,7 @@ pub async fn list_rankings(
     req: HttpRequest,
     user: MaybeAuthUser,
     state: web::Data<AppState>,
-    query: web::Query<ListRankingsQuery>,
+    query: ApiQuery<ListRankingsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page: PageRequest<(i32, i64)> =
         PageRequest::from_params(query.page, query.per_page, query.cursor.as_deref())?;

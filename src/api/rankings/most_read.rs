@@ -11,6 +11,7 @@ use utoipa::IntoParams;
 
 use super::dto::{MostReadMeta, MostReadResponse, RankedArticle};
 use crate::api::articles::{ArticleSummary, CategoryBrief, summaries};
+use crate::api::query::ApiQuery;
 use crate::api::respond::{Audience, cached_json_with};
 use crate::auth::MaybeAuthUser;
 use crate::error::ApiError;
@@ -135,7 +136,7 @@ pub async fn get_most_read(
     req: HttpRequest,
     user: MaybeAuthUser,
     state: web::Data<AppState>,
-    query: web::Query<MostReadQuery>,
+    query: ApiQuery<MostReadQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = query.limit.unwrap_or(10);
     if !(1..=100).contains(&limit) {

@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use super::dto::{ListSourcesQuery, SourceDto};
+use crate::api::query::ApiQuery;
 use crate::api::respond::{self, ListResponse, cached_json};
 use crate::auth::MaybeAuthUser;
 use crate::db::pagination::PageRequest;
@@ -35,7 +36,7 @@ pub async fn list_sources(
     req: HttpRequest,
     user: MaybeAuthUser,
     state: web::Data<AppState>,
-    query: web::Query<ListSourcesQuery>,
+    query: ApiQuery<ListSourcesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     if query.q.as_deref().is_some_and(|s| s.chars().count() > 100) {
         return Err(ApiError::bad_request("q", "must be at most 100 characters"));
