@@ -409,3 +409,76 @@ impl TestApp {
         req.send().await.unwrap()
     }
 }
+
+// ---- helpers for the view and ranking tests ----
+
+/// Today's date in a time zone.
+pub fn today_in(tz: chrono_tz::Tz) -> chrono::NaiveDate {
+    chrono::Utc::now().with_timezone(&tz).date_naive()
+}
+
+#[derive(diesel::QueryableByName)]
+struct Number {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// The value of a query that selects one bigint named `n`.
+pub async fn query_i64(conn: &mut AsyncPgConnection, query: &str) -> i64 {
+    let row: Number = diesel::sql_query(query).get_result(conn).await.unwrap();
+    row.n
+}
+
+impl TestApp {
+    /// Publishes an article (now) in the channel with this slug and returns its id.
+    pub async fn publish_in(&self, token: &str, channel: &str, title: &str) -> i64 {
+        let category_id = self.category_id(channel).await;
+        let body = serde_json::json!({ "title": title, "category_id": category_id, "status": "published" });
+        self.create_article(token, body).await["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// Sends the view beacon for an article key; returns the response.
+    pub async fn beacon(&self, key: &str, visitor: Option<&str>, user_agent: &str) -> Response {
+        let mut req = self
+            .post(&format!("/api/v1/articles/{key}/views"))
+            .header("user-agent", user_agent);
+        if let Some(v) = visitor {
+            req = req.header("x-visitor-id", v);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// The value of a query that selects one bigint named `n`.
+    pub async fn sql_i64(&self, query: &str) -> i64 {
+        query_i64(&mut self.conn().await, query).await
+    }
+
+    /// Polls `query` (one bigint `n`) for up to 3 s until it equals `want`; returns the last value.
+    pub async fn wait_for_i64(&self, query: &str, want: i64) -> i64 {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(3);
+        loop {
+            let n = self.sql_i64(query).await;
+            if n == want || std::time::Instant::now() >= until {
+                return n;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Writes a daily view bucket `days_ago` days before `today`.
+    pub async fn daily_views(
+        &self,
+        article: i64,
+        today: chrono::NaiveDate,
+        days_ago: i64,
+        views: i64,
+    ) {
+        let day = today - chrono::Duration::days(days_ago);
+        self.sql(&format!(
+            "INSERT INTO article_views_daily (article_id, day, views) VALUES ({article}, '{day}', {views})"
+        ))
+        .await;
+    }
+}

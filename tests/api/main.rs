@@ -12,5 +12,7 @@ mod errors;
 mod health;
 mod helpers;
 mod openapi;
+mod rankings;
 mod sources;
 mod tags;
+mod views;
