@@ -86,7 +86,7 @@ async fn limits_are_checked_and_lists_are_cached_for_the_ttl() {
         let fields = As(&app, None)
             .fails("GET", &path, Value::Null, 400, code)
             .await;
-        assert!(limit == "ten" || fields == ["limit"], "{limit}: {fields:?}");
+        assert_eq!(fields, ["limit"], "{limit}");
     }
     let body = most_read(&app, "window=day&limit=1", None).await;
     assert_eq!(ranked(&body["data"]), vec![(a, 2)]);
@@ -212,6 +212,7 @@ async fn board_fields_are_validated() {
         (json!({ "title": "长".repeat(65), "kind": "curated" }), "title"),
         (json!({ "title": "T", "slug": "most-read", "kind": "curated" }), "slug"),
         (json!({ "title": "T", "slug": "Bad Slug", "kind": "curated" }), "slug"),
+        (json!({ "title": "T", "slug": "2024", "kind": "curated" }), "slug"),
         (json!({ "title": "T", "kind": "most_read" }), "window"),
         (json!({ "title": "T", "kind": "curated", "window": "week" }), "window"),
         (json!({ "title": "T", "kind": "curated", "category_id": heihe }), "category_id"),
@@ -401,7 +402,6 @@ async fn most_read_boards_compute_their_entries() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: an all-digit board slug (given or generated from the title) is read as an id"]
 async fn a_board_titled_with_digits_is_reachable_at_its_location() {
     let (app, token) = setup().await;
     let body = json!({ "title": "2024", "kind": "curated" });

@@ -145,7 +145,6 @@ async fn a_visitor_counts_once_per_article() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: src/startup.rs cors() does not allow the x-visitor-id request header"]
 async fn a_front_end_on_another_origin_may_send_a_visitor_id() {
     let app = spawn_app().await;
     let url = app.url("/api/v1/articles/1/views");
