@@ -105,10 +105,13 @@ pub async fn create_article_view(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    let who = visitor(&req, ua);
     if !state.views.is_bot(ua)
-        && state.views.first_sighting(&visitor(&req, ua), target.id)
+        && state.views.first_sighting(&who, target.id)
         && !state.views.record(target.id, now)
     {
+        // Not counted: let a retry count.
+        state.views.forget(&who, target.id);
         return Err(ApiError::Unavailable("the view buffer is full".into()));
     }
     Ok(HttpResponse::NoContent()

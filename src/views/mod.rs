@@ -17,6 +17,12 @@ use crate::models::views;
 
 type Key = (ArticleId, NaiveDate);
 
+fn visitor_key(visitor: &str, article: ArticleId) -> u64 {
+    let mut h = DefaultHasher::new();
+    (visitor, article.0).hash(&mut h);
+    h.finish()
+}
+
 pub struct ViewCounter {
     pending: Mutex<HashMap<Key, i64>>,
     wake: Notify,
@@ -70,9 +76,17 @@ impl ViewCounter {
         let Some(cache) = &self.dedupe else {
             return true;
         };
-        let mut h = DefaultHasher::new();
-        (visitor, article.0).hash(&mut h);
-        cache.entry(h.finish()).or_insert(()).is_fresh()
+        cache
+            .entry(visitor_key(visitor, article))
+            .or_insert(())
+            .is_fresh()
+    }
+
+    /// Lets this visitor count again for this article (after a view could not be recorded).
+    pub fn forget(&self, visitor: &str, article: ArticleId) {
+        if let Some(cache) = &self.dedupe {
+            cache.invalidate(&visitor_key(visitor, article));
+        }
     }
 
     /// Counts one view; false when the buffer is full (the view is dropped and counted as such).

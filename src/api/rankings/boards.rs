@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::dto::{CreateRanking, RankedArticle, RankingDetail, RankingDto, UpdateRanking};
-use super::most_read::{MostReadKey, most_read, summaries_of};
+use super::most_read::{MostReadKey, by_id, most_read, summaries_of};
 use crate::api::json::ApiJson;
 use crate::api::query::ApiQuery;
 use crate::api::respond::{
@@ -34,7 +34,7 @@ pub struct ListRankingsQuery {
     pub cursor: Option<String>,
 }
 
-/// The boards, by position then title.
+/// The boards, by position, then in the order they were created.
 #[utoipa::path(
     operation_id = "list_rankings",
     tag = "rankings",
@@ -90,11 +90,11 @@ pub async fn entries_of(
             let ids: Vec<ArticleId> = entries.iter().map(|e| e.article_id).collect();
             let visible: Vec<ArticleId> = article::visible_ids(conn, &ids, now).await?;
             let tree = category::load_tree(conn).await?;
-            let mut summaries = summaries_of(conn, &tree, &ids).await?.into_iter();
+            let mut summaries = by_id(summaries_of(conn, &tree, &ids).await?);
             let mut out = Vec::new();
             for e in entries {
-                let Some(article) = summaries.next() else {
-                    break;
+                let Some(article) = summaries.remove(&e.article_id) else {
+                    continue;
                 };
                 let active = e.active_at(now) && visible.contains(&e.article_id);
                 if !staff && !active {

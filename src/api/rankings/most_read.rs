@@ -35,6 +35,11 @@ pub struct MostReadPage {
     pub items: Vec<RankedArticle>,
 }
 
+/// Summaries keyed by article id.
+pub fn by_id(list: Vec<ArticleSummary>) -> std::collections::HashMap<ArticleId, ArticleSummary> {
+    list.into_iter().map(|a| (a.id, a)).collect()
+}
+
 /// Summaries of these articles, in this order.
 pub async fn summaries_of(
     conn: &mut AsyncPgConnection,
@@ -67,10 +72,11 @@ async fn compute(state: &AppState, key: &MostReadKey) -> Result<MostReadPage, Ap
         .map(|d| state.views.day_of(now) - Duration::days(d));
     let ranked = views::most_read(&mut conn, from, scope.as_deref(), now, key.limit).await?;
     let ids: Vec<ArticleId> = ranked.iter().map(|r| ArticleId(r.article_id)).collect();
-    let articles = summaries_of(&mut conn, &tree, &ids).await?;
+    let mut articles = by_id(summaries_of(&mut conn, &tree, &ids).await?);
+    // Matched by id: an article purged between the two queries is left out, not mismatched.
     let items = ranked
         .iter()
-        .zip(articles)
+        .filter_map(|r| articles.remove(&ArticleId(r.article_id)).map(|a| (r, a)))
         .enumerate()
         .map(|(i, (r, article))| RankedArticle {
             rank: i + 1,
