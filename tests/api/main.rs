@@ -8,4 +8,5 @@ mod errors;
 mod health;
 mod helpers;
 mod openapi;
+mod seed;
 mod sources;
