@@ -237,8 +237,13 @@ impl Words {
                     Slot::Site => out.push_str(pick(rng, &r.sites)),
                     Slot::Scene => out.push_str(pick(rng, &r.scenes)),
                     Slot::Metric => out.push_str(pick(rng, &r.metrics)),
-                    Slot::Num => {
-                        let _ = write!(out, "{}", rng.random_range(3..500));
+                    Slot::Num | Slot::Month | Slot::Day => {
+                        let range = match slot {
+                            Slot::Num => 3..500,
+                            Slot::Month => 1..13,
+                            _ => 1..29,
+                        };
+                        let _ = write!(out, "{}", rng.random_range(range));
                     }
                     Slot::Pct => {
                         let _ = write!(out, "{:.1}%", rng.random_range(1.0..35.0));
@@ -248,12 +253,6 @@ impl Words {
                     }
                     Slot::Money => {
                         let _ = write!(out, "{:.1}亿元", rng.random_range(1.0..100.0));
-                    }
-                    Slot::Month => {
-                        let _ = write!(out, "{}", rng.random_range(1..=12));
-                    }
-                    Slot::Day => {
-                        let _ = write!(out, "{}", rng.random_range(1..=28));
                     }
                     Slot::Reporter => out.push_str(ctx.reporter.unwrap_or("本报记者")),
                 },
