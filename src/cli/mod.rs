@@ -61,6 +61,9 @@ pub struct SeedArgs {
         hide_env_values = true
     )]
     pub admin_password: String,
+    /// Also add N generated articles (after the demo content), in batches, with a progress bar.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub synthetic: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -129,7 +132,24 @@ async fn seed(args: SeedArgs) -> Result<(), String> {
         "seed: created {} categories and {} sources",
         report.categories_created, report.sources_created
     );
-    users::ensure_admin(&mut conn, &args.admin_email, &args.admin_password).await
+    users::ensure_admin(&mut conn, &args.admin_email, &args.admin_password).await?;
+    let demo = crate::seed::articles::run(&mut conn, Some(&args.admin_email)).await?;
+    println!(
+        "seed: created {} articles, {} authors and {} staff users of the demo content",
+        demo.articles_created, demo.authors_created, demo.users_created
+    );
+    if args.synthetic > 0 {
+        let s =
+            crate::seed::synthetic::run(&mut conn, args.synthetic, Some(&args.admin_email), true)
+                .await?;
+        println!(
+            "seed: generated {} synthetic articles in {:.1}s ({:.0} articles/s)",
+            s.articles_created,
+            s.elapsed.as_secs_f64(),
+            s.rate()
+        );
+    }
+    Ok(())
 }
 
 impl Config {

@@ -1,4 +1,12 @@
-//! Demo content: the reference portal's channel tree, its sources and an admin account.
+//! Demo content: the reference portal's channel tree, its sources and an admin account
+//! ([`run`]), its articles ([`articles::run`]) and generated articles ([`synthetic::run`]).
+
+pub mod articles;
+mod compose;
+mod plan;
+pub mod synthetic;
+#[cfg(test)]
+mod tests;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Deserialize;
@@ -31,6 +39,28 @@ struct SeedSource {
     name: String,
     kind: SourceKind,
     homepage_url: Option<String>,
+}
+
+/// A seeding failure, with its cause (this is an operator's tool: causes are shown).
+#[derive(Debug)]
+pub struct SeedError(pub String);
+
+impl std::fmt::Display for SeedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<diesel::result::Error> for SeedError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self(format!("database: {e}"))
+    }
+}
+
+impl From<String> for SeedError {
+    fn from(e: String) -> Self {
+        Self(e)
+    }
 }
 
 #[derive(Debug, Default)]

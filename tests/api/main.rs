@@ -13,6 +13,7 @@ mod health;
 mod helpers;
 mod openapi;
 mod rankings;
+mod seed;
 mod sources;
 mod tags;
 mod views;
