@@ -21,7 +21,8 @@ pub enum Command {
     Serve(Box<Config>),
     /// Apply pending migrations and exit.
     Migrate(DbArgs),
-    /// Create the demo channel tree, sources and admin account where missing.
+    /// Create the demo channels, sources, admin, articles and boards where missing;
+    /// `--synthetic N` adds N generated articles with a year of view history.
     Seed(SeedArgs),
     /// Manage staff accounts.
     Users {
@@ -64,6 +65,9 @@ pub struct SeedArgs {
     /// Also add N generated articles (after the demo content), in batches, with a progress bar.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub synthetic: usize,
+    /// Time zone of the daily view buckets (for the synthetic view history).
+    #[arg(long, env = "NEWSDESK_TIMEZONE", default_value = "Asia/Shanghai")]
+    pub timezone: chrono_tz::Tz,
 }
 
 #[derive(Debug, Subcommand)]
@@ -118,30 +122,38 @@ async fn serve(config: Config) -> Result<(), String> {
 async fn seed(args: SeedArgs) -> Result<(), String> {
     crate::db::run_migrations(&args.db.database_url).await?;
     let mut conn = connect(&args.db.database_url).await?;
-    if args.if_empty
-        && crate::models::category::count(&mut conn)
-            .await
-            .map_err(|e| e.to_string())?
-            > 0
-    {
-        println!("seed: the database already has categories; nothing to do");
-        return Ok(());
+    let has_content = crate::models::category::count(&mut conn)
+        .await
+        .map_err(|e| e.to_string())?
+        > 0;
+    if args.if_empty && has_content {
+        println!("seed: the database already has categories; the demo content is not added again");
+    } else {
+        let report = crate::seed::run(&mut conn).await?;
+        println!(
+            "seed: created {} categories and {} sources",
+            report.categories_created, report.sources_created
+        );
+        users::ensure_admin(&mut conn, &args.admin_email, &args.admin_password).await?;
+        let demo = crate::seed::articles::run(&mut conn, Some(&args.admin_email)).await?;
+        println!(
+            "seed: created {} articles, {} authors and {} staff users of the demo content",
+            demo.articles_created, demo.authors_created, demo.users_created
+        );
+        let boards = crate::seed::boards::run(&mut conn).await?;
+        println!("seed: created {boards} ranking boards");
     }
-    let report = crate::seed::run(&mut conn).await?;
-    println!(
-        "seed: created {} categories and {} sources",
-        report.categories_created, report.sources_created
-    );
-    users::ensure_admin(&mut conn, &args.admin_email, &args.admin_password).await?;
-    let demo = crate::seed::articles::run(&mut conn, Some(&args.admin_email)).await?;
-    println!(
-        "seed: created {} articles, {} authors and {} staff users of the demo content",
-        demo.articles_created, demo.authors_created, demo.users_created
-    );
     if args.synthetic > 0 {
         let s =
             crate::seed::synthetic::run(&mut conn, args.synthetic, Some(&args.admin_email), true)
                 .await?;
+        let today = chrono::Utc::now()
+            .with_timezone(&args.timezone)
+            .date_naive();
+        let rows = crate::models::views::synthesize_history(&mut conn, today)
+            .await
+            .map_err(|e| e.to_string())?;
+        println!("seed: wrote {rows} articles' view history (a year of daily buckets)");
         println!(
             "seed: generated {} synthetic articles in {:.1}s ({:.0} articles/s)",
             s.articles_created,

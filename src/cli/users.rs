@@ -118,12 +118,14 @@ pub async fn ensure_admin(
     pw: &str,
 ) -> Result<(), String> {
     let email = check_email(email)?;
-    if user::find_by_email(conn, &email)
+    if let Some(existing) = user::find_by_email(conn, &email)
         .await
         .map_err(|e| e.to_string())?
-        .is_some()
     {
-        println!("seed: admin {email} already exists");
+        println!(
+            "seed: a user {email} already exists (role {})",
+            existing.role
+        );
         return Ok(());
     }
     let pw = if pw.is_empty() {

@@ -49,35 +49,42 @@ pub async fn find(conn: &mut AsyncPgConnection, key: &Key) -> QueryResult<Option
 }
 
 /// The tags of these names, created when missing, in the given order.
+///
+/// Safe against concurrent writers: a name or slug created meanwhile is picked up or avoided.
 pub async fn find_or_create(
     conn: &mut AsyncPgConnection,
     names: &[String],
 ) -> QueryResult<Vec<Tag>> {
     let mut out = Vec::with_capacity(names.len());
     for name in names {
-        let existing = tags::table
-            .filter(tags::name.eq(name))
-            .select(Tag::as_select())
-            .first(conn)
-            .await
-            .optional()?;
-        let tag = match existing {
-            Some(t) => t,
-            None => {
-                let slug = super::free_slug(
-                    conn,
-                    super::SlugTable::Tags,
-                    &crate::api::validate::slugify(name, "tag"),
-                )
-                .await?;
-                diesel::insert_into(tags::table)
-                    .values((tags::name.eq(name), tags::slug.eq(&slug)))
-                    .on_conflict(tags::name)
-                    .do_update()
-                    .set(tags::name.eq(name))
-                    .returning(Tag::as_returning())
-                    .get_result(conn)
-                    .await?
+        let mut attempts = 0;
+        let tag = loop {
+            let existing = tags::table
+                .filter(tags::name.eq(name))
+                .select(Tag::as_select())
+                .first(conn)
+                .await
+                .optional()?;
+            if let Some(t) = existing {
+                break t;
+            }
+            let slug = super::free_slug(
+                conn,
+                super::SlugTable::Tags,
+                &crate::api::validate::slugify(name, "tag"),
+            )
+            .await?;
+            let inserted = diesel::insert_into(tags::table)
+                .values((tags::name.eq(name), tags::slug.eq(&slug)))
+                .on_conflict_do_nothing()
+                .returning(Tag::as_returning())
+                .get_result(conn)
+                .await
+                .optional()?;
+            match inserted {
+                Some(t) => break t,
+                None if attempts < 5 => attempts += 1,
+                None => return Err(diesel::result::Error::NotFound),
             }
         };
         out.push(tag);
@@ -150,20 +157,26 @@ pub async fn list(
         },
     };
     let descending = before.is_some();
+    // Tags are filtered with EXISTS (stops at the first visible article) and paged first;
+    // articles are counted only for the tags of the page.
+    let visible = "a.deleted_at IS NULL AND (NOT $2 OR (a.status = 'published' AND a.published_at <= now() \
+                   AND (a.offline_at IS NULL OR a.offline_at > now())))";
     let sql = format!(
-        "WITH counted AS ( \
-           SELECT t.id, t.slug, t.name, t.created_at, \
-                  (SELECT count(*) FROM article_tags at JOIN articles a ON a.id = at.article_id \
-                    WHERE at.tag_id = t.id AND a.deleted_at IS NULL AND (NOT $2 OR ( \
-                      a.status = 'published' AND a.published_at <= now() \
-                      AND (a.offline_at IS NULL OR a.offline_at > now())))) AS article_count \
-             FROM tags t \
+        "WITH live AS ( \
+           SELECT t.id, t.slug, t.name, t.created_at FROM tags t \
             WHERE ($1::text IS NULL OR t.name LIKE $1::text) \
-         ), live AS (SELECT * FROM counted WHERE NOT $2 OR article_count > 0) \
-         SELECT id, slug, name, created_at, article_count, count(*) OVER () AS total FROM live \
-          WHERE ($3::text IS NULL OR (name, id) > ($3::text, $4::bigint)) \
-            AND ($5::text IS NULL OR (name, id) < ($5::text, $6::bigint)) \
-          ORDER BY name {dir}, id {dir} LIMIT $7 OFFSET $8",
+              AND (NOT $2 OR EXISTS (SELECT 1 FROM article_tags at JOIN articles a ON a.id = at.article_id \
+                                      WHERE at.tag_id = t.id AND {visible})) \
+         ), page AS ( \
+           SELECT *, count(*) OVER () AS total FROM live \
+            WHERE ($3::text IS NULL OR (name, id) > ($3::text, $4::bigint)) \
+              AND ($5::text IS NULL OR (name, id) < ($5::text, $6::bigint)) \
+            ORDER BY name {dir}, id {dir} LIMIT $7 OFFSET $8 \
+         ) \
+         SELECT p.id, p.slug, p.name, p.created_at, p.total, \
+                (SELECT count(*) FROM article_tags at JOIN articles a ON a.id = at.article_id \
+                  WHERE at.tag_id = p.id AND {visible}) AS article_count \
+           FROM page p ORDER BY p.name {dir}, p.id {dir}",
         dir = if descending { "DESC" } else { "ASC" }
     );
     let rows: Vec<TagCount> = diesel::sql_query(sql)

@@ -2,6 +2,7 @@
 //! ([`run`]), its articles ([`articles::run`]) and generated articles ([`synthetic::run`]).
 
 pub mod articles;
+pub mod boards;
 mod compose;
 mod plan;
 pub mod synthetic;

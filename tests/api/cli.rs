@@ -42,6 +42,8 @@ async fn migrate_seed_and_users_create_then_login() {
         stdout.contains("created 15 categories and 5 sources"),
         "{stdout}"
     );
+    assert!(stdout.contains("created 3 ranking boards"), "{stdout}");
+    assert!(stdout.contains("created 8 articles"), "{stdout}");
     assert!(
         stdout.contains("chief@example.com") && stdout.contains("a-long-admin-password"),
         "{stdout}"
@@ -50,7 +52,7 @@ async fn migrate_seed_and_users_create_then_login() {
         .args(["seed", "--if-empty"])
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&again.stdout).contains("nothing to do"));
+    assert!(String::from_utf8_lossy(&again.stdout).contains("not added again"));
 
     // Password from stdin.
     let mut child = newsdesk(&db.url)
