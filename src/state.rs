@@ -1,6 +1,9 @@
 //! What every handler can reach: the pool, the settings and the token keys.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use diesel_async::AsyncPgConnection;
 
 use crate::api::rankings::{MostReadKey, MostReadPage};
 use crate::api::views::BeaconArticle;
@@ -8,6 +11,7 @@ use crate::auth::JwtKeys;
 use crate::config::Config;
 use crate::db::{DbConn, DbPool};
 use crate::error::ApiError;
+use crate::models::category::{self, Tree};
 use crate::views::ViewCounter;
 
 pub struct AppState {
@@ -22,20 +26,31 @@ pub struct AppState {
     pub beacon_articles: moka::sync::Cache<String, Option<BeaconArticle>>,
     /// Most-read lists computed at most once per `RANKINGS_TTL`.
     pub most_read: moka::future::Cache<MostReadKey, Arc<MostReadPage>>,
+    /// The channel tree, reloaded at most every few seconds (and after local channel writes).
+    tree: RwLock<Option<(Instant, Arc<Tree>)>>,
+    /// Totals of public article lists, per filter set, for a few seconds.
+    pub list_totals: moka::future::Cache<String, i64>,
 }
+
+/// How long a cached channel tree is trusted (other instances' channel writes show up after it).
+const TREE_TTL: Duration = Duration::from_secs(5);
+/// How long a public list total is reused.
+const TOTALS_TTL: Duration = Duration::from_secs(10);
 
 impl AppState {
     pub fn new(pool: DbPool, config: Config, jwt: JwtKeys, dummy_hash: Arc<String>) -> Self {
         let views = Arc::new(ViewCounter::new(&config));
         let beacon_articles = moka::sync::Cache::builder()
             .max_capacity(100_000)
-            .time_to_live(std::time::Duration::from_secs(5))
+            .time_to_live(Duration::from_secs(5))
             .build();
         let most_read = moka::future::Cache::builder()
             .max_capacity(10_000)
-            .time_to_live(std::time::Duration::from_secs(
-                config.rankings_ttl_secs.max(1),
-            ))
+            .time_to_live(Duration::from_secs(config.rankings_ttl_secs.max(1)))
+            .build();
+        let list_totals = moka::future::Cache::builder()
+            .max_capacity(10_000)
+            .time_to_live(TOTALS_TTL)
             .build();
         Self {
             pool,
@@ -45,10 +60,41 @@ impl AppState {
             views,
             beacon_articles,
             most_read,
+            tree: RwLock::new(None),
+            list_totals,
         }
     }
 
     pub async fn conn(&self) -> Result<DbConn, ApiError> {
         Ok(self.pool.get().await?)
+    }
+
+    /// The channel tree, from memory when loaded less than `TREE_TTL` ago.
+    pub async fn tree(&self, conn: &mut AsyncPgConnection) -> Result<Arc<Tree>, ApiError> {
+        if let Ok(slot) = self.tree.read()
+            && let Some((at, tree)) = slot.as_ref()
+            && at.elapsed() < TREE_TTL
+        {
+            return Ok(tree.clone());
+        }
+        let tree = Arc::new(category::load_tree(conn).await?);
+        if let Ok(mut slot) = self.tree.write() {
+            *slot = Some((Instant::now(), tree.clone()));
+        }
+        Ok(tree)
+    }
+
+    /// Forgets what was cached about articles (after an article write on this instance): list
+    /// totals and the beacon's visibility memory. Other instances catch up within seconds.
+    pub fn content_changed(&self) {
+        self.list_totals.invalidate_all();
+        self.beacon_articles.invalidate_all();
+    }
+
+    /// Drops the cached tree (after a channel write).
+    pub fn forget_tree(&self) {
+        if let Ok(mut slot) = self.tree.write() {
+            *slot = None;
+        }
     }
 }

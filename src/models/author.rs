@@ -6,7 +6,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::Key;
 use super::ids::AuthorId;
-use crate::db::pagination::{Direction, PageRequest, Paged, offset};
+use crate::db::pagination::{Direction, PageRequest, Paged};
 use crate::db::schema::{article_authors, authors};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -43,8 +43,6 @@ pub struct AuthorChanges {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
-pub type AuthorCursorKey = (String, i64);
-
 pub async fn find(conn: &mut AsyncPgConnection, key: &Key) -> QueryResult<Option<Author>> {
     let query = authors::table.select(Author::as_select()).into_boxed();
     let query = match key {
@@ -62,68 +60,7 @@ pub async fn find_many(conn: &mut AsyncPgConnection, ids: &[AuthorId]) -> QueryR
         .await
 }
 
-pub async fn list(
-    conn: &mut AsyncPgConnection,
-    name_contains: Option<&str>,
-    req: &PageRequest<AuthorCursorKey>,
-) -> QueryResult<Paged<Author, AuthorCursorKey>> {
-    let filtered = || {
-        let mut q = authors::table.into_boxed();
-        if let Some(needle) = name_contains {
-            let pattern = format!("%{}%", super::like_escape(needle));
-            q = q.filter(
-                authors::name
-                    .ilike(pattern.clone())
-                    .or(authors::affiliation.ilike(pattern)),
-            );
-        }
-        q
-    };
-    let limit = req.per_page() + 1;
-    let (rows, total) = match req {
-        PageRequest::Page { page, per_page } => {
-            let total: i64 = filtered().count().get_result(conn).await?;
-            let rows = filtered()
-                .select(Author::as_select())
-                .order((authors::name.asc(), authors::id.asc()))
-                .offset(offset(*page, *per_page))
-                .limit(limit)
-                .load(conn)
-                .await?;
-            (rows, Some(total))
-        }
-        PageRequest::Cursor { cursor, .. } => {
-            let (name, id) = (cursor.key.0.clone(), AuthorId(cursor.key.1));
-            let q = filtered().select(Author::as_select()).limit(limit);
-            let rows = match cursor.dir {
-                Direction::Next => {
-                    q.filter(
-                        authors::name
-                            .gt(name.clone())
-                            .or(authors::name.eq(name).and(authors::id.gt(id))),
-                    )
-                    .order((authors::name.asc(), authors::id.asc()))
-                    .load(conn)
-                    .await?
-                }
-                Direction::Prev => {
-                    q.filter(
-                        authors::name
-                            .lt(name.clone())
-                            .or(authors::name.eq(name).and(authors::id.lt(id))),
-                    )
-                    .order((authors::name.desc(), authors::id.desc()))
-                    .load(conn)
-                    .await?
-                }
-            };
-            (rows, None)
-        }
-    };
-    Ok(Paged::from_rows(rows, req, total, |a: &Author| {
-        (a.name.clone(), a.id.0)
-    }))
-}
+super::list_by_name!(authors, Author, AuthorId, pattern => authors::name.ilike(pattern.clone()).or(authors::affiliation.ilike(pattern)));
 
 pub async fn insert(conn: &mut AsyncPgConnection, new: &NewAuthor) -> QueryResult<Author> {
     diesel::insert_into(authors::table)

@@ -97,6 +97,72 @@ macro_rules! text_enum {
     };
 }
 
+/// `pub async fn list(conn, name_contains, req)`: rows by name then id, both pagination modes.
+/// Shared by sources and authors; `$pattern` names the `%…%` LIKE pattern in `$filter`.
+macro_rules! list_by_name {
+    ($table:ident, $row:ident, $id:ident, $pattern:ident => $filter:expr) => {
+        pub async fn list(
+            conn: &mut AsyncPgConnection,
+            name_contains: Option<&str>,
+            req: &PageRequest<(String, i64)>,
+        ) -> QueryResult<Paged<$row, (String, i64)>> {
+            let filtered = || {
+                let mut q = $table::table.into_boxed();
+                if let Some(needle) = name_contains {
+                    let $pattern = format!("%{}%", $crate::models::like_escape(needle));
+                    q = q.filter($filter);
+                }
+                q
+            };
+            let limit = req.per_page() + 1;
+            let (rows, total) = match req {
+                PageRequest::Page { page, per_page } => {
+                    let total: i64 = filtered().count().get_result(conn).await?;
+                    let rows = filtered()
+                        .select($row::as_select())
+                        .order(($table::name.asc(), $table::id.asc()))
+                        .offset($crate::db::pagination::offset(*page, *per_page))
+                        .limit(limit)
+                        .load(conn)
+                        .await?;
+                    (rows, Some(total))
+                }
+                PageRequest::Cursor { cursor, .. } => {
+                    let (name, id) = (cursor.key.0.clone(), $id(cursor.key.1));
+                    let q = filtered().select($row::as_select()).limit(limit);
+                    let rows = match cursor.dir {
+                        Direction::Next => {
+                            q.filter(
+                                $table::name
+                                    .gt(name.clone())
+                                    .or($table::name.eq(name).and($table::id.gt(id))),
+                            )
+                            .order(($table::name.asc(), $table::id.asc()))
+                            .load(conn)
+                            .await?
+                        }
+                        Direction::Prev => {
+                            q.filter(
+                                $table::name
+                                    .lt(name.clone())
+                                    .or($table::name.eq(name).and($table::id.lt(id))),
+                            )
+                            .order(($table::name.desc(), $table::id.desc()))
+                            .load(conn)
+                            .await?
+                        }
+                    };
+                    (rows, None)
+                }
+            };
+            Ok(Paged::from_rows(rows, req, total, |r: &$row| {
+                (r.name.clone(), r.id.0)
+            }))
+        }
+    };
+}
+pub(crate) use list_by_name;
+
 /// Tables whose rows have unique slugs.
 #[derive(Debug, Clone, Copy)]
 pub enum SlugTable {

@@ -330,16 +330,37 @@ impl ArticleQuery {
         }
     }
 
-    /// One page of summaries: one query for the rows, one more for the total in page mode.
+    /// The number of matching rows; public totals are reused from `totals` for a few seconds.
+    async fn total(
+        &self,
+        conn: &mut AsyncPgConnection,
+        totals: Option<&moka::future::Cache<String, i64>>,
+    ) -> QueryResult<i64> {
+        let cache = match (self.scope, totals) {
+            (Scope::Public(_), Some(cache)) => cache,
+            _ => return self.filtered().count().get_result(conn).await,
+        };
+        let key = format!("{:?}", self.filters);
+        if let Some(n) = cache.get(&key).await {
+            return Ok(n);
+        }
+        let n: i64 = self.filtered().count().get_result(conn).await?;
+        cache.insert(key, n).await;
+        Ok(n)
+    }
+
+    /// One page of summaries: one query for the rows, one more for the total in page mode
+    /// (public totals are cached briefly).
     pub async fn page(
         &self,
         conn: &mut AsyncPgConnection,
         req: &PageRequest<ArticleCursor>,
+        totals: Option<&moka::future::Cache<String, i64>>,
     ) -> QueryResult<Paged<SummaryRow, ArticleCursor>> {
         let limit = req.per_page() + 1;
         let (rows, total) = match req {
             PageRequest::Page { page, per_page } => {
-                let total: i64 = self.filtered().count().get_result(conn).await?;
+                let total = self.total(conn, totals).await?;
                 let rows = self
                     .ordered(None, Direction::Next)
                     .select(SummaryRow::as_select())

@@ -110,14 +110,14 @@ async fn neighbour(
                 .gt(at)
                 .or(a::published_at.eq(at).and(a::id.gt(id))),
         )
-        .order((a::published_at.asc(), a::id.asc()))
+        .order((a::published_at.asc().nulls_first(), a::id.asc()))
     } else {
         q.filter(
             a::published_at
                 .lt(at)
                 .or(a::published_at.eq(at).and(a::id.lt(id))),
         )
-        .order((a::published_at.desc(), a::id.desc()))
+        .order((a::published_at.desc().nulls_last(), a::id.desc()))
     };
     q.first(conn).await.optional()
 }

@@ -46,7 +46,8 @@ pub async fn get_article(
         .filter(|a| user.is_staff() || a.is_visible_at(now))
         .ok_or_else(|| ApiError::NotFound(format!("article `{key}`")))?;
     let updated = found.updated_at;
-    let detail = render(&mut conn, found).await?;
+    let tree = state.tree(&mut conn).await?;
+    let detail = render(&mut conn, &tree, found).await?;
     if user.is_staff() {
         return Ok(HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "private, no-store"))

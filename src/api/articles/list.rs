@@ -13,7 +13,7 @@ use crate::db::pagination::PageRequest;
 use crate::error::ApiError;
 use crate::models::article::{ArticleKind, ArticleStatus};
 use crate::models::category::Tree;
-use crate::models::{Key, author, category, source, tag};
+use crate::models::{Key, author, source, tag};
 use crate::queries::article_list::{ArticleCursor, ArticleQuery, Filters, Scope, Sort};
 use crate::queries::article_view::{bylines, sources_by_id};
 use crate::state::AppState;
@@ -144,8 +144,9 @@ async fn build_query(
 
 async fn run(
     req: &HttpRequest,
+    totals: &moka::future::Cache<String, i64>,
     mut conn: crate::db::DbConn,
-    tree: Tree,
+    tree: std::sync::Arc<Tree>,
     query: &ListArticlesQuery,
     scope: Scope,
     audience: Audience,
@@ -161,7 +162,7 @@ async fn run(
             "was made for another sort order",
         ));
     }
-    let paged = aq.page(&mut conn, &page).await?;
+    let paged = aq.page(&mut conn, &page, Some(totals)).await?;
     let ids: Vec<_> = paged.rows.iter().map(|r| r.id).collect();
     let mut source_ids: Vec<_> = paged.rows.iter().filter_map(|r| r.source_id).collect();
     source_ids.sort();
@@ -210,8 +211,17 @@ pub async fn list_articles(
 ) -> Result<HttpResponse, ApiError> {
     let (scope, audience) = scope_for(&user, query.status, state.config.cache_list_max_age_secs)?;
     let mut conn = state.conn().await?;
-    let tree = category::load_tree(&mut conn).await?;
-    run(&req, conn, tree, &query, scope, audience).await
+    let tree = state.tree(&mut conn).await?;
+    run(
+        &req,
+        &state.list_totals,
+        conn,
+        tree,
+        &query,
+        scope,
+        audience,
+    )
+    .await
 }
 
 /// A channel's articles (with its sub-channels unless `descendants=false`): pinned first, then
@@ -241,14 +251,23 @@ pub async fn list_category_articles(
     let (scope, audience) = scope_for(&user, query.status, state.config.cache_list_max_age_secs)?;
     let mut query = query.into_inner();
     let mut conn = state.conn().await?;
-    let tree = category::load_tree(&mut conn).await?;
+    let tree = state.tree(&mut conn).await?;
     let k = Key::parse(&key);
     let c = tree
         .find(&k)
         .filter(|c| user.is_staff() || tree.publicly_visible(c.id))
         .ok_or_else(|| ApiError::NotFound(format!("category `{k}`")))?;
     query.category = Some(c.id.to_string());
-    run(&req, conn, tree, &query, scope, audience).await
+    run(
+        &req,
+        &state.list_totals,
+        conn,
+        tree,
+        &query,
+        scope,
+        audience,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -304,6 +323,15 @@ pub async fn list_trash(
         cursor: query.cursor.clone(),
     };
     let mut conn = state.conn().await?;
-    let tree = category::load_tree(&mut conn).await?;
-    run(&req, conn, tree, &q, Scope::Trash, Audience::Staff).await
+    let tree = state.tree(&mut conn).await?;
+    run(
+        &req,
+        &state.list_totals,
+        conn,
+        tree,
+        &q,
+        Scope::Trash,
+        Audience::Staff,
+    )
+    .await
 }

@@ -298,9 +298,11 @@ pub async fn restore_revision(
                 tags: snap.tags,
             };
             let saved = save(conn, &user, Some(&current), draft).await?;
-            render(conn, saved).await
+            let tree = state.tree(conn).await?;
+            render(conn, &tree, saved).await
         })
         .await?;
+    state.content_changed();
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .insert_header((header::ETAG, version_etag(detail.version)))

@@ -8,7 +8,8 @@ use super::input::Draft;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::models::article::{self, Article};
-use crate::models::{category, revision, tag};
+use crate::models::category::Tree;
+use crate::models::{revision, tag};
 use crate::queries::article_view;
 
 /// Inserts (`current` = None) or updates an article from a draft, inside the caller's transaction.
@@ -45,11 +46,11 @@ pub async fn save(
 /// The full response body of one article.
 pub async fn render(
     conn: &mut AsyncPgConnection,
+    tree: &Tree,
     article: Article,
 ) -> Result<ArticleDetail, ApiError> {
-    let tree = category::load_tree(conn).await?;
     let view = article_view::load(conn, article, Utc::now()).await?;
-    Ok(detail(view, &tree))
+    Ok(detail(view, tree))
 }
 
 /// `"v<version>"`: the validator staff send back in `If-Match`.

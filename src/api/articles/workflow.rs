@@ -46,6 +46,7 @@ pub async fn trash_article(
         Ok(())
     })
     .await?;
+    state.content_changed();
     Ok(no_content())
 }
 
@@ -84,9 +85,11 @@ pub async fn restore_article(
             }
             may_edit(&user, &current)?;
             let restored = article::set_deleted(conn, current.id, None, user.id).await?;
-            render(conn, restored).await
+            let tree = state.tree(conn).await?;
+            render(conn, &tree, restored).await
         })
         .await?;
+    state.content_changed();
     Ok(HttpResponse::build(StatusCode::OK)
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .insert_header((header::ETAG, version_etag(detail.version)))
@@ -129,5 +132,6 @@ pub async fn purge_article(
         Ok(())
     })
     .await?;
+    state.content_changed();
     Ok(no_content())
 }

@@ -54,9 +54,11 @@ pub async fn create_article(
     let detail = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let saved = save(conn, &user, None, draft).await?;
-            render(conn, saved).await
+            let tree = state.tree(conn).await?;
+            render(conn, &tree, saved).await
         })
         .await?;
+    state.content_changed();
     Ok(respond(StatusCode::CREATED, &detail))
 }
 
@@ -119,9 +121,11 @@ pub async fn update_article(
                 .collect();
             let draft = Draft::from_update(&current, author_ids, tags, update);
             let saved = save(conn, &user, Some(&current), draft).await?;
-            render(conn, saved).await
+            let tree = state.tree(conn).await?;
+            render(conn, &tree, saved).await
         })
         .await?;
+    state.content_changed();
     Ok(respond(StatusCode::OK, &detail))
 }
 

@@ -11,7 +11,7 @@ use crate::api::respond::{Audience, cached_json};
 use crate::auth::MaybeAuthUser;
 use crate::error::ApiError;
 use crate::models::Key;
-use crate::models::category::{self, Category, Tree};
+use crate::models::category::{Category, Tree};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -71,7 +71,7 @@ pub async fn list_categories(
     state: web::Data<AppState>,
     query: ApiQuery<ListCategoriesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let tree = category::load_tree(&mut *state.conn().await?).await?;
+    let tree = state.tree(&mut *state.conn().await?).await?;
     let staff = user.is_staff();
     let data: Vec<CategoryNode> = if query.flat.unwrap_or(false) {
         tree.preorder()
@@ -122,7 +122,7 @@ pub async fn get_category(
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let tree = category::load_tree(&mut *state.conn().await?).await?;
+    let tree = state.tree(&mut *state.conn().await?).await?;
     let staff = user.is_staff();
     let body = detail(&tree, &Key::parse(&key), staff)?;
     Ok(cached_json(

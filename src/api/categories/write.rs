@@ -116,6 +116,7 @@ pub async fn create_category(
             reload(conn, row.id).await
         })
         .await?;
+    state.forget_tree();
     Ok(created(
         format!("/api/v1/categories/{}", detail.category.id),
         &detail,
@@ -202,6 +203,7 @@ pub async fn update_category(
             reload(conn, row.id).await
         })
         .await?;
+    state.forget_tree();
     Ok(staff_json(StatusCode::OK, &detail))
 }
 
@@ -252,5 +254,6 @@ pub async fn delete_category(
         Ok(())
     })
     .await?;
+    state.forget_tree();
     Ok(no_content())
 }

@@ -89,7 +89,7 @@ pub async fn entries_of(
             let entries = ranking::entries(conn, board.id).await?;
             let ids: Vec<ArticleId> = entries.iter().map(|e| e.article_id).collect();
             let visible: Vec<ArticleId> = article::visible_ids(conn, &ids, now).await?;
-            let tree = category::load_tree(conn).await?;
+            let tree = state.tree(conn).await?;
             let mut summaries = by_id(summaries_of(conn, &tree, &ids).await?);
             let mut out = Vec::new();
             for e in entries {

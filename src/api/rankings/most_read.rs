@@ -15,7 +15,7 @@ use crate::api::query::ApiQuery;
 use crate::api::respond::{Audience, cached_json_with};
 use crate::auth::MaybeAuthUser;
 use crate::error::ApiError;
-use crate::models::category::{self, Tree};
+use crate::models::category::Tree;
 use crate::models::ids::{ArticleId, CategoryId};
 use crate::models::ranking::TimeWindow;
 use crate::models::{Key, views};
@@ -58,7 +58,7 @@ pub async fn summaries_of(
 async fn compute(state: &AppState, key: &MostReadKey) -> Result<MostReadPage, ApiError> {
     let now = Utc::now();
     let mut conn = state.conn().await?;
-    let tree = category::load_tree(&mut conn).await?;
+    let tree = state.tree(&mut conn).await?;
     let scope: Option<Vec<CategoryId>> = key.category.map(|c| {
         tree.nodes
             .iter()
@@ -152,7 +152,7 @@ pub async fn get_most_read(
     let category = match &query.category {
         None => None,
         Some(raw) => {
-            let tree = category::load_tree(&mut *state.conn().await?).await?;
+            let tree = state.tree(&mut *state.conn().await?).await?;
             let key = Key::parse(raw);
             let c = tree
                 .find(&key)
