@@ -104,20 +104,23 @@ async fn neighbour(
         .select((a::id, a::slug, a::title, a::published_at))
         .limit(1)
         .into_boxed();
+    // The plain range (`>= at` / `<= at`) lets the index start at `at`; the OR breaks ties by id.
     let q = if newer {
-        q.filter(
-            a::published_at
-                .gt(at)
-                .or(a::published_at.eq(at).and(a::id.gt(id))),
-        )
-        .order((a::published_at.asc().nulls_first(), a::id.asc()))
+        q.filter(a::published_at.ge(at))
+            .filter(
+                a::published_at
+                    .gt(at)
+                    .or(a::published_at.eq(at).and(a::id.gt(id))),
+            )
+            .order((a::published_at.asc().nulls_first(), a::id.asc()))
     } else {
-        q.filter(
-            a::published_at
-                .lt(at)
-                .or(a::published_at.eq(at).and(a::id.lt(id))),
-        )
-        .order((a::published_at.desc().nulls_last(), a::id.desc()))
+        q.filter(a::published_at.le(at))
+            .filter(
+                a::published_at
+                    .lt(at)
+                    .or(a::published_at.eq(at).and(a::id.lt(id))),
+            )
+            .order((a::published_at.desc().nulls_last(), a::id.desc()))
     };
     q.first(conn).await.optional()
 }
