@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::Utc;
 
 use super::dto::ArticleDetail;
-use super::save::{render, version_etag};
+use super::save::{render, staff_article};
 use crate::api::respond::{Audience, cached_json_with};
 use crate::auth::MaybeAuthUser;
 use crate::error::ApiError;
@@ -49,11 +49,7 @@ pub async fn get_article(
     let tree = state.tree(&mut conn).await?;
     let detail = render(&mut conn, &tree, found).await?;
     if user.is_staff() {
-        return Ok(HttpResponse::Ok()
-            .insert_header((header::CACHE_CONTROL, "private, no-store"))
-            .insert_header((header::ETAG, version_etag(detail.version)))
-            .insert_header((header::VARY, "Authorization, Accept-Encoding"))
-            .json(&detail));
+        return Ok(staff_article(StatusCode::OK, &detail));
     }
     let last_modified = header::HttpDate::from(std::time::SystemTime::from(updated));
     let audience = Audience::Public {

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::dto::{ArticleDetail, ArticleFlags, StaffBrief};
 use super::input::{Body, Draft};
-use super::save::{check_if_match, render, save, version_etag};
+use super::save::{check_if_match, render, save, staff_article};
 use super::write::may_edit;
 use crate::api::query::ApiQuery;
 use crate::api::respond::{self, Audience, ListResponse};
@@ -303,8 +303,5 @@ pub async fn restore_revision(
         })
         .await?;
     state.content_changed();
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .insert_header((header::ETAG, version_etag(detail.version)))
-        .json(detail))
+    Ok(staff_article(StatusCode::OK, &detail))
 }

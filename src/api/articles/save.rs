@@ -1,5 +1,7 @@
 //! The one way an article is written: checks, derived fields, revision, byline and tags.
 
+use actix_web::HttpResponse;
+use actix_web::http::{StatusCode, header};
 use chrono::Utc;
 use diesel_async::AsyncPgConnection;
 
@@ -51,6 +53,19 @@ pub async fn render(
 ) -> Result<ArticleDetail, ApiError> {
     let view = article_view::load(conn, article, Utc::now()).await?;
     Ok(detail(view, tree))
+}
+
+/// An article as staff see it: never cached, with its version as the ETag (and `Location`
+/// when just created).
+pub fn staff_article(status: StatusCode, detail: &ArticleDetail) -> HttpResponse {
+    let mut res = HttpResponse::build(status);
+    res.insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header((header::ETAG, version_etag(detail.version)))
+        .insert_header((header::VARY, "Authorization, Accept-Encoding"));
+    if status == StatusCode::CREATED {
+        res.insert_header((header::LOCATION, format!("/api/v1/articles/{}", detail.id)));
+    }
+    res.json(detail)
 }
 
 /// `"v<version>"`: the validator staff send back in `If-Match`.

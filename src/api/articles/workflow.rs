@@ -1,12 +1,12 @@
 //! The trash: move an article there, bring it back, or purge it for good.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, post, web};
 use chrono::Utc;
 use diesel_async::AsyncConnection;
 
 use super::dto::ArticleDetail;
-use super::save::{render, version_etag};
+use super::save::{render, staff_article};
 use super::write::may_edit;
 use crate::api::respond::no_content;
 use crate::auth::{Admin, AuthUser};
@@ -90,10 +90,7 @@ pub async fn restore_article(
         })
         .await?;
     state.content_changed();
-    Ok(HttpResponse::build(StatusCode::OK)
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .insert_header((header::ETAG, version_etag(detail.version)))
-        .json(detail))
+    Ok(staff_article(StatusCode::OK, &detail))
 }
 
 /// Admin: delete a trashed article for good, with its revisions.

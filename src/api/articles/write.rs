@@ -6,7 +6,7 @@ use diesel_async::AsyncConnection;
 
 use super::dto::ArticleDetail;
 use super::input::{CreateArticle, Draft, UpdateArticle};
-use super::save::{check_if_match, render, save, version_etag};
+use super::save::{check_if_match, render, save, staff_article};
 use crate::api::json::LargeJson;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -14,16 +14,6 @@ use crate::models::article::{self, ArticleStatus};
 use crate::models::user::Role;
 use crate::models::{Key, tag};
 use crate::state::AppState;
-
-fn respond(status: StatusCode, detail: &ArticleDetail) -> HttpResponse {
-    let mut res = HttpResponse::build(status);
-    res.insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .insert_header((header::ETAG, version_etag(detail.version)));
-    if status == StatusCode::CREATED {
-        res.insert_header((header::LOCATION, format!("/api/v1/articles/{}", detail.id)));
-    }
-    res.json(detail)
-}
 
 /// Create an article. Writers create drafts; editors and admins may publish directly.
 #[utoipa::path(
@@ -59,7 +49,7 @@ pub async fn create_article(
         })
         .await?;
     state.content_changed();
-    Ok(respond(StatusCode::CREATED, &detail))
+    Ok(staff_article(StatusCode::CREATED, &detail))
 }
 
 /// Change an article; only the fields sent change. Send `If-Match` with the version's ETag to
@@ -126,7 +116,7 @@ pub async fn update_article(
         })
         .await?;
     state.content_changed();
-    Ok(respond(StatusCode::OK, &detail))
+    Ok(staff_article(StatusCode::OK, &detail))
 }
 
 /// Writers edit (and trash) only their own drafts.
