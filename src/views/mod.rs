@@ -96,11 +96,9 @@ impl ViewCounter {
             let Ok(mut pending) = self.pending.lock() else {
                 return false;
             };
-            if !pending.contains_key(&key) && pending.len() >= self.max_pending {
-                self.dropped.fetch_add(1, Ordering::Relaxed);
+            if !self.add(&mut pending, key, 1) {
                 return false;
             }
-            *pending.entry(key).or_insert(0) += 1;
             pending.len()
         };
         self.accepted.fetch_add(1, Ordering::Relaxed);
@@ -130,12 +128,18 @@ impl ViewCounter {
             return;
         };
         for (a, d, n) in batch {
-            if !pending.contains_key(&(a, d)) && pending.len() >= self.max_pending {
-                self.dropped.fetch_add(n as u64, Ordering::Relaxed);
-                continue;
-            }
-            *pending.entry((a, d)).or_insert(0) += n;
+            self.add(&mut pending, (a, d), n);
         }
+    }
+
+    /// Adds `n` to a counter; a new counter past `max_pending` is refused and counted as dropped.
+    fn add(&self, pending: &mut HashMap<Key, i64>, key: Key, n: i64) -> bool {
+        if !pending.contains_key(&key) && pending.len() >= self.max_pending {
+            self.dropped.fetch_add(n as u64, Ordering::Relaxed);
+            return false;
+        }
+        *pending.entry(key).or_insert(0) += n;
+        true
     }
 
     /// Writes everything pending in one statement; on failure the counts stay in memory.
