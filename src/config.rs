@@ -135,11 +135,31 @@ pub struct Config {
     /// Worker threads of the HTTP server (0 = one per core).
     #[arg(long, env = "HTTP_WORKERS", default_value_t = 0)]
     pub http_workers: usize,
+
+    /// Extra search dictionary (`word [frequency] [tag]` per line), added to the built-in
+    /// newsroom dictionary. Run `newsdesk search reindex` after changing it.
+    #[arg(long, env = "SEARCH_DICTIONARY")]
+    pub search_dictionary: Option<std::path::PathBuf>,
+
+    /// Search ranking: a match's relevance halves for every this many days of age.
+    #[arg(long, env = "SEARCH_HALF_LIFE_DAYS", default_value_t = 60.0)]
+    pub search_half_life_days: f64,
+
+    /// Search ranking: how many of the newest matches are ranked by relevance; older matches
+    /// follow newest first.
+    #[arg(long, env = "SEARCH_RANK_WINDOW", default_value_t = 1000)]
+    pub search_rank_window: i64,
 }
 
 impl Config {
     /// Checks what cannot be expressed as a default; a readable message on failure.
     pub fn validate(&self) -> Result<(), String> {
+        if !(self.search_half_life_days > 0.0 && self.search_half_life_days.is_finite()) {
+            return Err("SEARCH_HALF_LIFE_DAYS must be a positive number of days".into());
+        }
+        if !(1..=100_000).contains(&self.search_rank_window) {
+            return Err("SEARCH_RANK_WINDOW must be between 1 and 100000".into());
+        }
         if self.jwt_secret.len() < MIN_JWT_SECRET_LEN {
             return Err(format!(
                 "JWT_SECRET must be at least {MIN_JWT_SECRET_LEN} bytes (it is {}); \

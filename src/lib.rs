@@ -11,6 +11,7 @@ pub mod middleware;
 pub mod models;
 pub mod openapi;
 pub mod queries;
+pub mod search;
 pub mod seed;
 pub mod startup;
 pub mod state;

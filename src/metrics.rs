@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use crate::db::DbPool;
+use crate::search::Indexer;
 use crate::views::ViewCounter;
 
 /// Reads the pool's status at scrape time.
@@ -112,12 +113,43 @@ impl Collector for ViewsCollector {
     }
 }
 
+/// Indexing done on article writes, read at scrape time.
+struct SearchCollector {
+    indexer: Arc<Indexer>,
+    indexed: IntGauge,
+    micros: IntGauge,
+}
+
+impl Collector for SearchCollector {
+    fn desc(&self) -> Vec<&Desc> {
+        [&self.indexed, &self.micros]
+            .into_iter()
+            .flat_map(|g| g.desc())
+            .collect()
+    }
+
+    fn collect(&self) -> Vec<MetricFamily> {
+        self.indexed
+            .set(self.indexer.indexed.load(Ordering::Relaxed) as i64);
+        self.micros
+            .set(self.indexer.micros.load(Ordering::Relaxed) as i64);
+        [&self.indexed, &self.micros]
+            .into_iter()
+            .flat_map(|g| g.collect())
+            .collect()
+    }
+}
+
 fn gauge(name: &str, help: &str) -> prometheus::Result<IntGauge> {
     IntGauge::with_opts(Opts::new(name, help).namespace("newsdesk"))
 }
 
 /// The middleware that counts requests and serves `GET /metrics`.
-pub fn build(pool: &DbPool, views: Arc<ViewCounter>) -> Result<PrometheusMetrics, String> {
+pub fn build(
+    pool: &DbPool,
+    views: Arc<ViewCounter>,
+    indexer: Arc<Indexer>,
+) -> Result<PrometheusMetrics, String> {
     let registry = prometheus::Registry::new();
     let pool = PoolCollector::new(pool.clone()).map_err(|e| e.to_string())?;
     registry
@@ -126,6 +158,22 @@ pub fn build(pool: &DbPool, views: Arc<ViewCounter>) -> Result<PrometheusMetrics
     let views = ViewsCollector::new(views).map_err(|e| e.to_string())?;
     registry
         .register(Box::new(views))
+        .map_err(|e| e.to_string())?;
+    let search = SearchCollector {
+        indexer,
+        indexed: gauge(
+            "search_indexed_on_write_total",
+            "Articles segmented and indexed by writes since start",
+        )
+        .map_err(|e| e.to_string())?,
+        micros: gauge(
+            "search_index_microseconds_total",
+            "Time spent segmenting and building search vectors on writes, in microseconds",
+        )
+        .map_err(|e| e.to_string())?,
+    };
+    registry
+        .register(Box::new(search))
         .map_err(|e| e.to_string())?;
     PrometheusMetricsBuilder::new("newsdesk")
         .registry(registry)

@@ -45,6 +45,7 @@ impl Modify for BearerScheme {
         (name = "authors", description = "Bylines (作者) with affiliations (作者单位)"),
         (name = "categories", description = "Channels (频道/栏目), nested up to 4 levels"),
         (name = "rankings", description = "点击排行 (most-read by window and channel), curated boards (推荐位) and the view beacon"),
+        (name = "search", description = "Chinese full-text search (jieba segmentation, phrases, highlighting) and 相关新闻"),
         (name = "sources", description = "Where stories come from (来源)"),
         (name = "tags", description = "Keywords on articles"),
         (name = "health", description = "Liveness and readiness probes"),

@@ -50,6 +50,25 @@ fn cors(config: &Config) -> Cors {
     cors
 }
 
+/// Indexes articles that have no search vector yet (rows from before the search migration, or
+/// written by other tools), in the background.
+async fn index_missing(state: web::Data<AppState>) {
+    let Ok(mut conn) = state.pool.get().await else {
+        return;
+    };
+    let mut noop = |_: Option<u64>, _: u64| {};
+    match crate::search::reindex(&mut conn, &state.search, true, 500, &mut noop).await {
+        Ok(r) if r.articles > 0 => {
+            tracing::info!(
+                articles = r.articles,
+                "indexed articles that had no search vector"
+            )
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "indexing articles without a search vector failed"),
+    }
+}
+
 impl Application {
     /// Validates the config, applies migrations, builds the pool and binds the listener.
     pub async fn build(config: Config) -> Result<Self, String> {
@@ -75,8 +94,16 @@ impl Application {
         let workers = config.http_workers;
         let max_body = config.max_body_bytes.max(config.max_article_request_bytes);
         let flush_every = Duration::from_secs_f64(config.views_flush_interval);
-        let state = web::Data::new(AppState::new(pool, config, jwt, dummy_hash));
-        let metrics = crate::metrics::build(&state.pool, state.views.clone())?;
+        let dictionary = config.search_dictionary.clone();
+        let segmenter = tokio::task::spawn_blocking(move || {
+            crate::search::Segmenter::shared(dictionary.as_deref())
+        })
+        .await
+        .map_err(|e| e.to_string())??;
+        let state = web::Data::new(AppState::new(pool, config, jwt, dummy_hash, segmenter));
+        tokio::spawn(index_missing(state.clone()));
+        let metrics =
+            crate::metrics::build(&state.pool, state.views.clone(), state.search.clone())?;
         let stop_flusher = Arc::new(Notify::new());
         let flusher = tokio::spawn(crate::views::run_flusher(
             state.views.clone(),

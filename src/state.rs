@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::db::{DbConn, DbPool};
 use crate::error::ApiError;
 use crate::models::category::{self, Tree};
+use crate::search::{Indexer, Ranking, Segmenter};
 use crate::views::ViewCounter;
 
 pub struct AppState {
@@ -30,6 +31,10 @@ pub struct AppState {
     tree: RwLock<Option<(Instant, Arc<Tree>)>>,
     /// Totals of public article lists, per filter set, for a few seconds.
     pub list_totals: moka::future::Cache<String, i64>,
+    /// Word segmentation for the search index and queries.
+    pub search: Arc<Indexer>,
+    /// How search blends relevance with recency.
+    pub ranking: Ranking,
 }
 
 /// How long a cached channel tree is trusted (other instances' channel writes show up after it).
@@ -38,7 +43,17 @@ const TREE_TTL: Duration = Duration::from_secs(5);
 const TOTALS_TTL: Duration = Duration::from_secs(10);
 
 impl AppState {
-    pub fn new(pool: DbPool, config: Config, jwt: JwtKeys, dummy_hash: Arc<String>) -> Self {
+    pub fn new(
+        pool: DbPool,
+        config: Config,
+        jwt: JwtKeys,
+        dummy_hash: Arc<String>,
+        segmenter: Arc<Segmenter>,
+    ) -> Self {
+        let search = Arc::new(Indexer::new(segmenter));
+        let ranking = Ranking {
+            half_life_days: config.search_half_life_days,
+        };
         let views = Arc::new(ViewCounter::new(&config));
         let beacon_articles = moka::sync::Cache::builder()
             .max_capacity(100_000)
@@ -62,6 +77,8 @@ impl AppState {
             most_read,
             tree: RwLock::new(None),
             list_totals,
+            search,
+            ranking,
         }
     }
 

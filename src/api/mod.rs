@@ -12,6 +12,7 @@ pub mod problems;
 pub mod query;
 pub mod rankings;
 pub mod respond;
+pub mod search;
 pub mod sources;
 pub mod tags;
 pub mod validate;
@@ -26,5 +27,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(views::create_article_view);
     articles::configure(cfg);
     rankings::configure(cfg);
+    cfg.service(search::search);
     sources::configure(cfg);
 }

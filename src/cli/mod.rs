@@ -31,6 +31,33 @@ pub enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Search index maintenance.
+    Search {
+        #[command(subcommand)]
+        command: SearchCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SearchCommand {
+    /// Rebuild the search vectors and keywords of every article (after a dictionary change),
+    /// in batches, with progress output.
+    Reindex(ReindexArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReindexArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Articles per batch (one statement each).
+    #[arg(long, default_value_t = 500)]
+    pub batch: usize,
+    /// Only articles that were never indexed.
+    #[arg(long)]
+    pub missing: bool,
+    /// Extra dictionary, as for `serve`.
+    #[arg(long, env = "SEARCH_DICTIONARY")]
+    pub search_dictionary: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -102,6 +129,9 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Some(Command::Users {
             command: UsersCommand::Create(args),
         }) => users::create(args).await,
+        Some(Command::Search {
+            command: SearchCommand::Reindex(args),
+        }) => reindex(args).await,
         Some(Command::Openapi) => {
             print!(
                 "{}",
@@ -117,6 +147,38 @@ async fn serve(config: Config) -> Result<(), String> {
     let app = Application::build(config).await?;
     tracing::info!(port = app.port(), "newsdesk listening");
     app.run_until_stopped().await.map_err(|e| e.to_string())
+}
+
+async fn reindex(args: ReindexArgs) -> Result<(), String> {
+    crate::db::run_migrations(&args.db.database_url).await?;
+    let mut conn = connect(&args.db.database_url).await?;
+    let seg = crate::search::Segmenter::shared(args.search_dictionary.as_deref())?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta} left)",
+        )
+        .map_err(|e| e.to_string())?
+        .progress_chars("=> "),
+    );
+    bar.set_message("reindex");
+    let mut progress = |total: Option<u64>, done: u64| {
+        if let Some(t) = total {
+            bar.set_length(t);
+        }
+        bar.inc(done);
+    };
+    let report = crate::search::reindex(&mut conn, &seg, args.missing, args.batch, &mut progress)
+        .await
+        .map_err(|e| format!("reindex failed: {e}"))?;
+    bar.finish_and_clear();
+    let secs = report.elapsed.as_secs_f64();
+    println!(
+        "reindexed {} articles in {secs:.1} s ({:.0} articles/s)",
+        report.articles,
+        report.articles as f64 / secs.max(0.001)
+    );
+    Ok(())
 }
 
 async fn seed(args: SeedArgs) -> Result<(), String> {
@@ -154,6 +216,16 @@ async fn seed(args: SeedArgs) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
         println!("seed: wrote {rows} articles' view history (a year of daily buckets)");
+        let seg = crate::search::Segmenter::shared(None)?;
+        let mut noop = |_: Option<u64>, _: u64| {};
+        let indexed = crate::search::reindex(&mut conn, &seg, true, 500, &mut noop)
+            .await
+            .map_err(|e| format!("indexing the synthetic articles failed: {e}"))?;
+        println!(
+            "seed: indexed {} articles for search in {:.1}s",
+            indexed.articles,
+            indexed.elapsed.as_secs_f64()
+        );
         println!(
             "seed: generated {} synthetic articles in {:.1}s ({:.0} articles/s)",
             s.articles_created,

@@ -167,6 +167,18 @@ impl<T, K> Paged<T, K> {
         }
     }
 
+    /// A page-mode page whose rows were ordered and cut elsewhere (no cursors).
+    pub fn of_page(rows: Vec<T>, page: i64, per_page: i64, total: i64) -> Self {
+        Self {
+            rows,
+            per_page,
+            page: Some(page),
+            total: Some(total),
+            next: None,
+            prev: None,
+        }
+    }
+
     pub fn total_pages(&self) -> Option<i64> {
         self.total.map(|t| (t + self.per_page - 1) / self.per_page)
     }

@@ -1,9 +1,23 @@
 // @generated automatically by Diesel CLI.
 
+pub mod sql_types {
+    #[derive(diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "tsvector", schema = "pg_catalog"))]
+    pub struct Tsvector;
+}
+
 diesel::table! {
     article_authors (article_id, author_id) {
         article_id -> Int8,
         author_id -> Int8,
+        position -> Int4,
+    }
+}
+
+diesel::table! {
+    article_related (article_id, related_id) {
+        article_id -> Int8,
+        related_id -> Int8,
         position -> Int4,
     }
 }
@@ -36,6 +50,9 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Tsvector;
+
     articles (id) {
         id -> Int8,
         slug -> Text,
@@ -65,6 +82,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
+        search_vector -> Nullable<Tsvector>,
+        keywords -> Array<Nullable<Text>>,
     }
 }
 
@@ -171,6 +190,7 @@ diesel::joinable!(rankings -> categories (category_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     article_authors,
+    article_related,
     article_revisions,
     article_tags,
     article_views_daily,

@@ -5,6 +5,7 @@ pub mod author;
 pub mod category;
 pub mod ids;
 pub mod ranking;
+pub mod related;
 pub mod revision;
 pub mod source;
 pub mod tag;

@@ -9,12 +9,23 @@ use super::article::{Article, ArticleContent};
 use super::ids::{ArticleId, AuthorId, UserId};
 use crate::db::schema::article_revisions;
 
+/// The lists kept beside the content.
+#[derive(Debug, Clone, Default)]
+pub struct RevisionLists {
+    pub author_ids: Vec<AuthorId>,
+    pub tags: Vec<String>,
+    pub related_ids: Vec<ArticleId>,
+}
+
 /// What a revision keeps: the content, the byline and the tags.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Snapshot {
     pub content: ArticleContent,
     pub author_ids: Vec<AuthorId>,
     pub tags: Vec<String>,
+    /// Editors' related picks (absent in revisions written before they existed).
+    #[serde(default)]
+    pub related_ids: Vec<ArticleId>,
     pub updated_by: UserId,
     pub updated_at: DateTime<Utc>,
 }
@@ -41,14 +52,14 @@ impl Revision {
 pub async fn record(
     conn: &mut AsyncPgConnection,
     article: &Article,
-    author_ids: Vec<AuthorId>,
-    tags: Vec<String>,
+    lists: RevisionLists,
     by: UserId,
 ) -> QueryResult<()> {
     let snapshot = Snapshot {
         content: ArticleContent::from(article),
-        author_ids,
-        tags,
+        author_ids: lists.author_ids,
+        tags: lists.tags,
+        related_ids: lists.related_ids,
         updated_by: article.updated_by,
         updated_at: article.updated_at,
     };

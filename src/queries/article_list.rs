@@ -65,7 +65,8 @@ pub struct Filters {
     pub published_after: Option<DateTime<Utc>>,
     pub published_before: Option<DateTime<Utc>>,
     pub updated_since: Option<DateTime<Utc>>,
-    pub title_contains: Option<String>,
+    /// A full-text query (tsquery syntax, from `Segmenter::parse_query`).
+    pub search: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -159,8 +160,8 @@ impl ArticleQuery {
         if let Some(t) = f.updated_since {
             q = q.filter(articles::updated_at.ge(t));
         }
-        if let Some(text) = &f.title_contains {
-            q = q.filter(articles::title.ilike(format!("%{}%", crate::models::like_escape(text))));
+        if let Some(tsquery) = &f.search {
+            q = q.filter(super::search::matches(tsquery));
         }
         q
     }
@@ -331,7 +332,7 @@ impl ArticleQuery {
     }
 
     /// The number of matching rows; public totals are reused from `totals` for a few seconds.
-    async fn total(
+    pub async fn total(
         &self,
         conn: &mut AsyncPgConnection,
         totals: Option<&moka::future::Cache<String, i64>>,

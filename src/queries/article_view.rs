@@ -134,6 +134,7 @@ pub struct ArticleView {
     pub editor: Option<UserName>,
     pub prev: Option<Neighbour>,
     pub next: Option<Neighbour>,
+    pub related_ids: Vec<ArticleId>,
 }
 
 pub async fn load(
@@ -173,7 +174,9 @@ pub async fn load(
         ),
         _ => (None, None),
     };
+    let related_ids = crate::models::related::picks(conn, article.id).await?;
     Ok(ArticleView {
+        related_ids,
         article,
         authors,
         tags,

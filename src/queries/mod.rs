@@ -2,3 +2,5 @@
 
 pub mod article_list;
 pub mod article_view;
+pub mod related;
+pub mod search;

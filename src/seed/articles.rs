@@ -114,21 +114,27 @@ pub async fn run(
 ) -> Result<ArticlesReport, String> {
     let data: Data = serde_json::from_str(DATA).map_err(|e| format!("seed articles: {e}"))?;
     let by = seeding_user(conn, admin_email).await?;
-    conn.transaction::<_, SeedError, _>(async |conn| {
-        let mut report = ArticlesReport::default();
-        for e in &data.editors {
-            report.users_created += usize::from(ensure_editor(conn, e).await?);
-        }
-        for a in &data.authors {
-            report.authors_created += usize::from(ensure_author(conn, a).await?);
-        }
-        for a in &data.articles {
-            report.articles_created += usize::from(insert_article(conn, a, by).await?);
-        }
-        Ok(report)
-    })
-    .await
-    .map_err(|e| format!("seeding articles failed: {e}"))
+    let report = conn
+        .transaction::<_, SeedError, _>(async |conn| {
+            let mut report = ArticlesReport::default();
+            for e in &data.editors {
+                report.users_created += usize::from(ensure_editor(conn, e).await?);
+            }
+            for a in &data.authors {
+                report.authors_created += usize::from(ensure_author(conn, a).await?);
+            }
+            for a in &data.articles {
+                report.articles_created += usize::from(insert_article(conn, a, by).await?);
+            }
+            Ok(report)
+        })
+        .await
+        .map_err(|e| format!("seeding articles failed: {e}"))?;
+    let seg = crate::search::Segmenter::shared(None)?;
+    crate::search::reindex(conn, &seg, true, 500, &mut |_, _| {})
+        .await
+        .map_err(|e| format!("indexing the demo articles failed: {e}"))?;
+    Ok(report)
 }
 
 /// Creates the staff user unless the email exists, with a random password nobody is told.

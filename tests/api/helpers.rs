@@ -65,6 +65,9 @@ pub fn test_config(database_url: String) -> Config {
         rankings_ttl_secs: 60,
         sql_trace_file: None,
         http_workers: 1,
+        search_dictionary: None,
+        search_half_life_days: 60.0,
+        search_rank_window: 1000,
     }
 }
 

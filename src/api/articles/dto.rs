@@ -159,6 +159,11 @@ pub struct ArticleDetail {
     pub prev: Option<ArticleLink>,
     /// 下一篇: the next (newer) visible article in the channel.
     pub next: Option<ArticleLink>,
+    /// Editors' picks for 相关新闻, in order (set with `related_ids` on create/update).
+    pub related_ids: Vec<ArticleId>,
+    /// 相关新闻, top 5 (only with `include=related`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub related: Option<Vec<ArticleSummary>>,
 }
 
 fn category_brief(tree: &Tree, id: CategoryId) -> CategoryBrief {
@@ -262,6 +267,8 @@ pub fn detail(view: ArticleView, tree: &Tree) -> ArticleDetail {
         tags: view.tags.into_iter().map(TagDto::from).collect(),
         prev: view.prev.map(link),
         next: view.next.map(link),
+        related_ids: view.related_ids,
+        related: None,
         flags: ArticleFlags {
             headline: a.is_headline,
             featured: a.is_featured,

@@ -9,8 +9,8 @@ use crate::api::json::double_option;
 use crate::api::validate::{Violations, slugify};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::models::article::{Article, ArticleContent, ArticleKind, ArticleStatus};
-use crate::models::ids::{AuthorId, CategoryId, SourceId, UserId};
+use crate::models::article::{self, Article, ArticleContent, ArticleKind, ArticleStatus};
+use crate::models::ids::{ArticleId, AuthorId, CategoryId, SourceId, UserId};
 use crate::models::user::Role;
 use crate::models::{Key, SlugTable, author, category, free_slug, source, tag, user};
 use crate::text;
@@ -19,6 +19,7 @@ use crate::text;
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 const MAX_AUTHORS: usize = 20;
 const MAX_TAGS: usize = 20;
+const MAX_RELATED: usize = 20;
 /// Length of a summary derived from the body.
 const SUMMARY_CHARS: usize = 120;
 
@@ -84,6 +85,10 @@ pub struct CreateArticle {
     /// Tag names, created on first use (at most 20, each 1–32 characters).
     #[schema(max_items = 20)]
     pub tags: Option<Vec<String>>,
+    /// 相关新闻 picked by editors, in order (each must exist; at most 20, no repeats). They
+    /// come first in `GET /articles/{key}/related`.
+    #[schema(max_items = 20)]
+    pub related_ids: Option<Vec<ArticleId>>,
     pub flags: Option<FlagsInput>,
     /// Default `draft`. Writers may only create drafts.
     pub status: Option<ArticleStatus>,
@@ -138,6 +143,9 @@ pub struct UpdateArticle {
     pub editor_id: Option<Option<UserId>>,
     #[schema(max_items = 20)]
     pub tags: Option<Vec<String>>,
+    /// Replaces the editors' related picks (not the article itself).
+    #[schema(max_items = 20)]
+    pub related_ids: Option<Vec<ArticleId>>,
     pub flags: Option<FlagsInput>,
     /// Editors and admins only.
     pub status: Option<ArticleStatus>,
@@ -152,6 +160,9 @@ pub enum Body {
     Keep { html: String, text: String },
     New(String),
 }
+
+/// The lists an article keeps beside its row: bylines, tags and related picks.
+pub use crate::models::revision::RevisionLists as Lists;
 
 /// The desired state of an article before derived fields are filled in.
 pub struct Draft {
@@ -173,6 +184,7 @@ pub struct Draft {
     pub offline_at: Option<DateTime<Utc>>,
     pub author_ids: Vec<AuthorId>,
     pub tags: Vec<String>,
+    pub related_ids: Vec<ArticleId>,
 }
 
 impl Draft {
@@ -201,16 +213,12 @@ impl Draft {
             offline_at: c.offline_at,
             author_ids: c.author_ids.unwrap_or_default(),
             tags: c.tags.unwrap_or_default(),
+            related_ids: c.related_ids.unwrap_or_default(),
         }
     }
 
     /// The current state with the update applied.
-    pub fn from_update(
-        a: &Article,
-        author_ids: Vec<AuthorId>,
-        tags: Vec<String>,
-        u: UpdateArticle,
-    ) -> Self {
+    pub fn from_update(a: &Article, current: Lists, u: UpdateArticle) -> Self {
         let f = u.flags.unwrap_or_default();
         Self {
             slug: Some(u.slug.unwrap_or_else(|| a.slug.clone())),
@@ -241,8 +249,9 @@ impl Draft {
             status: u.status.unwrap_or(a.status),
             published_at: u.published_at.unwrap_or(a.published_at),
             offline_at: u.offline_at.unwrap_or(a.offline_at),
-            author_ids: u.author_ids.unwrap_or(author_ids),
-            tags: u.tags.unwrap_or(tags),
+            author_ids: u.author_ids.unwrap_or(current.author_ids),
+            tags: u.tags.unwrap_or(current.tags),
+            related_ids: u.related_ids.unwrap_or(current.related_ids),
         }
     }
 
@@ -308,6 +317,12 @@ impl Draft {
         } else if !self.author_ids.iter().all(|a| seen.insert(*a)) {
             v.add("author_ids", "must not repeat an author");
         }
+        let mut seen = std::collections::HashSet::new();
+        if self.related_ids.len() > MAX_RELATED {
+            v.add("related_ids", format!("at most {MAX_RELATED} articles"));
+        } else if !self.related_ids.iter().all(|a| seen.insert(*a)) {
+            v.add("related_ids", "must not repeat an article");
+        }
         let mut tags: Vec<String> = Vec::new();
         for raw in &self.tags {
             let t = tag::normalize(raw);
@@ -362,6 +377,21 @@ impl Draft {
                 );
             }
         }
+        if !self.related_ids.is_empty() {
+            let found = article::existing_ids(conn, &self.related_ids).await?;
+            let missing: Vec<String> = self
+                .related_ids
+                .iter()
+                .filter(|id| !found.contains(id))
+                .map(|id| id.to_string())
+                .collect();
+            if !missing.is_empty() {
+                v.add(
+                    "related_ids",
+                    format!("unknown article id(s): {}", missing.join(", ")),
+                );
+            }
+        }
         if let Some(e) = self.editor_id {
             match user::find(conn, e).await? {
                 Some(u) if !u.disabled => {}
@@ -387,7 +417,7 @@ impl Draft {
         conn: &mut AsyncPgConnection,
         actor: &AuthUser,
         now: DateTime<Utc>,
-    ) -> Result<(ArticleContent, Vec<AuthorId>, Vec<String>), ApiError> {
+    ) -> Result<(ArticleContent, Lists), ApiError> {
         let (body, body_text) = match self.body {
             Body::Keep { html, text } => (html, text),
             Body::New(raw) => {
@@ -433,6 +463,11 @@ impl Draft {
             published_at: self.published_at.or(publishing.then_some(now)),
             offline_at: self.offline_at,
         };
-        Ok((content, self.author_ids, self.tags))
+        let lists = Lists {
+            author_ids: self.author_ids,
+            tags: self.tags,
+            related_ids: self.related_ids,
+        };
+        Ok((content, lists))
     }
 }

@@ -10,12 +10,16 @@ use crate::api::query::ApiQuery;
 use crate::api::respond::{self, Audience, ListResponse};
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::db::pagination::PageRequest;
+use crate::db::pagination::Paged;
 use crate::error::ApiError;
 use crate::models::article::{ArticleKind, ArticleStatus};
 use crate::models::category::Tree;
 use crate::models::{Key, author, source, tag};
-use crate::queries::article_list::{ArticleCursor, ArticleQuery, Filters, Scope, Sort};
+use crate::queries::article_list::{
+    ArticleCursor, ArticleQuery, Filters, Scope, Sort, summary_rows,
+};
 use crate::queries::article_view::{bylines, sources_by_id};
+use crate::search::Segmenter;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -44,12 +48,14 @@ pub struct ListArticlesQuery {
     pub updated_since: Option<DateTime<Utc>>,
     /// Staff only: one status (default: all outside the trash).
     pub status: Option<ArticleStatus>,
-    /// Title contains this text (case-insensitive), 1–200 characters.
+    /// Full-text search, as `GET /search` understands it (words must all match, `"quoted"`
+    /// text is a phrase); at most 200 characters. Results come by relevance unless `sort` is
+    /// given (relevance order has page mode only).
     #[param(max_length = 200)]
     pub q: Option<String>,
     /// `-published_at` (newest first; the default, with pinned articles first when a channel
-    /// is given), `published_at`, `-updated_at`, `-view_count`.
-    #[param(pattern = "^(-published_at|published_at|-updated_at|-view_count)$")]
+    /// is given), `published_at`, `-updated_at`, `-view_count`; `relevance` (the default with `q`).
+    #[param(pattern = "^(-published_at|published_at|-updated_at|-view_count|relevance)$")]
     pub sort: Option<String>,
     /// Page number (page mode), default 1.
     #[param(minimum = 1, maximum = 100000)]
@@ -63,14 +69,14 @@ pub struct ListArticlesQuery {
 
 fn parse_sort(raw: Option<&str>) -> Result<Sort, ApiError> {
     match raw {
-        None => Ok(Sort::Default),
+        None | Some("relevance") => Ok(Sort::Default),
         Some("-published_at") => Ok(Sort::PublishedDesc),
         Some("published_at") => Ok(Sort::PublishedAsc),
         Some("-updated_at") => Ok(Sort::UpdatedDesc),
         Some("-view_count") => Ok(Sort::ViewsDesc),
         Some(_) => Err(ApiError::bad_request(
             "sort",
-            "must be -published_at, published_at, -updated_at or -view_count",
+            "must be -published_at, published_at, -updated_at, -view_count or relevance",
         )),
     }
 }
@@ -83,6 +89,7 @@ fn not_found_param<T>(found: Option<T>, field: &str, key: &Key) -> Result<T, Api
 
 async fn build_query(
     conn: &mut diesel_async::AsyncPgConnection,
+    segmenter: &Segmenter,
     tree: &Tree,
     q: &ListArticlesQuery,
     scope: Scope,
@@ -123,11 +130,13 @@ async fn build_query(
         let key = Key::parse(raw);
         f.tag = Some(not_found_param(tag::find(conn, &key).await?, "tag", &key)?.id);
     }
-    if let Some(text) = q.q.as_deref() {
-        if text.chars().count() > 200 {
-            return Err(ApiError::bad_request("q", "must be at most 200 characters"));
-        }
-        f.title_contains = Some(text.trim().to_owned()).filter(|t| !t.is_empty());
+    if let Some(text) = q.q.as_deref().filter(|t| !t.trim().is_empty()) {
+        let parsed = segmenter
+            .parse_query(text)
+            .map_err(|e| ApiError::invalid("q", e.to_string()))?;
+        f.search = Some(parsed.tsquery);
+    } else if q.sort.as_deref() == Some("relevance") {
+        return Err(ApiError::bad_request("sort", "relevance needs q"));
     }
     f.kind = q.kind;
     f.headline = q.headline;
@@ -144,25 +153,49 @@ async fn build_query(
 
 async fn run(
     req: &HttpRequest,
-    totals: &moka::future::Cache<String, i64>,
+    state: &AppState,
     mut conn: crate::db::DbConn,
     tree: std::sync::Arc<Tree>,
     query: &ListArticlesQuery,
     scope: Scope,
     audience: Audience,
 ) -> Result<HttpResponse, ApiError> {
-    let aq = build_query(&mut conn, &tree, query, scope).await?;
+    let totals = &state.list_totals;
+    let aq = build_query(&mut conn, &state.search, &tree, query, scope).await?;
     let page: PageRequest<ArticleCursor> =
         PageRequest::from_params(query.page, query.per_page, query.cursor.as_deref())?;
-    if let PageRequest::Cursor { cursor, .. } = &page
-        && cursor.key.s != aq.sort
-    {
-        return Err(ApiError::bad_request(
-            "cursor",
-            "was made for another sort order",
-        ));
-    }
-    let paged = aq.page(&mut conn, &page, Some(totals)).await?;
+    let by_relevance =
+        aq.filters.search.is_some() && matches!(query.sort.as_deref(), None | Some("relevance"));
+    let paged = match (&page, by_relevance) {
+        (PageRequest::Cursor { .. }, true) => {
+            return Err(ApiError::bad_request(
+                "cursor",
+                "relevance order has page mode only; give a sort to use cursors",
+            ));
+        }
+        (PageRequest::Page { page: n, per_page }, true) => {
+            let ranked = aq
+                .ranked_page(
+                    &mut conn,
+                    *n,
+                    *per_page,
+                    state.config.search_rank_window,
+                    &state.ranking,
+                    Some(totals),
+                )
+                .await?;
+            let ids: Vec<_> = ranked.hits.iter().map(|(id, _)| *id).collect();
+            let rows = summary_rows(&mut conn, &ids).await?;
+            Paged::of_page(rows, *n, *per_page, ranked.total)
+        }
+        (PageRequest::Cursor { cursor, .. }, false) if cursor.key.s != aq.sort => {
+            return Err(ApiError::bad_request(
+                "cursor",
+                "was made for another sort order",
+            ));
+        }
+        _ => aq.page(&mut conn, &page, Some(totals)).await?,
+    };
     let ids: Vec<_> = paged.rows.iter().map(|r| r.id).collect();
     let mut source_ids: Vec<_> = paged.rows.iter().filter_map(|r| r.source_id).collect();
     source_ids.sort();
@@ -212,16 +245,7 @@ pub async fn list_articles(
     let (scope, audience) = scope_for(&user, query.status, state.config.cache_list_max_age_secs)?;
     let mut conn = state.conn().await?;
     let tree = state.tree(&mut conn).await?;
-    run(
-        &req,
-        &state.list_totals,
-        conn,
-        tree,
-        &query,
-        scope,
-        audience,
-    )
-    .await
+    run(&req, &state, conn, tree, &query, scope, audience).await
 }
 
 /// A channel's articles (with its sub-channels unless `descendants=false`): pinned first, then
@@ -258,16 +282,7 @@ pub async fn list_category_articles(
         .filter(|c| user.is_staff() || tree.publicly_visible(c.id))
         .ok_or_else(|| ApiError::NotFound(format!("category `{k}`")))?;
     query.category = Some(c.id.to_string());
-    run(
-        &req,
-        &state.list_totals,
-        conn,
-        tree,
-        &query,
-        scope,
-        audience,
-    )
-    .await
+    run(&req, &state, conn, tree, &query, scope, audience).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -324,14 +339,5 @@ pub async fn list_trash(
     };
     let mut conn = state.conn().await?;
     let tree = state.tree(&mut conn).await?;
-    run(
-        &req,
-        &state.list_totals,
-        conn,
-        tree,
-        &q,
-        Scope::Trash,
-        Audience::Staff,
-    )
-    .await
+    run(&req, &state, conn, tree, &q, Scope::Trash, Audience::Staff).await
 }

@@ -4,6 +4,7 @@ mod dto;
 mod get;
 mod input;
 mod list;
+mod related;
 mod revisions;
 mod save;
 mod workflow;
@@ -17,6 +18,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list::list_category_articles)
         .service(list::list_trash)
         .service(get::get_article)
+        .service(related::list_related)
         .service(write::create_article)
         .service(write::update_article)
         .service(workflow::trash_article)

@@ -17,7 +17,7 @@ use crate::auth::AuthUser;
 use crate::db::pagination::{PageRequest, Paged};
 use crate::error::ApiError;
 use crate::models::article::{ArticleKind, ArticleStatus};
-use crate::models::ids::{AuthorId, CategoryId, SourceId, UserId};
+use crate::models::ids::{ArticleId, AuthorId, CategoryId, SourceId, UserId};
 use crate::models::revision::{self, Revision};
 use crate::models::{Key, article};
 use crate::queries::article_view::user_names;
@@ -53,6 +53,7 @@ pub struct RevisionContent {
     pub editor_id: Option<UserId>,
     pub author_ids: Vec<AuthorId>,
     pub tags: Vec<String>,
+    pub related_ids: Vec<ArticleId>,
     pub flags: ArticleFlags,
     pub status: ArticleStatus,
     pub published_at: Option<DateTime<Utc>>,
@@ -216,6 +217,7 @@ pub async fn get_revision(
             editor_id: c.editor_id,
             author_ids: snap.author_ids,
             tags: snap.tags,
+            related_ids: snap.related_ids,
             status: c.status,
             published_at: c.published_at,
             offline_at: c.offline_at,
@@ -296,8 +298,9 @@ pub async fn restore_revision(
                 offline_at: c.offline_at,
                 author_ids: snap.author_ids,
                 tags: snap.tags,
+                related_ids: snap.related_ids,
             };
-            let saved = save(conn, &user, Some(&current), draft).await?;
+            let saved = save(conn, &state.search, &user, Some(&current), draft).await?;
             let tree = state.tree(conn).await?;
             render(conn, &tree, saved).await
         })

@@ -6,43 +6,74 @@ use chrono::Utc;
 use diesel_async::AsyncPgConnection;
 
 use super::dto::{ArticleDetail, detail};
-use super::input::Draft;
+use super::input::{Draft, Lists};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::models::article::{self, Article};
 use crate::models::category::Tree;
-use crate::models::{revision, tag};
-use crate::queries::article_view;
+use crate::models::ids::ArticleId;
+use crate::models::{related, revision, tag};
+use crate::queries::{article_view, search};
+use crate::search::{Document, Indexer};
 
 /// Inserts (`current` = None) or updates an article from a draft, inside the caller's transaction.
 pub async fn save(
     conn: &mut AsyncPgConnection,
+    indexer: &Indexer,
     actor: &AuthUser,
     current: Option<&Article>,
     mut draft: Draft,
 ) -> Result<Article, ApiError> {
     draft.validate()?;
+    if let Some(old) = current
+        && draft.related_ids.contains(&old.id)
+    {
+        return Err(ApiError::invalid(
+            "related_ids",
+            "must not name the article itself",
+        ));
+    }
     draft.check_role(actor)?;
     draft.check_references(conn).await?;
     let now = Utc::now();
-    let (content, author_ids, tag_names) = draft.into_content(conn, actor, now).await?;
+    let (content, lists) = draft.into_content(conn, actor, now).await?;
     let saved = match current {
         None => article::insert(conn, &content, actor.id).await?,
         Some(old) => {
-            let old_authors = article::author_ids(conn, old.id).await?;
-            let old_tags = tag::for_articles(conn, &[old.id])
-                .await?
-                .into_iter()
-                .map(|(_, t)| t.name)
-                .collect();
-            revision::record(conn, old, old_authors, old_tags, actor.id).await?;
+            let old_lists = lists_of(conn, old.id).await?;
+            revision::record(conn, old, old_lists, actor.id).await?;
             article::update(conn, old.id, &content, actor.id).await?
         }
     };
-    article::set_authors(conn, saved.id, &author_ids).await?;
-    let tags = tag::find_or_create(conn, &tag_names).await?;
+    article::set_authors(conn, saved.id, &lists.author_ids).await?;
+    let tags = tag::find_or_create(conn, &lists.tags).await?;
     tag::set_for_article(conn, saved.id, &tags).await?;
+    related::set_picks(conn, saved.id, &lists.related_ids).await?;
+    let tag_names: Vec<String> = tags.into_iter().map(|t| t.name).collect();
+    let doc = Document {
+        title: &saved.title,
+        kicker: saved.kicker.as_deref(),
+        subtitle: saved.subtitle.as_deref(),
+        tags: &tag_names,
+        summary: &saved.summary,
+        body: &saved.body_text,
+    };
+    let indexed = indexer.index_timed(&doc);
+    search::store(conn, saved.id, &indexed).await?;
     Ok(saved)
+}
+
+/// The bylines, tags and related picks an article has now.
+pub async fn lists_of(conn: &mut AsyncPgConnection, id: ArticleId) -> Result<Lists, ApiError> {
+    Ok(Lists {
+        author_ids: article::author_ids(conn, id).await?,
+        tags: tag::for_articles(conn, &[id])
+            .await?
+            .into_iter()
+            .map(|(_, t)| t.name)
+            .collect(),
+        related_ids: related::picks(conn, id).await?,
+    })
 }
 
 /// The full response body of one article.

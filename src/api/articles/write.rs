@@ -6,13 +6,13 @@ use diesel_async::AsyncConnection;
 
 use super::dto::ArticleDetail;
 use super::input::{CreateArticle, Draft, UpdateArticle};
-use super::save::{check_if_match, render, save, staff_article};
+use super::save::{check_if_match, lists_of, render, save, staff_article};
 use crate::api::json::LargeJson;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::models::Key;
 use crate::models::article::{self, ArticleStatus};
 use crate::models::user::Role;
-use crate::models::{Key, tag};
 use crate::state::AppState;
 
 /// Create an article. Writers create drafts; editors and admins may publish directly.
@@ -43,7 +43,7 @@ pub async fn create_article(
     let mut conn = state.conn().await?;
     let detail = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let saved = save(conn, &user, None, draft).await?;
+            let saved = save(conn, &state.search, &user, None, draft).await?;
             let tree = state.tree(conn).await?;
             render(conn, &tree, saved).await
         })
@@ -103,14 +103,9 @@ pub async fn update_article(
                 .ok_or_else(|| ApiError::NotFound(format!("article `{key}`")))?;
             check_if_match(if_match.as_deref(), current.version)?;
             may_edit(&user, &current)?;
-            let author_ids = article::author_ids(conn, current.id).await?;
-            let tags = tag::for_articles(conn, &[current.id])
-                .await?
-                .into_iter()
-                .map(|(_, t)| t.name)
-                .collect();
-            let draft = Draft::from_update(&current, author_ids, tags, update);
-            let saved = save(conn, &user, Some(&current), draft).await?;
+            let lists = lists_of(conn, current.id).await?;
+            let draft = Draft::from_update(&current, lists, update);
+            let saved = save(conn, &state.search, &user, Some(&current), draft).await?;
             let tree = state.tree(conn).await?;
             render(conn, &tree, saved).await
         })

@@ -1,0 +1,133 @@
+//! 相关新闻: editors' picks, then articles sharing tags and keywords.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::Utc;
+use diesel_async::AsyncPgConnection;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::dto::{ArticleSummary, summaries};
+use crate::api::query::ApiQuery;
+use crate::api::respond::{self, Audience, ListResponse};
+use crate::auth::MaybeAuthUser;
+use crate::db::pagination::Paged;
+use crate::error::ApiError;
+use crate::models::article::{self, Article};
+use crate::models::category::Tree;
+use crate::models::ids::ArticleId;
+use crate::models::{Key, related as picks};
+use crate::queries::article_list::summary_rows;
+use crate::queries::article_view::{bylines, sources_by_id};
+use crate::queries::related;
+use crate::state::AppState;
+
+/// How many related articles an article page embeds with `include=related`.
+pub const EMBEDDED: usize = 5;
+const MAX_LIMIT: i64 = 20;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RelatedQuery {
+    /// How many, 1–20 (default 5).
+    #[param(minimum = 1, maximum = 20)]
+    pub limit: Option<i64>,
+}
+
+/// The related articles of `a`, best first: visible editors' picks in their order, then
+/// visible articles sharing tags and keywords by score. Never `a` itself.
+pub async fn related_to(
+    conn: &mut AsyncPgConnection,
+    state: &AppState,
+    tree: &Tree,
+    a: &Article,
+    limit: usize,
+) -> Result<Vec<ArticleSummary>, ApiError> {
+    let now = Utc::now();
+    let chosen = picks::picks(conn, a.id).await?;
+    let visible = article::visible_ids(conn, &chosen, now).await?;
+    let mut ids: Vec<ArticleId> = chosen
+        .into_iter()
+        .filter(|id| *id != a.id && visible.contains(id))
+        .take(limit)
+        .collect();
+    if ids.len() < limit {
+        let subject = related::subject(conn, a.id, a.category_id).await?;
+        let mut found = related::candidates(conn, &subject, now).await?;
+        let score = |c: &related::Candidate| c.score(&state.ranking, now);
+        found.sort_by(|x, y| {
+            score(y)
+                .total_cmp(&score(x))
+                .then(y.published_at.cmp(&x.published_at))
+                .then(y.id.cmp(&x.id))
+        });
+        for c in found {
+            if ids.len() >= limit {
+                break;
+            }
+            let id = ArticleId(c.id);
+            if id != a.id && !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    let rows = summary_rows(conn, &ids).await?;
+    let mut source_ids: Vec<_> = rows.iter().filter_map(|r| r.source_id).collect();
+    source_ids.sort();
+    source_ids.dedup();
+    let sources = sources_by_id(conn, &source_ids).await?;
+    let mut by = bylines(conn, &ids).await?;
+    Ok(summaries(rows, tree, &sources, &mut by))
+}
+
+/// 相关新闻 of an article: editors' picks first (in their order), then articles sharing its
+/// tags and keywords, preferring more shared terms, the same channel and recent ones. Only
+/// visible articles, never the article itself.
+#[utoipa::path(
+    operation_id = "list_related_articles",
+    tag = "search",
+    params(("key" = String, Path, description = "Article id (all digits) or slug"), RelatedQuery),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Related articles, best first", body = ListResponse<ArticleSummary>),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, response = crate::api::problems::BadRequest),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 404, response = crate::api::problems::NotFound),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[get("/articles/{key}/related")]
+pub async fn list_related(
+    req: HttpRequest,
+    user: MaybeAuthUser,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    query: ApiQuery<RelatedQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = query.limit.unwrap_or(EMBEDDED as i64);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    let key = Key::parse(&key);
+    let mut conn = state.conn().await?;
+    let now = Utc::now();
+    let found = article::find(&mut conn, &key)
+        .await?
+        .filter(|a| user.is_staff() || a.is_visible_at(now))
+        .ok_or_else(|| ApiError::NotFound(format!("article `{key}`")))?;
+    let tree = state.tree(&mut conn).await?;
+    let rows = related_to(&mut conn, &state, &tree, &found, limit as usize).await?;
+    let paged = Paged::<ArticleSummary, ()> {
+        rows,
+        per_page: limit,
+        page: None,
+        total: None,
+        next: None,
+        prev: None,
+    };
+    let audience = Audience::of(&user, state.config.cache_detail_max_age_secs);
+    Ok(respond::list(&req, audience, paged))
+}
