@@ -57,7 +57,7 @@ async fn index_missing(state: web::Data<AppState>) {
         return;
     };
     let mut noop = |_: Option<u64>, _: u64| {};
-    match crate::search::reindex(&mut conn, &state.search, true, 500, &mut noop).await {
+    match crate::search::reindex(&mut conn, state.search.segmenter(), true, 500, &mut noop).await {
         Ok(r) if r.articles > 0 => {
             tracing::info!(
                 articles = r.articles,

@@ -38,6 +38,10 @@ impl Indexer {
         }
     }
 
+    pub fn segmenter(&self) -> &Arc<Segmenter> {
+        &self.segmenter
+    }
+
     /// Builds an article's index, counting the time it took.
     pub fn index_timed(&self, doc: &Document<'_>) -> Indexed {
         let started = Instant::now();

@@ -1,5 +1,7 @@
 //! The one way an article is written: checks, derived fields, revision, byline and tags.
 
+use std::sync::Arc;
+
 use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
 use chrono::Utc;
@@ -14,12 +16,12 @@ use crate::models::category::Tree;
 use crate::models::ids::ArticleId;
 use crate::models::{related, revision, tag};
 use crate::queries::{article_view, search};
-use crate::search::{Document, Indexer};
+use crate::search::{Document, Indexed, Indexer};
 
 /// Inserts (`current` = None) or updates an article from a draft, inside the caller's transaction.
 pub async fn save(
     conn: &mut AsyncPgConnection,
-    indexer: &Indexer,
+    indexer: &Arc<Indexer>,
     actor: &AuthUser,
     current: Option<&Article>,
     mut draft: Draft,
@@ -50,17 +52,32 @@ pub async fn save(
     tag::set_for_article(conn, saved.id, &tags).await?;
     related::set_picks(conn, saved.id, &lists.related_ids).await?;
     let tag_names: Vec<String> = tags.into_iter().map(|t| t.name).collect();
-    let doc = Document {
-        title: &saved.title,
-        kicker: saved.kicker.as_deref(),
-        subtitle: saved.subtitle.as_deref(),
-        tags: &tag_names,
-        summary: &saved.summary,
-        body: &saved.body_text,
-    };
-    let indexed = indexer.index_timed(&doc);
+    let indexed = index_off_thread(indexer, &saved, tag_names).await?;
     search::store(conn, saved.id, &indexed).await?;
     Ok(saved)
+}
+
+/// Segments the article on a blocking thread (a long body takes a while), not the request's.
+async fn index_off_thread(
+    indexer: &Arc<Indexer>,
+    a: &Article,
+    tags: Vec<String>,
+) -> Result<Indexed, ApiError> {
+    let indexer = indexer.clone();
+    let (title, kicker, subtitle) = (a.title.clone(), a.kicker.clone(), a.subtitle.clone());
+    let (summary, body) = (a.summary.clone(), a.body_text.clone());
+    tokio::task::spawn_blocking(move || {
+        indexer.index_timed(&Document {
+            title: &title,
+            kicker: kicker.as_deref(),
+            subtitle: subtitle.as_deref(),
+            tags: &tags,
+            summary: &summary,
+            body: &body,
+        })
+    })
+    .await
+    .map_err(ApiError::internal)
 }
 
 /// The bylines, tags and related picks an article has now.
