@@ -232,6 +232,7 @@ fn scope_for(
         (status = 304, description = "Not modified (If-None-Match)"),
         (status = 400, response = crate::api::problems::BadRequest),
         (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 422, response = crate::api::problems::Unprocessable),
         (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
@@ -261,6 +262,7 @@ pub async fn list_articles(
         (status = 400, response = crate::api::problems::BadRequest),
         (status = 401, response = crate::api::problems::Unauthorized),
         (status = 404, response = crate::api::problems::NotFound),
+        (status = 422, response = crate::api::problems::Unprocessable),
         (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
