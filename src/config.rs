@@ -49,6 +49,44 @@ pub struct Config {
     #[arg(long, env = "JWT_TTL_SECS", default_value_t = 900)]
     pub jwt_ttl_secs: u64,
 
+    /// Lifetime of a refresh token (a session) in seconds; each use rotates it.
+    #[arg(long, env = "REFRESH_TTL_SECS", default_value_t = 30 * 24 * 3600)]
+    pub refresh_ttl_secs: u64,
+
+    /// Failed logins (per account and per client address) before logins are throttled.
+    #[arg(long, env = "LOGIN_MAX_FAILURES", default_value_t = 5)]
+    pub login_max_failures: u32,
+
+    /// Longest wait imposed after failed logins, in seconds (the wait doubles per failure).
+    #[arg(long, env = "LOGIN_BACKOFF_MAX_SECS", default_value_t = 900)]
+    pub login_backoff_max_secs: u64,
+
+    /// Proxies (IPs or CIDRs, comma-separated) whose `X-Forwarded-For` is believed; the client
+    /// address is the socket peer otherwise.
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
+
+    /// Public endpoints: requests per minute per client (token bucket refill rate); 0 turns
+    /// rate limiting off.
+    #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = 600)]
+    pub rate_limit_per_minute: u32,
+
+    /// Public endpoints: bucket size (requests a client may send at once).
+    #[arg(long, env = "RATE_LIMIT_BURST", default_value_t = 60)]
+    pub rate_limit_burst: u32,
+
+    /// The view beacon: requests per minute per client.
+    #[arg(long, env = "BEACON_RATE_LIMIT_PER_MINUTE", default_value_t = 3000)]
+    pub beacon_rate_limit_per_minute: u32,
+
+    /// The view beacon: bucket size.
+    #[arg(long, env = "BEACON_RATE_LIMIT_BURST", default_value_t = 300)]
+    pub beacon_rate_limit_burst: u32,
+
+    /// Longest accepted request target (path and query) in bytes; 414 above.
+    #[arg(long, env = "MAX_URL_BYTES", default_value_t = 4096)]
+    pub max_url_bytes: usize,
+
     /// `iss` claim written into and required from tokens.
     #[arg(long, env = "JWT_ISSUER", default_value = "newsdesk")]
     pub jwt_issuer: String,
@@ -167,6 +205,19 @@ impl Config {
                 self.jwt_secret.len()
             ));
         }
+        self.trusted_proxy_nets()?;
+        if self.login_max_failures == 0 {
+            return Err("LOGIN_MAX_FAILURES must be at least 1".into());
+        }
+        if self.rate_limit_per_minute > 0 && self.rate_limit_burst == 0 {
+            return Err("RATE_LIMIT_BURST must be at least 1".into());
+        }
+        if self.beacon_rate_limit_per_minute > 0 && self.beacon_rate_limit_burst == 0 {
+            return Err("BEACON_RATE_LIMIT_BURST must be at least 1".into());
+        }
+        if self.max_url_bytes < 256 {
+            return Err("MAX_URL_BYTES must be at least 256".into());
+        }
         if self.database_pool_size == 0 {
             return Err("DATABASE_POOL_SIZE must be at least 1".into());
         }
@@ -180,6 +231,20 @@ impl Config {
             return Err("MAX_ARTICLE_REQUEST_BYTES must be at least MAX_BODY_BYTES".into());
         }
         Ok(())
+    }
+
+    /// `TRUSTED_PROXIES` parsed: single addresses become /32 (or /128) networks.
+    pub fn trusted_proxy_nets(&self) -> Result<Vec<ipnet::IpNet>, String> {
+        self.trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<ipnet::IpNet>()
+                    .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| format!("TRUSTED_PROXIES: `{s}` is not an IP address or CIDR"))
+            })
+            .collect()
     }
 
     pub fn database_timeout(&self) -> Duration {

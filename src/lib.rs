@@ -8,6 +8,7 @@ pub mod db;
 pub mod error;
 pub mod metrics;
 pub mod middleware;
+pub mod net;
 pub mod models;
 pub mod openapi;
 pub mod queries;

@@ -7,6 +7,22 @@ pub mod sql_types {
 }
 
 diesel::table! {
+    api_keys (id) {
+        id -> Int8,
+        name -> Text,
+        prefix -> Text,
+        secret_hash -> Bytea,
+        rate_per_minute -> Int4,
+        burst -> Int4,
+        expires_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     article_authors (article_id, author_id) {
         article_id -> Int8,
         author_id -> Int8,
@@ -88,6 +104,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_log (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        user_id -> Nullable<Int8>,
+        actor -> Nullable<Text>,
+        action -> Text,
+        resource -> Text,
+        resource_id -> Nullable<Text>,
+        method -> Nullable<Text>,
+        path -> Nullable<Text>,
+        status -> Nullable<Int4>,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     authors (id) {
         id -> Int8,
         slug -> Text,
@@ -110,6 +144,15 @@ diesel::table! {
         position -> Int4,
         visible -> Bool,
         created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    login_throttle (key) {
+        key -> Text,
+        failures -> Int4,
+        blocked_until -> Nullable<Timestamptz>,
         updated_at -> Timestamptz,
     }
 }
@@ -138,6 +181,21 @@ diesel::table! {
         category_id -> Nullable<Int8>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Int8,
+        user_id -> Int8,
+        family -> Uuid,
+        token_hash -> Bytea,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
     }
 }
 
@@ -175,6 +233,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(api_keys -> users (created_by));
 diesel::joinable!(article_authors -> articles (article_id));
 diesel::joinable!(article_authors -> authors (author_id));
 diesel::joinable!(article_revisions -> articles (article_id));
@@ -184,21 +243,27 @@ diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(article_views_daily -> articles (article_id));
 diesel::joinable!(articles -> categories (category_id));
 diesel::joinable!(articles -> sources (source_id));
+diesel::joinable!(audit_log -> users (user_id));
 diesel::joinable!(ranking_entries -> articles (article_id));
 diesel::joinable!(ranking_entries -> rankings (ranking_id));
 diesel::joinable!(rankings -> categories (category_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    api_keys,
     article_authors,
     article_related,
     article_revisions,
     article_tags,
     article_views_daily,
     articles,
+    audit_log,
     authors,
     categories,
+    login_throttle,
     ranking_entries,
     rankings,
+    refresh_tokens,
     sources,
     tags,
     users,

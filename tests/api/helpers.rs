@@ -66,6 +66,16 @@ pub fn test_config(database_url: String) -> Config {
         sql_trace_file: None,
         http_workers: 1,
         search_dictionary: None,
+        refresh_ttl_secs: 30 * 24 * 3600,
+        login_max_failures: 5,
+        login_backoff_max_secs: 900,
+        trusted_proxies: String::new(),
+        // High enough that ordinary tests never meet them; the rate-limit tests lower them.
+        rate_limit_per_minute: 1_000_000,
+        rate_limit_burst: 100_000,
+        beacon_rate_limit_per_minute: 1_000_000,
+        beacon_rate_limit_burst: 100_000,
+        max_url_bytes: 4096,
         search_half_life_days: 60.0,
         search_rank_window: 1000,
     }
