@@ -2,15 +2,29 @@
 """`make bench`: a release server on a synthetic dataset, loaded with wrk on loopback, and the
 very SQL each endpoint issued replayed with pgbench in the same run.
 
-Steps: fresh database -> migrate -> `seed --synthetic N` -> ANALYZE -> server with
-NEWSDESK_SQL_TRACE -> for each workload: one request to capture its SQL, wrk warm-up, timed wrk
-run, pgbench on the captured SQL (-M prepared) -> a table with req/s, p50, p99 and ratios.
+Steps: fresh database -> migrate -> `seed --synthetic N` (which also indexes every article for
+search) -> ANALYZE -> server with NEWSDESK_SQL_TRACE -> for each workload: one request to
+capture its SQL, wrk warm-up, timed wrk run, pgbench on the captured SQL (-M prepared) -> a table
+with req/s, p50, p99 and ratios.
+
+Search (`GET /api/v1/search?q=…&per_page=20`): three queries picked from the data (a common term,
+a rare term, a two-term query; their match totals are reported), each loaded like a workload
+above, and the ranked query and the count of each EXPLAIN ANALYZEd (is the GIN index used?).
+Write cost: after the reads, BENCH_WRITES sequential `POST /api/v1/articles` as the seeded admin
+(bodies of ~1,500 characters reused from seeded articles), client-side latency, and the indexing
+time the server reports at /metrics (newsdesk_search_index_microseconds_total); then
+`newsdesk search reindex` over the whole table and its rate.
 
 Environment: BENCH_ARTICLES (20000), BENCH_CONNECTIONS (64), BENCH_DURATION (10 s),
 BENCH_WARMUP (3 s), BENCH_THREADS (2), NEWSDESK_BIN (target/release/newsdesk), BENCH_KEEP_DB=1
-to keep the database. Exits non-zero when any response was not 2xx.
+to keep the database. BENCH_SEARCH_ONLY=1: only search, the write cost and, as references, the
+/livez and channel-list workloads (no filter EXPLAINs, rankings or beacon). BENCH_SEARCH_COMMON
+(黑河), BENCH_SEARCH_TWO (爱辉区 营商环境), BENCH_SEARCH_RARE (default: the candidate with the
+fewest matches, at least one), BENCH_WRITES (200), BENCH_REINDEX=0 to skip the reindex run.
+Exits non-zero when any response was not 2xx (or a write was not 201).
 """
 
+import http.client
 import json
 import os
 import re
@@ -21,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -33,6 +48,9 @@ DURATION = int(os.environ.get("BENCH_DURATION", "10"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "3"))
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 DB_NAME = os.environ.get("BENCH_DB", "newsdesk_bench")
+SEARCH_ONLY = os.environ.get("BENCH_SEARCH_ONLY", "") not in ("", "0")
+WRITES = int(os.environ.get("BENCH_WRITES", "200"))
+REINDEX = os.environ.get("BENCH_REINDEX", "1") not in ("", "0")
 
 
 def log(msg):
@@ -139,6 +157,8 @@ def free_port():
 
 def get(url, token=None):
     req = urllib.request.Request(url)
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
     with urllib.request.urlopen(req, timeout=30) as res:
         return res.status, json.loads(res.read() or b"null")
 
@@ -191,41 +211,69 @@ def main():
     server_url = run([str(ROOT / "scripts" / "ensure-postgres.sh"), "postgres"]).stdout.strip()
     psql(server_url, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
     db_url = run([str(ROOT / "scripts" / "ensure-postgres.sh"), DB_NAME]).stdout.strip()
+    admin = {"email": "admin@example.com", "password": secrets.token_hex(16)}
     env = dict(os.environ, DATABASE_URL=db_url, RUST_LOG="warn", NEWSDESK_ENV="production",
-               JWT_SECRET=secrets.token_hex(32))
+               JWT_SECRET=secrets.token_hex(32), NEWSDESK_ADMIN_EMAIL=admin["email"],
+               NEWSDESK_ADMIN_PASSWORD=admin["password"])
     run([BIN, "migrate"], env=env)
     t0 = time.time()
     seeded = run([BIN, "seed", "--synthetic", str(ARTICLES)], env=env)
     log(f"seeded {ARTICLES} synthetic articles in {time.time() - t0:.1f} s")
-    log(seeded.stdout.strip().splitlines()[-1] if seeded.stdout.strip() else "")
+    for line in seeded.stdout.strip().splitlines():
+        if line.startswith("seed: indexed") or line.startswith("seed: generated"):
+            log(line)
+    m = re.search(r"indexed (\d+) articles for search in ([\d.]+)\s*s", seeded.stdout)
+    seed_index = {"articles": int(m.group(1)), "secs": float(m.group(2))} if m else None
     psql(db_url, "VACUUM ANALYZE")
 
     work = Path(tempfile.mkdtemp(prefix="newsdesk-bench-"))
     trace = work / "trace.sql"
     trace.touch()
+    results, ranking_rows, beacon, plans, writes, reindex = [], [], None, [], None, None
     try:
         # First a server that records its SQL, one request per workload; then a clean one to load.
         with Server(env, work, trace) as base:
             workloads = plan(base)
             captured = [capture(base, path, trace) for _, path in workloads]
-            plans = explain_filters(base, trace, db_url)
+            if not SEARCH_ONLY:
+                plans = explain_filters(base, trace, db_url)
+            searches = pick_searches(base, trace)
+        search_plans = explain_searches(searches, db_url)
         with Server(env, work, None) as base:
             results = [bench_one(base, name, path, sql, db_url, work, i)
                        for i, ((name, path), sql) in enumerate(zip(workloads, captured))]
             report(results)
-            ranking_rows = bench_most_read(base, db_url, work)
-            report_rankings(ranking_rows)
-        beacon = bench_beacon(env, work, db_url)
+            search_rows = [bench_one(base, s["name"], s["path"], s["sql"], db_url, work, f"s{i}")
+                           for i, s in enumerate(searches)]
+            report_search(search_rows, searches, results)
+            report_search_plans(search_plans)
+            if not SEARCH_ONLY:
+                ranking_rows = bench_most_read(base, db_url, work)
+                report_rankings(ranking_rows)
+            writes = bench_writes(base, admin)
+        if not SEARCH_ONLY:
+            beacon = bench_beacon(env, work, db_url)
+        if REINDEX:
+            reindex = bench_reindex(env)
+        report_write_cost(writes, reindex, seed_index)
     finally:
         if not os.environ.get("BENCH_KEEP_DB"):
             psql(server_url, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    report_beacon(beacon)
-    report_plans(plans)
-    if beacon["stored"] != beacon["sent"]:
+    if beacon:
+        report_beacon(beacon)
+    if plans:
+        report_plans(plans)
+    failed = False
+    if beacon and beacon["stored"] != beacon["sent"]:
         log(f"views lost: {beacon['sent']} answered 204 but {beacon['stored']} stored")
-        sys.exit(1)
-    if any(r["http"]["non2xx"] or r["http"]["errors"] for r in results + ranking_rows):
-        log("some responses were not 2xx (or sockets failed): see the table")
+        failed = True
+    if any(r["http"]["non2xx"] or r["http"]["errors"] for r in results + search_rows + ranking_rows):
+        log("some responses were not 2xx (or sockets failed): see the tables")
+        failed = True
+    if writes["failed"]:
+        log(f"{writes['failed']} article writes did not answer 201")
+        failed = True
+    if failed:
         sys.exit(1)
 
 
@@ -261,6 +309,11 @@ def plan(base):
     _, first = get(f"{base}/api/v1/categories/{channel}/articles?per_page=20")
     cursor = first["meta"]["next_cursor"]
     pick = first["data"][10]
+    if SEARCH_ONLY:
+        return [
+            ("channel newest 20 (with sub-channels)", f"/api/v1/categories/{channel}/articles?per_page=20"),
+            ("/livez (ceiling)", "/livez"),
+        ]
     return [
         ("channel newest 20 (with sub-channels)", f"/api/v1/categories/{channel}/articles?per_page=20"),
         ("channel page 2 by cursor", f"/api/v1/categories/{channel}/articles?per_page=20&cursor={cursor}"),
@@ -351,6 +404,287 @@ def report_plans(plans):
     print("|---|---|---|")
     for name, nodes, ok in plans:
         print(f"| {name} | {nodes} | {'yes' if ok else 'NO'} |")
+    print()
+
+
+# ---- search -----------------------------------------------------------------------------------
+
+def search_path(q):
+    return "/api/v1/search?per_page=20&q=" + urllib.parse.quote(q)
+
+
+def traced(base, path, trace):
+    """The SQL of exactly one request (whatever the server's caches hold at that moment)."""
+    time.sleep(0.05)
+    trace.write_text("")
+    status, body = get(base + path)
+    time.sleep(0.05)
+    return status, body, [to_sql(l) for l in trace.read_text().splitlines() if l.strip()]
+
+
+def rare_candidates(base):
+    """Words likely to match few articles: the least used synthetic reporters' names (the seed
+    skews bylines towards the first reporters, and a name is indexed only through the body's
+    "本报讯（记者 …）" lead) and a few words of the demo articles only."""
+    names = []
+    for n in (200, 199, 197, 190, 180, 150):
+        try:
+            _, a = get(f"{base}/api/v1/authors/reporter-{n:04d}")
+        except urllib.error.HTTPError:
+            continue
+        a = a.get("data", a) if isinstance(a, dict) else a
+        if isinstance(a, dict) and a.get("name"):
+            names.append(a["name"])
+    return names + ["家电汽车", "浮箱", "龙舟赛", "燃气安全"]
+
+
+def pick_searches(base, trace):
+    """Three queries chosen from the data, each with the SQL of its first request (a cold total:
+    it includes the count) and of a steady-state one (the total is cached for 10 s)."""
+    def probe(q):
+        status, body, sql = traced(base, search_path(q), trace)
+        return body["meta"]["total"], sql
+
+    chosen = []
+    for name, q in (("common term", os.environ.get("BENCH_SEARCH_COMMON", "黑河")),
+                    ("two-term query", os.environ.get("BENCH_SEARCH_TWO", "爱辉区 营商环境"))):
+        total, sql = probe(q)
+        chosen.append({"name": name, "q": q, "total": total, "cold_sql": sql})
+    rare = os.environ.get("BENCH_SEARCH_RARE")
+    if rare:
+        total, sql = probe(rare)
+        chosen.insert(1, {"name": "rare term", "q": rare, "total": total, "cold_sql": sql})
+    else:
+        probed = []
+        for q in rare_candidates(base):
+            total, sql = probe(q)
+            probed.append((total, q, sql))
+        log("rare term candidates: " + ", ".join(f"{q} {t}" for t, q, _ in probed))
+        hits = sorted((p for p in probed if p[0] > 0), key=lambda p: p[0])
+        total, q, sql = hits[0] if hits else probed[0]
+        chosen.insert(1, {"name": "rare term", "q": q, "total": total, "cold_sql": sql})
+    for c in chosen:
+        c["path"] = search_path(c["q"])
+        c["sql"] = capture(base, c["path"], trace)
+        log(f"search {c['name']} {c['q']!r}: {c['total']} matches, "
+            f"{len(c['cold_sql'])} statements cold, {len(c['sql'])} steady")
+    return chosen
+
+
+def plan_nodes(node, out):
+    label = node["Node Type"]
+    if "Index Name" in node:
+        label += f" {node['Index Name']}"
+    elif "Relation Name" in node:
+        label += f" {node['Relation Name']}"
+    out.append(label)
+    for child in node.get("Plans", []):
+        plan_nodes(child, out)
+    return out
+
+
+def explain_analyze(db_url, sql):
+    """EXPLAIN ANALYZE twice (the first warms the cache); the second's JSON and text plans."""
+    run(["psql", db_url, "-qAtc", "EXPLAIN (ANALYZE, FORMAT JSON) " + sql])
+    js = json.loads(run(["psql", db_url, "-qAtc", "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql]).stdout)[0]
+    text = run(["psql", db_url, "-qAtc", "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF) " + sql]).stdout
+    return js, text
+
+
+def explain_searches(searches, db_url):
+    """The ranked query (ts_rank over the newest matches) and the count of each search."""
+    out = []
+    for s in searches:
+        ranked = [q for q in s["cold_sql"] if "ts_rank(" in q]
+        counts = [q for q in s["cold_sql"] if "count(" in q.lower() and "@@" in q]
+        for kind, stmts in (("ranked rows", ranked), ("count (cached 10 s)", counts)):
+            if not stmts:
+                out.append({"search": s["name"], "kind": kind, "missing": True})
+                continue
+            js, text = explain_analyze(db_url, stmts[0])
+            nodes = plan_nodes(js["Plan"], [])
+            out.append({"search": s["name"], "kind": kind, "missing": False, "sql": stmts[0],
+                        "nodes": nodes, "gin": any("articles_search_idx" in n for n in nodes),
+                        "rows": js["Plan"].get("Actual Rows"), "ms": js["Execution Time"],
+                        "plan_ms": js["Planning Time"],
+                        "hit": js["Plan"].get("Shared Hit Blocks", 0),
+                        "read": js["Plan"].get("Shared Read Blocks", 0), "text": text})
+    return out
+
+
+def report_search(rows, searches, results):
+    ceiling = next((r["http"]["rps"] for r in results if r["name"].startswith("/livez")), None)
+    channel = next((r["http"]["rps"] for r in results if r["name"].startswith("channel newest")), None)
+    print(f"Search (GET /api/v1/search?per_page=20&q=…, anonymous; {ARTICLES} synthetic articles; "
+          f"totals are cached 10 s, result pages are not):")
+    print()
+    head = ("search", "q", "matches", "req/s", "p50 ms", "p99 ms", "SQL/req", "pgbench tps", "vs SQL",
+            "vs livez", "vs channel list", "non-2xx")
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for r, s in zip(rows, searches):
+        h, d = r["http"], r["db"]
+        row = (s["name"], s["q"], str(s["total"]), f"{h['rps']:.0f}", f"{h['p50']:.2f}", f"{h['p99']:.2f}",
+               str(r["statements"]), f"{d['tps']:.0f}" if d else "-",
+               f"{h['rps'] / d['tps']:.0%}" if d else "-",
+               f"{h['rps'] / ceiling:.1%}" if ceiling else "-",
+               f"{h['rps'] / channel:.0%}" if channel else "-", str(h["non2xx"] + h["errors"]))
+        print("| " + " | ".join(row) + " |")
+    print()
+
+
+def report_search_plans(plans):
+    print("EXPLAIN ANALYZE of the search statements (second run, literal binds as the server sent them):")
+    print()
+    print("| search | statement | plan nodes | GIN articles_search_idx | rows | buffers hit/read | exec ms |")
+    print("|---|---|---|---|---|---|---|")
+    for p in plans:
+        if p["missing"]:
+            print(f"| {p['search']} | {p['kind']} | not captured | - | - | - | - |")
+            continue
+        print(f"| {p['search']} | {p['kind']} | {', '.join(p['nodes'])} | {'yes' if p['gin'] else 'NO'} | "
+              f"{p['rows']} | {p['hit']}/{p['read']} | {p['ms']:.1f} |")
+    print()
+    for p in plans:
+        if not p["missing"] and p["kind"] == "ranked rows":
+            print(f"Ranked query plan, {p['search']}:")
+            print("```")
+            print(p["sql"][:600] + (" …" if len(p["sql"]) > 600 else ""))
+            print()
+            print(p["text"].rstrip())
+            print("```")
+            print()
+
+
+# ---- write cost ------------------------------------------------------------------------------
+
+def call(conn, method, path, body=None, token=None):
+    """One request on a kept-alive connection: (status, JSON body, milliseconds)."""
+    headers = {"Accept": "application/json"}
+    data = None
+    if body is not None:
+        data = json.dumps(body, ensure_ascii=False).encode()
+        headers["Content-Type"] = "application/json"
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    t = time.perf_counter()
+    conn.request(method, path, body=data, headers=headers)
+    res = conn.getresponse()
+    raw = res.read()
+    ms = (time.perf_counter() - t) * 1000
+    try:
+        parsed = json.loads(raw) if raw else None
+    except ValueError:
+        parsed = raw.decode(errors="replace")
+    return res.status, parsed, ms
+
+
+def scrape(base):
+    with urllib.request.urlopen(base + "/metrics", timeout=30) as res:
+        text = res.read().decode()
+
+    def value(name):
+        m = re.search(rf"^{name}\s+([\d.e+]+)\s*$", text, re.M)
+        return float(m.group(1)) if m else float("nan")
+
+    return {"indexed": value("newsdesk_search_indexed_on_write_total"),
+            "micros": value("newsdesk_search_index_microseconds_total")}
+
+
+def sample_bodies(conn, want, chars=1500):
+    """Bodies of ~`chars` characters of text: whole paragraphs of seeded articles."""
+    _, page, _ = call(conn, "GET", "/api/v1/articles?per_page=100")
+    bodies = []
+    for a in page["data"]:
+        status, full, _ = call(conn, "GET", f"/api/v1/articles/{a['id']}")
+        if status != 200:
+            continue
+        full = full.get("data", full)
+        paras, n = [], 0
+        for para in re.findall(r"<p>.*?</p>", full.get("body") or "", re.S):
+            paras.append(para)
+            n += len(re.sub(r"<[^>]+>", "", para))
+            if n >= chars:
+                break
+        if n >= chars * 0.8:
+            bodies.append(("".join(paras), n, full["title"]))
+        if len(bodies) >= want:
+            break
+    return bodies
+
+
+def bench_writes(base, admin):
+    """Sequential creates as the admin; client-side latency and the server's indexing time."""
+    host, port = base.rsplit("//", 1)[1].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    status, body, _ = call(conn, "POST", "/api/v1/auth/login", admin)
+    if status != 200:
+        log(f"login failed: {status} {body}")
+        sys.exit(1)
+    token = body["access_token"]
+    _, cat, _ = call(conn, "GET", "/api/v1/categories/shizheng")
+    category_id = cat.get("data", cat)["id"]
+    bodies = sample_bodies(conn, 50)
+    if not bodies:
+        log("no seeded article has a body long enough to reuse")
+        sys.exit(1)
+    run_id = secrets.token_hex(3)
+
+    def create(i):
+        html, _, title = bodies[i % len(bodies)]
+        return call(conn, "POST", "/api/v1/articles", {
+            "title": f"{title}（写入测试 {run_id}-{i}）", "body": html, "category_id": category_id,
+            "status": "published", "tags": ["营商环境", "写入测试"]}, token)
+
+    failed = 0
+    for i in range(5):  # warm-up, not measured
+        failed += create(-1 - i)[0] != 201
+    before = scrape(base)
+    times = []
+    for i in range(WRITES):
+        status, res, ms = create(i)
+        times.append(ms)
+        if status != 201:
+            failed += 1
+            if failed <= 3:
+                log(f"write {i}: {status} {str(res)[:300]}")
+    after = scrape(base)
+    conn.close()
+    times.sort()
+    indexed = after["indexed"] - before["indexed"]
+    micros = after["micros"] - before["micros"]
+    return {"n": len(times), "failed": failed, "mean": sum(times) / len(times),
+            "p50": times[len(times) // 2], "p99": times[min(len(times) - 1, int(len(times) * 0.99))],
+            "max": times[-1], "indexed": indexed, "index_ms": micros / 1000 / indexed if indexed else float("nan"),
+            "chars": sum(b[1] for b in bodies) / len(bodies)}
+
+
+def bench_reindex(env):
+    """`newsdesk search reindex`: every article segmented again and written in batches."""
+    out = run([BIN, "search", "reindex"], env=env).stdout
+    m = re.search(r"reindexed (\d+) articles in ([\d.]+) s \(([\d.]+) articles/s\)", out)
+    if not m:
+        log(f"unexpected reindex output: {out.strip()}")
+        return None
+    return {"articles": int(m.group(1)), "secs": float(m.group(2)), "rate": float(m.group(3))}
+
+
+def report_write_cost(w, reindex, seed_index):
+    print(f"Article writes ({w['n']} sequential POST /api/v1/articles as the admin, published, 2 tags, "
+          f"bodies of ~{w['chars']:.0f} characters; latency measured by the client on a kept-alive connection):")
+    print()
+    print("| writes | failed | mean ms | p50 ms | p99 ms | max ms | indexed on write | index ms/write (server) | "
+          "indexing share of mean latency |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    print(f"| {w['n']} | {w['failed']} | {w['mean']:.2f} | {w['p50']:.2f} | {w['p99']:.2f} | {w['max']:.2f} | "
+          f"{w['indexed']:.0f} | {w['index_ms']:.2f} | {w['index_ms'] / w['mean']:.1%} |")
+    print()
+    if seed_index:
+        print(f"Seed indexing: {seed_index['articles']} articles in {seed_index['secs']:.1f} s "
+              f"({seed_index['articles'] / max(seed_index['secs'], 0.001):.0f} articles/s).")
+    if reindex:
+        print(f"`newsdesk search reindex`: {reindex['articles']} articles in {reindex['secs']:.1f} s "
+              f"({reindex['rate']:.0f} articles/s).")
     print()
 
 

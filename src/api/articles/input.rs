@@ -225,7 +225,11 @@ impl Draft {
             kicker: u.kicker.unwrap_or_else(|| a.kicker.clone()),
             title: u.title.unwrap_or_else(|| a.title.clone()),
             subtitle: u.subtitle.unwrap_or_else(|| a.subtitle.clone()),
-            summary: u.summary.unwrap_or_else(|| Some(a.summary.clone())),
+            // A summary that was derived from the old body is derived again from a new one.
+            summary: u.summary.unwrap_or_else(|| {
+                let derived = text::summarize(&a.body_text, SUMMARY_CHARS) == a.summary;
+                (!(derived && u.body.is_some())).then(|| a.summary.clone())
+            }),
             body: match u.body {
                 Some(b) => Body::New(b),
                 None => Body::Keep {
