@@ -1,6 +1,7 @@
 //! newsdesk: a headless news content API.
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -8,8 +9,8 @@ pub mod db;
 pub mod error;
 pub mod metrics;
 pub mod middleware;
-pub mod net;
 pub mod models;
+pub mod net;
 pub mod openapi;
 pub mod queries;
 pub mod search;

@@ -7,8 +7,8 @@ use utoipa_actix_web::AppExt;
 
 use crate::api;
 use crate::api::problems::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable,
-    Unprocessable,
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized,
+    Unavailable, Unprocessable,
 };
 use crate::error::{ErrorCode, FieldError, Problem};
 
@@ -48,11 +48,13 @@ impl Modify for BearerScheme {
         (name = "search", description = "Chinese full-text search (jieba segmentation, phrases, highlighting) and 相关新闻"),
         (name = "sources", description = "Where stories come from (来源)"),
         (name = "tags", description = "Keywords on articles"),
+        (name = "users", description = "Staff accounts (admins only)"),
+        (name = "audit", description = "The audit log of staff writes and logins (admins only)"),
         (name = "health", description = "Liveness and readiness probes"),
     ),
     components(
         schemas(Problem, ErrorCode, FieldError),
-        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, Unprocessable, Unavailable),
+        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, Unprocessable, TooManyRequests, Unavailable),
     ),
     modifiers(&BearerScheme),
 )]

@@ -137,6 +137,7 @@ impl Application {
                 .wrap(Compress::default())
                 .wrap(cors(&state.config))
                 .wrap(metrics.clone())
+                .wrap(from_fn(crate::audit::record_writes))
                 .wrap(from_fn(crate::middleware::observe))
         })
         .listen(listener)

@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::db::{DbConn, DbPool};
 use crate::error::ApiError;
 use crate::models::category::{self, Tree};
+use crate::net::TrustedProxies;
 use crate::search::{Indexer, Ranking, Segmenter};
 use crate::views::ViewCounter;
 
@@ -35,6 +36,8 @@ pub struct AppState {
     pub search: Arc<Indexer>,
     /// How search blends relevance with recency.
     pub ranking: Ranking,
+    /// Whose `X-Forwarded-For` to believe when finding the client's address.
+    pub proxies: TrustedProxies,
 }
 
 /// How long a cached channel tree is trusted (other instances' channel writes show up after it).
@@ -51,6 +54,7 @@ impl AppState {
         segmenter: Arc<Segmenter>,
     ) -> Self {
         let search = Arc::new(Indexer::new(segmenter));
+        let proxies = TrustedProxies(config.trusted_proxy_nets().unwrap_or_default());
         let ranking = Ranking {
             half_life_days: config.search_half_life_days,
         };
@@ -79,6 +83,7 @@ impl AppState {
             list_totals,
             search,
             ranking,
+            proxies,
         }
     }
 

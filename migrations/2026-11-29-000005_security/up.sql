@@ -1,3 +1,7 @@
+-- Bumped to invalidate every access token of a user at once (logout everywhere, password
+-- change, disabling); tokens carry the generation they were issued under.
+ALTER TABLE users ADD COLUMN token_generation INTEGER NOT NULL DEFAULT 0;
+
 -- Sessions: opaque refresh tokens, stored only as SHA-256 hashes, rotated on every use and
 -- grouped in families (one login = one family). A used token presented again revokes its family.
 CREATE TABLE refresh_tokens (

@@ -1,23 +1,32 @@
-//! Staff login and the current user.
+//! Staff sessions: login (throttled), refresh-token rotation, logout, and the current user.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use chrono::Utc;
+use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::json::ApiJson;
-use crate::api::respond::staff_json;
+use crate::api::respond::{no_content, staff_json};
+use crate::api::validate::Violations;
+use crate::audit;
+use crate::auth::sessions::{self, Issued, Origin, Rotation};
 use crate::auth::{AuthUser, password};
 use crate::error::ApiError;
 use crate::models::ids::UserId;
-use crate::models::user::{self, Role};
+use crate::models::user::{self, Role, UserChanges};
+use crate::models::{session, throttle};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// The staff email (case-insensitive).
-    #[schema(example = "editor@example.com")]
+    #[schema(example = "editor@example.com", max_length = 254)]
     pub email: String,
     /// The password.
+    #[schema(max_length = 1024)]
     pub password: String,
 }
 
@@ -27,8 +36,32 @@ pub struct TokenResponse {
     pub access_token: String,
     /// Always `Bearer`.
     pub token_type: String,
-    /// Seconds until the token expires.
+    /// Seconds until the access token expires.
     pub expires_in: u64,
+    /// Opaque; trade it at `POST /auth/refresh` for a new pair. Each one works once.
+    pub refresh_token: String,
+    /// Seconds until the refresh token expires.
+    pub refresh_expires_in: u64,
+}
+
+impl From<Issued> for TokenResponse {
+    fn from(i: Issued) -> Self {
+        Self {
+            access_token: i.access_token,
+            token_type: "Bearer".into(),
+            expires_in: i.expires_in,
+            refresh_token: i.refresh_token,
+            refresh_expires_in: i.refresh_expires_in,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    /// The refresh token from the last login or refresh.
+    #[schema(max_length = 512)]
+    pub refresh_token: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -39,10 +72,42 @@ pub struct Me {
     pub role: Role,
 }
 
-/// Longest password accepted for verification: argon2 cost grows with input, so cap it.
-const MAX_PASSWORD_LEN: usize = 1024;
+/// Changes to one's own account. Changing the password needs the current one and ends every
+/// session (log in again).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMe {
+    /// 1–64 characters.
+    #[schema(min_length = 1, max_length = 64)]
+    pub display_name: Option<String>,
+    /// Required to change the password.
+    #[schema(max_length = 1024)]
+    pub current_password: Option<String>,
+    /// At least 10 characters, not the email.
+    #[schema(min_length = 10, max_length = 1024)]
+    pub new_password: Option<String>,
+}
 
-/// Log in with email and password; returns a short-lived access token.
+fn origin(req: &HttpRequest, state: &AppState) -> Origin {
+    Origin {
+        ip: Some(state.proxies.of_request(req).to_string()),
+        user_agent: req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(256).collect()),
+    }
+}
+
+fn tokens(issued: Issued) -> HttpResponse {
+    staff_json(StatusCode::OK, &TokenResponse::from(issued))
+}
+
+/// Log in with email and password: a short-lived access token and a refresh token.
+///
+/// After `LOGIN_MAX_FAILURES` failures for an account, or four times as many from one client
+/// address, logins there wait (1 s, doubling per further failure, up to 15 minutes): 429 with
+/// `Retry-After`. A success clears the account's count.
 #[utoipa::path(
     operation_id = "create_token",
     tag = "auth",
@@ -53,11 +118,13 @@ const MAX_PASSWORD_LEN: usize = 1024;
         (status = 401, response = crate::api::problems::Unauthorized),
         (status = 413, response = crate::api::problems::PayloadTooLarge),
         (status = 422, response = crate::api::problems::Unprocessable),
+        (status = 429, response = crate::api::problems::TooManyRequests),
         (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[post("/auth/login")]
 pub async fn login(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -65,16 +132,29 @@ pub async fn login(
         email,
         password: pw,
     }) = body;
-    if pw.len() > MAX_PASSWORD_LEN {
+    if pw.len() > password::MAX_BYTES {
         return Err(ApiError::invalid(
             "password",
-            format!("must be at most {MAX_PASSWORD_LEN} bytes"),
+            format!("must be at most {} bytes", password::MAX_BYTES),
         ));
     }
-    let found = {
-        let mut conn = state.conn().await?;
-        user::find_by_email(&mut conn, &email).await?
-    };
+    if email.len() > 254 {
+        return Err(ApiError::invalid("email", "must be at most 254 bytes"));
+    }
+    let from = origin(&req, &state);
+    let client = state.proxies.of_request(&req);
+    let (account_key, client_key) = (throttle::account_key(&email), throttle::client_key(client));
+    let now = Utc::now();
+    let mut conn = state.conn().await?;
+    let keys = [account_key.clone(), client_key.clone()];
+    if let Some(until) = throttle::blocked_until(&mut conn, &keys, now).await? {
+        audit::login(&mut conn, &req, &state, "login_throttled", None, &email).await;
+        let secs = ((until - now).num_milliseconds().max(1) as u64).div_ceil(1000);
+        return Err(ApiError::RateLimited {
+            retry_after_secs: secs,
+        });
+    }
+    let found = user::find_by_email(&mut conn, &email).await?;
     // Verify against a dummy hash when the email is unknown, so both cases cost the same.
     let hash = found
         .as_ref()
@@ -83,19 +163,127 @@ pub async fn login(
     let ok = web::block(move || password::verify(&pw, &hash)).await?;
     match found {
         Some(u) if ok && !u.disabled => {
-            let token = state.jwt.issue(u.id, u.role).map_err(ApiError::internal)?;
-            tracing::info!(user = %u.id, "login");
-            Ok(staff_json(
-                actix_web::http::StatusCode::OK,
-                &TokenResponse {
-                    access_token: token,
-                    token_type: "Bearer".into(),
-                    expires_in: state.jwt.ttl_secs,
-                },
+            let issued = conn
+                .transaction::<_, ApiError, _>(async |conn| {
+                    throttle::reset(conn, &account_key).await?;
+                    sessions::start(conn, &state, &u, &from).await
+                })
+                .await?;
+            audit::login(&mut conn, &req, &state, "login", Some(u.id), &u.email).await;
+            Ok(tokens(issued))
+        }
+        found => {
+            let max = state.config.login_max_failures;
+            let wait = state.config.login_backoff_max_secs;
+            throttle::record_failure(&mut conn, &account_key, max, wait).await?;
+            throttle::record_failure(&mut conn, &client_key, max.saturating_mul(4), wait).await?;
+            let id = found.map(|u| u.id);
+            audit::login(&mut conn, &req, &state, "login_failed", id, &email).await;
+            Err(ApiError::Unauthorized("invalid email or password".into()))
+        }
+    }
+}
+
+/// Trade a refresh token for a new access token and refresh token. A refresh token works once:
+/// presenting a spent one again revokes every token of that session (it was copied) → 401.
+#[utoipa::path(
+    operation_id = "refresh_token",
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new pair", body = TokenResponse),
+        (status = 400, response = crate::api::problems::BadRequest),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 413, response = crate::api::problems::PayloadTooLarge),
+        (status = 422, response = crate::api::problems::Unprocessable),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ApiJson<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let from = origin(&req, &state);
+    let mut conn = state.conn().await?;
+    let token = body.0.refresh_token;
+    let outcome = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            sessions::rotate(conn, &state, &token, &from).await
+        })
+        .await?;
+    match outcome {
+        Rotation::Rotated(issued, id) => {
+            audit::session(&mut conn, &req, &state, "refresh", id).await;
+            Ok(tokens(issued))
+        }
+        Rotation::Reused(id) => {
+            audit::session(&mut conn, &req, &state, "refresh_reused", id).await;
+            Err(ApiError::Unauthorized(
+                "this refresh token was already used; the session is revoked, log in again".into(),
             ))
         }
-        _ => Err(ApiError::Unauthorized("invalid email or password".into())),
+        Rotation::Invalid => Err(ApiError::Unauthorized(
+            "the refresh token is invalid, expired or revoked".into(),
+        )),
     }
+}
+
+/// End the session a refresh token belongs to (its whole family). Answers 204 whether or not
+/// the token was live.
+#[utoipa::path(
+    operation_id = "delete_session",
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 204, description = "The session is over"),
+        (status = 400, response = crate::api::problems::BadRequest),
+        (status = 413, response = crate::api::problems::PayloadTooLarge),
+        (status = 422, response = crate::api::problems::Unprocessable),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[post("/auth/logout")]
+pub async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ApiJson<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.conn().await?;
+    let token = body.0.refresh_token;
+    let ended = conn
+        .transaction::<_, ApiError, _>(async |conn| sessions::end(conn, &token).await)
+        .await?;
+    if let Some(id) = ended {
+        audit::session(&mut conn, &req, &state, "logout", id).await;
+    }
+    Ok(no_content())
+}
+
+/// End every session of the current user: all refresh tokens are revoked and every access token
+/// issued so far stops working at once.
+#[utoipa::path(
+    operation_id = "delete_all_sessions",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Every session is over"),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[post("/auth/logout-all")]
+pub async fn logout_all(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.conn().await?;
+    conn.transaction::<_, ApiError, _>(async |conn| sessions::end_all(conn, user.id).await)
+        .await?;
+    audit::session(&mut conn, &req, &state, "logout_all", user.id).await;
+    Ok(no_content())
 }
 
 /// The logged-in staff user.
@@ -112,7 +300,7 @@ pub async fn login(
 #[get("/auth/me")]
 pub async fn me(user: AuthUser) -> HttpResponse {
     staff_json(
-        actix_web::http::StatusCode::OK,
+        StatusCode::OK,
         &Me {
             id: user.id,
             email: user.email,
@@ -120,4 +308,87 @@ pub async fn me(user: AuthUser) -> HttpResponse {
             role: user.role,
         },
     )
+}
+
+/// Change one's display name and/or password (with the current password). A new password ends
+/// every session, this one included: log in again with it.
+#[utoipa::path(
+    operation_id = "update_current_user",
+    tag = "auth",
+    request_body = UpdateMe,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Updated", body = Me),
+        (status = 400, response = crate::api::problems::BadRequest),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 413, response = crate::api::problems::PayloadTooLarge),
+        (status = 422, response = crate::api::problems::Unprocessable),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[patch("/auth/me")]
+pub async fn update_me(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    body: ApiJson<UpdateMe>,
+) -> Result<HttpResponse, ApiError> {
+    let UpdateMe {
+        display_name,
+        current_password,
+        new_password,
+    } = body.0;
+    let mut v = Violations::default();
+    if let Some(name) = &display_name {
+        v.name("display_name", name, 64);
+    }
+    match (&current_password, &new_password) {
+        (_, Some(new)) => {
+            if let Err(why) = password::check_rules(&user.email, new) {
+                v.add("new_password", why);
+            }
+            if current_password.is_none() {
+                v.add("current_password", "is required to change the password");
+            }
+        }
+        (Some(_), None) => v.add("new_password", "is missing"),
+        (None, None) => {}
+    }
+    v.finish()?;
+    let mut conn = state.conn().await?;
+    let mut changes = UserChanges {
+        display_name: display_name.map(|n| n.trim().to_owned()),
+        ..UserChanges::default()
+    };
+    if let (Some(current), Some(new)) = (current_password, new_password) {
+        let stored = user::find(&mut conn, user.id)
+            .await?
+            .ok_or_else(|| ApiError::Unauthorized("the account no longer exists".into()))?
+            .password_hash;
+        if !web::block(move || password::verify(&current, &stored)).await? {
+            return Err(ApiError::invalid("current_password", "is not correct"));
+        }
+        changes.password_hash = Some(
+            web::block(move || password::hash(&new))
+                .await?
+                .map_err(ApiError::internal)?,
+        );
+    }
+    let ends_sessions = changes.password_hash.is_some();
+    let updated = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            if ends_sessions {
+                session::revoke_user(conn, user.id).await?;
+            }
+            Ok(user::update(conn, user.id, &changes, ends_sessions).await?)
+        })
+        .await?;
+    Ok(staff_json(
+        StatusCode::OK,
+        &Me {
+            id: updated.id,
+            email: updated.email,
+            display_name: updated.display_name,
+            role: updated.role,
+        },
+    ))
 }

@@ -1,6 +1,7 @@
 //! HTTP only: DTOs, handlers and their registration. No SQL here.
 
 pub mod articles;
+pub mod audit;
 pub mod auth;
 pub mod authors;
 pub mod categories;
@@ -15,12 +16,18 @@ pub mod respond;
 pub mod search;
 pub mod sources;
 pub mod tags;
+pub mod users;
 pub mod validate;
 pub mod views;
 
 /// Everything under `/api/v1`.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(auth::login).service(auth::me);
+    cfg.service(auth::login)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(auth::logout_all)
+        .service(auth::me)
+        .service(auth::update_me);
     authors::configure(cfg);
     categories::configure(cfg);
     tags::configure(cfg);
@@ -29,4 +36,10 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     rankings::configure(cfg);
     cfg.service(search::search);
     sources::configure(cfg);
+    cfg.service(audit::list_audit);
+    cfg.service(users::list_users)
+        .service(users::get_user)
+        .service(users::create_user)
+        .service(users::update_user)
+        .service(users::delete_user);
 }

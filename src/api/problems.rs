@@ -45,3 +45,8 @@ pub struct Unprocessable(Problem);
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct Unavailable(Problem);
+
+/// Too many requests (rate limit, or login throttling); `Retry-After` says when to try again.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct TooManyRequests(Problem);

@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 
 use crate::error::ApiError;
 use crate::models::ids::UserId;
@@ -55,18 +55,26 @@ async fn authenticate(req: HttpRequest) -> Result<Option<AuthUser>, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::internal("application state missing"))?;
-    let id = state.jwt.verify(&token).map_err(|why| {
+    let (id, generation) = state.jwt.verify(&token).map_err(|why| {
         tracing::debug!(%why, "rejected token");
         ApiError::Unauthorized("the token is invalid or expired".into())
     })?;
     let mut conn = state.conn().await?;
     match user::find(&mut conn, id).await? {
-        Some(u) if !u.disabled => Ok(Some(AuthUser {
-            id: u.id,
-            email: u.email,
-            display_name: u.display_name,
-            role: u.role,
-        })),
+        Some(u) if !u.disabled && u.token_generation == generation => {
+            let user = AuthUser {
+                id: u.id,
+                email: u.email,
+                display_name: u.display_name,
+                role: u.role,
+            };
+            // The audit log reads who acted from here.
+            req.extensions_mut().insert(user.clone());
+            Ok(Some(user))
+        }
+        Some(u) if !u.disabled => Err(ApiError::Unauthorized(
+            "the token was revoked (logged out everywhere or password changed)".into(),
+        )),
         _ => Err(ApiError::Unauthorized(
             "the account is disabled or no longer exists".into(),
         )),

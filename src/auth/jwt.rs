@@ -17,6 +17,10 @@ pub struct Claims {
     pub aud: String,
     pub iat: i64,
     pub exp: i64,
+    /// The user's token generation when issued; a bumped generation voids the token.
+    #[serde(default)]
+    #[serde(rename = "gen")]
+    pub generation: i32,
 }
 
 pub struct JwtKeys {
@@ -48,7 +52,7 @@ impl JwtKeys {
         })
     }
 
-    pub fn issue(&self, user: UserId, role: Role) -> Result<String, String> {
+    pub fn issue(&self, user: UserId, role: Role, generation: i32) -> Result<String, String> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user.to_string(),
@@ -57,18 +61,22 @@ impl JwtKeys {
             aud: self.audience.clone(),
             iat: now,
             exp: now + self.ttl_secs as i64,
+            generation,
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| e.to_string())
     }
 
-    /// The user id of a valid token; any defect (algorithm, signature, expiry, claims) is an error.
-    pub fn verify(&self, token: &str) -> Result<UserId, String> {
+    /// The user id and token generation of a valid token; any defect (algorithm, signature,
+    /// expiry, claims) is an error.
+    pub fn verify(&self, token: &str) -> Result<(UserId, i32), String> {
         let data =
             decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| e.to_string())?;
-        data.claims
+        let id = data
+            .claims
             .sub
             .parse::<i64>()
             .map(UserId)
-            .map_err(|_| "bad subject".to_owned())
+            .map_err(|_| "bad subject".to_owned())?;
+        Ok((id, data.claims.generation))
     }
 }

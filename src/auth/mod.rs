@@ -3,6 +3,7 @@
 pub mod extractors;
 pub mod jwt;
 pub mod password;
+pub mod sessions;
 
 pub use extractors::{Admin, AuthUser, Editor, MaybeAuthUser};
 pub use jwt::JwtKeys;

@@ -2,6 +2,25 @@
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 
+/// Shortest password accepted.
+pub const MIN_LEN: usize = 10;
+/// Longest password accepted (argon2's cost grows with its input).
+pub const MAX_BYTES: usize = 1024;
+
+/// The password rules: 10 characters or more, at most 1 KiB, not the email.
+pub fn check_rules(email: &str, password: &str) -> Result<(), String> {
+    if password.chars().count() < MIN_LEN {
+        return Err(format!("must be at least {MIN_LEN} characters"));
+    }
+    if password.len() > MAX_BYTES {
+        return Err(format!("must be at most {MAX_BYTES} bytes"));
+    }
+    if password.trim().eq_ignore_ascii_case(email.trim()) {
+        return Err("must not equal the email".into());
+    }
+    Ok(())
+}
+
 /// Hashes a password into a PHC string. CPU-heavy: call from a blocking thread.
 pub fn hash(password: &str) -> Result<String, String> {
     Argon2::default()

@@ -8,8 +8,6 @@ use diesel_async::AsyncPgConnection;
 use crate::auth::password;
 use crate::models::user::{self, NewUser, Role};
 
-pub const MIN_PASSWORD_LEN: usize = 10;
-
 #[derive(Debug, Args)]
 pub struct CreateUserArgs {
     #[command(flatten)]
@@ -40,15 +38,7 @@ fn read_password() -> Result<String, String> {
 }
 
 fn check_password(email: &str, pw: &str) -> Result<(), String> {
-    if pw.chars().count() < MIN_PASSWORD_LEN {
-        return Err(format!(
-            "the password must be at least {MIN_PASSWORD_LEN} characters"
-        ));
-    }
-    if pw.eq_ignore_ascii_case(email) {
-        return Err("the password must not equal the email".into());
-    }
-    Ok(())
+    password::check_rules(email, pw).map_err(|why| format!("the password {why}"))
 }
 
 fn check_email(email: &str) -> Result<String, String> {

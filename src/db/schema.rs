@@ -230,6 +230,7 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        token_generation -> Int4,
     }
 }
 

@@ -1,14 +1,17 @@
 //! One module per table: row structs, inserts, changes, typed ids and query functions.
 
 pub mod article;
+pub mod audit;
 pub mod author;
 pub mod category;
 pub mod ids;
 pub mod ranking;
 pub mod related;
 pub mod revision;
+pub mod session;
 pub mod source;
 pub mod tag;
+pub mod throttle;
 pub mod user;
 pub mod views;
 

@@ -38,6 +38,18 @@ pub struct User {
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Access tokens carry the generation they were issued under; bumping it voids them all.
+    pub token_generation: i32,
+}
+
+/// What an admin (or the user, for themselves) may change.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+    pub password_hash: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -86,4 +98,149 @@ pub async fn insert(conn: &mut AsyncPgConnection, new: NewUser<'_>) -> QueryResu
 
 pub async fn count(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
     users::table.count().get_result(conn).await
+}
+
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: UserId,
+    changes: &UserChanges,
+    bump_generation: bool,
+) -> QueryResult<User> {
+    let bump = if bump_generation { 1 } else { 0 };
+    diesel::update(users::table.find(id))
+        .set((
+            changes,
+            users::updated_at.eq(diesel::dsl::now),
+            users::token_generation.eq(users::token_generation + bump),
+        ))
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Voids every access token of the user.
+pub async fn bump_generation(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set(users::token_generation.eq(users::token_generation + 1))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Locks the user row for the rest of the transaction.
+pub async fn find_for_update(
+    conn: &mut AsyncPgConnection,
+    id: UserId,
+) -> QueryResult<Option<User>> {
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Active admins other than `except`, locking them (so two requests cannot both remove the
+/// second-to-last admin).
+pub async fn other_active_admins(conn: &mut AsyncPgConnection, except: UserId) -> QueryResult<i64> {
+    let ids: Vec<UserId> = users::table
+        .filter(users::role.eq(Role::Admin))
+        .filter(users::disabled.eq(false))
+        .filter(users::id.ne(except))
+        .select(users::id)
+        .for_update()
+        .load(conn)
+        .await?;
+    Ok(ids.len() as i64)
+}
+
+pub async fn delete(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<usize> {
+    diesel::delete(users::table.find(id)).execute(conn).await
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+    /// Email or display name contains.
+    pub q: Option<String>,
+}
+
+/// Users by id, in either pagination mode.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    f: &UserFilter,
+    req: &crate::db::pagination::PageRequest<i64>,
+) -> QueryResult<crate::db::pagination::Paged<User, i64>> {
+    use crate::db::pagination::{Direction, PageRequest, Paged, offset};
+    let filtered = || {
+        let mut q = users::table.into_boxed();
+        if let Some(r) = f.role {
+            q = q.filter(users::role.eq(r));
+        }
+        if let Some(d) = f.disabled {
+            q = q.filter(users::disabled.eq(d));
+        }
+        if let Some(text) = &f.q {
+            let pattern = format!("%{}%", super::like_escape(text));
+            q = q.filter(
+                users::email
+                    .ilike(pattern.clone())
+                    .or(users::display_name.ilike(pattern)),
+            );
+        }
+        q
+    };
+    let limit = req.per_page() + 1;
+    let (rows, total) = match req {
+        PageRequest::Page { page, per_page } => {
+            let total: i64 = filtered().count().get_result(conn).await?;
+            let rows = filtered()
+                .order(users::id)
+                .select(User::as_select())
+                .offset(offset(*page, *per_page))
+                .limit(limit)
+                .load(conn)
+                .await?;
+            (rows, Some(total))
+        }
+        PageRequest::Cursor { cursor, .. } => {
+            let rows = if cursor.dir == Direction::Prev {
+                filtered()
+                    .filter(users::id.lt(UserId(cursor.key)))
+                    .order(users::id.desc())
+                    .select(User::as_select())
+                    .limit(limit)
+                    .load(conn)
+                    .await?
+            } else {
+                filtered()
+                    .filter(users::id.gt(UserId(cursor.key)))
+                    .order(users::id)
+                    .select(User::as_select())
+                    .limit(limit)
+                    .load(conn)
+                    .await?
+            };
+            (rows, None)
+        }
+    };
+    Ok(Paged::from_rows(rows, req, total, |u| u.id.0))
+}
+
+/// Articles that name the user as creator, last editor or 责任编辑 (they keep a user from being
+/// deleted; disable it instead).
+pub async fn content_references(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<i64> {
+    use crate::db::schema::articles;
+    articles::table
+        .filter(
+            articles::created_by
+                .eq(id)
+                .or(articles::updated_by.eq(id))
+                .or(articles::editor_id.eq(id)),
+        )
+        .count()
+        .get_result(conn)
+        .await
 }
