@@ -130,13 +130,13 @@ pub async fn rotate(
     Ok(Rotation::Rotated(issued, u.id))
 }
 
-/// Ends the session a refresh token belongs to; whether there was one.
+/// Ends the session a refresh token belongs to; whose it was, if it was still live.
 pub async fn end(conn: &mut AsyncPgConnection, token: &str) -> Result<Option<UserId>, ApiError> {
     let Some(found) = session::find_for_update(conn, &hash(token)).await? else {
         return Ok(None);
     };
-    session::revoke_family(conn, found.family).await?;
-    Ok(Some(found.user_id))
+    let revoked = session::revoke_family(conn, found.family).await?;
+    Ok((revoked > 0).then_some(found.user_id))
 }
 
 /// Ends every session of a user and voids the access tokens they hold.
