@@ -1,5 +1,6 @@
 //! HTTP only: DTOs, handlers and their registration. No SQL here.
 
+pub mod api_keys;
 pub mod articles;
 pub mod auth;
 pub mod authors;
@@ -29,4 +30,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     rankings::configure(cfg);
     cfg.service(search::search);
     sources::configure(cfg);
+    api_keys::configure(cfg);
 }
