@@ -109,14 +109,6 @@ impl ClientBuckets {
         self.0.retain_recent();
         self.0.shrink_to_fit();
     }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 /// A single bucket (one API key).

@@ -63,15 +63,6 @@ impl RateLimits {
             buckets.forget_full();
         }
     }
-
-    /// Client buckets held in memory (public and beacon).
-    pub fn tracked_clients(&self) -> usize {
-        [&self.public, &self.beacon]
-            .into_iter()
-            .flatten()
-            .map(ClientBuckets::len)
-            .sum()
-    }
 }
 
 /// Runs `forget_full` every minute for as long as the limits exist.
