@@ -13,6 +13,7 @@ pub mod models;
 pub mod net;
 pub mod openapi;
 pub mod queries;
+pub mod ratelimit;
 pub mod search;
 pub mod seed;
 pub mod startup;

@@ -1,7 +1,13 @@
 //! The OpenAPI document: info, tags, the bearer scheme and shared responses.
 
 use actix_web::App;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::header::Header;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
+use utoipa::openapi::{Content, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
@@ -27,6 +33,90 @@ impl Modify for BearerScheme {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Api-Key",
+                "A content API key of a front end (created by an admin at `POST /api/v1/api-keys`): \
+                 public requests count against the key's own rate limit instead of the client \
+                 address's. A key never allows writes; an invalid, revoked or expired key is a 401.",
+            ))),
+        );
+        components
+            .responses
+            .insert("TooManyRequests".into(), RefOr::T(too_many_requests()));
+    }
+}
+
+fn integer_header(description: &str) -> Header {
+    Header::builder()
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(0))
+                .build(),
+        ))
+        .description(Some(description))
+        .build()
+}
+
+/// The 429 answer, with the headers that say when to come back.
+fn too_many_requests() -> Response {
+    Response::builder()
+        .description(
+            "Rate limited: the client's (or API key's) token bucket is empty. Retry after \
+             `Retry-After` seconds.",
+        )
+        .content(
+            "application/problem+json",
+            Content::new(Some(Ref::from_schema_name("Problem"))),
+        )
+        .header(
+            "Retry-After",
+            integer_header("Seconds until a request is allowed again"),
+        )
+        .header("RateLimit-Limit", integer_header("The bucket size (burst)"))
+        .header(
+            "RateLimit-Remaining",
+            integer_header("Requests left in the bucket (0)"),
+        )
+        .header(
+            "RateLimit-Reset",
+            integer_header("Seconds until a request is allowed again"),
+        )
+        .build()
+}
+
+/// Rate limits apply to every operation under `/api/v1`: each may answer 429, and 401 for an
+/// invalid `X-Api-Key`. Public reads name the API key as an optional security scheme.
+fn document_rate_limits(doc: &mut utoipa::openapi::OpenApi) {
+    let anonymous = SecurityRequirement::default();
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if !path.starts_with("/api/v1/") {
+            continue;
+        }
+        if let Some(get) = item.get.as_mut()
+            && let Some(security) = get.security.as_mut()
+            && security.contains(&anonymous)
+        {
+            security.push(SecurityRequirement::new("api_key", Vec::<String>::new()));
+        }
+        let operations: [&mut Option<Operation>; 5] = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for op in operations.into_iter().flatten() {
+            let responses = &mut op.responses.responses;
+            responses
+                .entry("401".into())
+                .or_insert_with(|| Ref::from_response_name("Unauthorized").into());
+            responses
+                .entry("429".into())
+                .or_insert_with(|| Ref::from_response_name("TooManyRequests").into());
+        }
     }
 }
 
@@ -36,7 +126,10 @@ impl Modify for BearerScheme {
         title = "newsdesk",
         description = "A headless news content API: channels, sources, bylines, articles and rankings \
                        for news portals. Public reads need no token; staff writes send \
-                       `Authorization: Bearer <JWT>`. Errors are RFC 9457 `application/problem+json`.",
+                       `Authorization: Bearer <JWT>`. Errors are RFC 9457 `application/problem+json`. \
+                       Public requests are rate limited per client (token buckets; `RateLimit-Limit`, \
+                       `RateLimit-Remaining` and `RateLimit-Reset` on every limited response, 429 with \
+                       `Retry-After` when exceeded); front ends may send `X-Api-Key` for their key's limit.",
         license(name = "MIT", identifier = "MIT"),
     ),
     tags(
@@ -50,6 +143,7 @@ impl Modify for BearerScheme {
         (name = "tags", description = "Keywords on articles"),
         (name = "users", description = "Staff accounts (admins only)"),
         (name = "audit", description = "The audit log of staff writes and logins (admins only)"),
+        (name = "api-keys", description = "Content API keys for third-party front ends: each has its own rate limit (admins only)"),
         (name = "health", description = "Liveness and readiness probes"),
     ),
     components(
@@ -62,13 +156,14 @@ pub struct ApiDoc;
 
 /// The document as the server serves it, collected from the registered handlers.
 pub fn build() -> utoipa::openapi::OpenApi {
-    let (_, doc) = App::new()
+    let (_, mut doc) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .service(api::health::livez)
         .service(api::health::readyz)
         .service(utoipa_actix_web::scope("/api/v1").configure(api::configure))
         .split_for_parts();
+    document_rate_limits(&mut doc);
     doc
 }
 

@@ -42,7 +42,16 @@ fn cors(config: &Config) -> Cors {
             "x-api-key",
             "x-visitor-id",
         ])
-        .expose_headers(["etag", "link", "location", "x-request-id", "retry-after"])
+        .expose_headers([
+            "etag",
+            "link",
+            "location",
+            "x-request-id",
+            "retry-after",
+            "ratelimit-limit",
+            "ratelimit-remaining",
+            "ratelimit-reset",
+        ])
         .max_age(3600);
     for origin in config.cors_origins() {
         cors = cors.allowed_origin(&origin);
@@ -100,6 +109,9 @@ impl Application {
         })
         .await
         .map_err(|e| e.to_string())??;
+        let limits = Arc::new(crate::ratelimit::RateLimits::from_config(&config)?);
+        crate::ratelimit::spawn_cleanup(&limits);
+        let limits = web::Data::from(limits);
         let state = web::Data::new(AppState::new(pool, config, jwt, dummy_hash, segmenter));
         tokio::spawn(index_missing(state.clone()));
         let metrics =
@@ -126,6 +138,7 @@ impl Application {
                 )
                 .split_for_parts();
             app.app_data(state.clone())
+                .app_data(limits.clone())
                 .app_data(routes.clone())
                 .app_data(spec.clone())
                 .app_data(web::PayloadConfig::new(max_body))
@@ -135,6 +148,9 @@ impl Application {
                 .route("/docs", web::get().to(api::docs::docs_redirect))
                 .default_service(web::to(api::errors::fallback))
                 .wrap(Compress::default())
+                // Inside CORS (so a 429 carries CORS headers and preflights are never limited)
+                // and inside metrics (so refusals are counted).
+                .wrap(from_fn(crate::ratelimit::limit))
                 .wrap(cors(&state.config))
                 .wrap(metrics.clone())
                 .wrap(from_fn(crate::audit::record_writes))

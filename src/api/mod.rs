@@ -1,5 +1,6 @@
 //! HTTP only: DTOs, handlers and their registration. No SQL here.
 
+pub mod api_keys;
 pub mod articles;
 pub mod audit;
 pub mod auth;
@@ -42,4 +43,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(users::create_user)
         .service(users::update_user)
         .service(users::delete_user);
+    api_keys::configure(cfg);
 }

@@ -43,4 +43,6 @@ typed_id!(
     ArticleId,
     /// Id of a ranking board.
     RankingId,
+    /// Id of a content API key.
+    ApiKeyId,
 );

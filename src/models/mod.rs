@@ -1,5 +1,6 @@
 //! One module per table: row structs, inserts, changes, typed ids and query functions.
 
+pub mod api_key;
 pub mod article;
 pub mod audit;
 pub mod author;

@@ -1,6 +1,7 @@
 //! The API test suite: every test spawns the server on port 0 with its own database.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod api_keys;
 mod articles;
 mod articles_listing;
 mod articles_workflow;
@@ -14,6 +15,7 @@ mod health;
 mod helpers;
 mod openapi;
 mod rankings;
+mod rate_limits;
 mod roles;
 mod related;
 mod search;
