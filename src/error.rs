@@ -264,6 +264,16 @@ impl From<DieselError> for ApiError {
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 Self::Unavailable(info.message().to_owned())
             }
+            // A transaction that lost a race (serialization failure, deadlock): nothing was
+            // written, and the same request will likely succeed if retried.
+            DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
+                Self::Unavailable(info.message().to_owned())
+            }
+            DieselError::DatabaseError(_, ref info)
+                if info.message().contains("deadlock detected") =>
+            {
+                Self::Unavailable(info.message().to_owned())
+            }
             DieselError::DatabaseError(_, ref info) if looks_like_outage(info.message()) => {
                 Self::Unavailable(info.message().to_owned())
             }

@@ -92,16 +92,6 @@ pub struct ListUsersQuery {
     pub cursor: Option<String>,
 }
 
-fn check_email(email: &str) -> Option<String> {
-    let email = user::normalize_email(email);
-    let valid = email.len() <= 254
-        && !email.chars().any(|c| c.is_control() || c.is_whitespace())
-        && email
-            .split_once('@')
-            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.'));
-    valid.then_some(email)
-}
-
 async fn hash(pw: String) -> Result<String, ApiError> {
     web::block(move || password::hash(&pw))
         .await?
@@ -218,18 +208,21 @@ pub async fn create_user(
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
     let mut v = Violations::default();
-    let email = check_email(&b.email);
+    let email = user::valid_email(&b.email);
     if email.is_none() {
         v.add(
             "email",
             "must be an email address of at most 254 characters",
         );
     }
-    let display_name = b
-        .display_name
-        .clone()
-        .unwrap_or_else(|| b.email.split('@').next().unwrap_or("").to_owned());
-    v.name("display_name", &display_name, 64);
+    let display_name = match (&b.display_name, &email) {
+        (Some(name), _) => name.clone(),
+        (None, Some(_)) => b.email.trim().split('@').next().unwrap_or("").to_owned(),
+        (None, None) => String::new(),
+    };
+    if b.display_name.is_some() || email.is_some() {
+        v.name("display_name", &display_name, 64);
+    }
     if let Err(why) = password::check_rules(&b.email, &b.password) {
         v.add("password", why);
     }
@@ -301,6 +294,7 @@ pub async fn update_user(
     };
     let updated = conn
         .transaction::<_, ApiError, _>(async |conn| {
+            user::lock_accounts(conn).await?;
             let target = user::find_for_update(conn, id)
                 .await?
                 .ok_or_else(|| ApiError::NotFound(format!("user {id}")))?;
@@ -351,6 +345,7 @@ pub async fn delete_user(
     let id = UserId(id.into_inner());
     let mut conn = state.conn().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
+        user::lock_accounts(conn).await?;
         let target = user::find_for_update(conn, id)
             .await?
             .ok_or_else(|| ApiError::NotFound(format!("user {id}")))?;

@@ -42,16 +42,7 @@ fn check_password(email: &str, pw: &str) -> Result<(), String> {
 }
 
 fn check_email(email: &str) -> Result<String, String> {
-    let email = user::normalize_email(email);
-    let valid = email.len() <= 254
-        && email
-            .split_once('@')
-            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.'));
-    if valid {
-        Ok(email)
-    } else {
-        Err(format!("`{email}` is not an email address"))
-    }
+    user::valid_email(email).ok_or_else(|| format!("`{}` is not an email address", email.trim()))
 }
 
 async fn create_user(

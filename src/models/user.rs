@@ -61,6 +61,37 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
 }
 
+/// The email, lower-cased, when it is a plausible address: one `@`, a local part of 1–64
+/// characters, a domain of dot-separated labels of letters, digits and hyphens; at most 254 in all.
+pub fn valid_email(email: &str) -> Option<String> {
+    let email = normalize_email(email);
+    let (local, domain) = email.split_once('@')?;
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+    };
+    let ok = email.len() <= 254
+        && (1..=64).contains(&local.len())
+        && !local
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '@')
+        && domain.contains('.')
+        && domain.split('.').all(label_ok);
+    ok.then_some(email)
+}
+
+/// Serializes changes to accounts (for the rule that an active admin must remain), so that two
+/// admins demoting each other at once cannot both succeed nor deadlock.
+pub async fn lock_accounts(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(7231001)")
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
 /// Emails are compared lower-cased.
 pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
@@ -141,18 +172,15 @@ pub async fn find_for_update(
         .optional()
 }
 
-/// Active admins other than `except`, locking them (so two requests cannot both remove the
-/// second-to-last admin).
+/// Active admins other than `except` (call `lock_accounts` first in the transaction).
 pub async fn other_active_admins(conn: &mut AsyncPgConnection, except: UserId) -> QueryResult<i64> {
-    let ids: Vec<UserId> = users::table
+    users::table
         .filter(users::role.eq(Role::Admin))
         .filter(users::disabled.eq(false))
         .filter(users::id.ne(except))
-        .select(users::id)
-        .for_update()
-        .load(conn)
-        .await?;
-    Ok(ids.len() as i64)
+        .count()
+        .get_result(conn)
+        .await
 }
 
 pub async fn delete(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<usize> {
@@ -243,4 +271,33 @@ pub async fn content_references(conn: &mut AsyncPgConnection, id: UserId) -> Que
         .count()
         .get_result(conn)
         .await
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::valid_email;
+
+    #[test]
+    fn emails() {
+        assert_eq!(
+            valid_email(" Ed@Example.COM ").as_deref(),
+            Some("ed@example.com")
+        );
+        assert!(valid_email("a.b+tag@news.heihe.gov.cn").is_some());
+        for bad in [
+            "two@@example.com",
+            "dot@example.",
+            "@example.com",
+            "x@.example.com",
+            "x@example..com",
+            "x@example",
+            "x y@example.com",
+            "x@exa mple.com",
+            "x@-example.com",
+            "x@example.com\u{0}",
+        ] {
+            assert!(valid_email(bad).is_none(), "{bad}");
+        }
+    }
 }
