@@ -144,9 +144,6 @@ const MATRIX: &[Row] = &[
     ("api-keys", "revoke (delete)",                      RevokeApiKey,          [U, F, F, Y]),
 ];
 
-/// Rows of resources built elsewhere: skipped while every role gets 404 `not_found`.
-const PENDING: &[&str] = &["api-keys"];
-
 /// Tables whose contents a refused request must leave alone (not the audit log, sessions,
 /// login throttling or view counters, which record attempts by design).
 const CONTENT_TABLES: &[&str] = &[
@@ -535,7 +532,6 @@ impl Lab {
         let after = self.fingerprint().await;
         let changed = changed_tables(&before, &after);
         let code = body["code"].as_str().unwrap_or_default().to_owned();
-        let route_missing = status == 404 && code == "not_found";
         let what = format!("{who:?} {method} {}", r.path);
         let problem = |want_status: u16, want_code: &str| -> Result<(), String> {
             if status != want_status || code != want_code {
@@ -568,11 +564,7 @@ impl Lab {
             F => problem(403, "forbidden"),
             H => problem(404, "not_found"),
         };
-        Outcome {
-            status,
-            route_missing,
-            verdict,
-        }
+        Outcome { status, verdict }
     }
 }
 
@@ -588,7 +580,6 @@ fn changed_tables(before: &str, after: &str) -> Vec<String> {
 
 struct Outcome {
     status: u16,
-    route_missing: bool,
     verdict: Result<(), String>,
 }
 
@@ -616,21 +607,12 @@ async fn run(resources: &[&str]) {
         for (who, want) in WHO.into_iter().zip(wants) {
             outcomes.push(lab.cell(action, who, want).await);
         }
-        let pending = PENDING.contains(&resource) && outcomes.iter().all(|o| o.route_missing);
-        if pending {
-            let (method, path) = operation(action);
-            eprintln!(
-                "note: skipping {resource} / {label}: {method} {path} answers 404 not_found to \
-                 every role (built in another branch)"
-            );
-        }
         let shown: Vec<String> = outcomes
             .into_iter()
             .zip(wants)
-            .map(|(o, want)| match (pending, o.verdict) {
-                (true, _) => format!("skipped (want {})", want_label(want)),
-                (false, Ok(())) => format!("✓ {}", o.status),
-                (false, Err(why)) => {
+            .map(|(o, want)| match o.verdict {
+                Ok(()) => format!("✓ {}", o.status),
+                Err(why) => {
                     failures.push(why);
                     format!("✗ {} (want {}, see below)", o.status, want_label(want))
                 }
