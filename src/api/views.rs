@@ -39,7 +39,7 @@ impl BeaconArticle {
 /// Longest `X-Visitor-Id` used for dedupe; longer ones are cut.
 const MAX_VISITOR_ID: usize = 128;
 
-fn visitor(req: &HttpRequest, user_agent: &str) -> String {
+fn visitor(req: &HttpRequest, proxies: &crate::net::TrustedProxies, user_agent: &str) -> String {
     match req
         .headers()
         .get("x-visitor-id")
@@ -50,10 +50,8 @@ fn visitor(req: &HttpRequest, user_agent: &str) -> String {
             format!("v:{}", &id[..id.floor_char_boundary(MAX_VISITOR_ID)])
         }
         _ => {
-            let ip = req
-                .peer_addr()
-                .map(|a| a.ip().to_string())
-                .unwrap_or_default();
+            // The client address (behind a trusted proxy, from `X-Forwarded-For`).
+            let ip = proxies.of_request(req);
             format!("a:{ip}|{user_agent}")
         }
     }
@@ -105,7 +103,7 @@ pub async fn create_article_view(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let who = visitor(&req, ua);
+    let who = visitor(&req, &state.proxies, ua);
     if !state.views.is_bot(ua)
         && state.views.first_sighting(&who, target.id)
         && !state.views.record(target.id, now)
