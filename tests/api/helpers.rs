@@ -67,7 +67,8 @@ pub fn test_config(database_url: String) -> Config {
         http_workers: 1,
         search_dictionary: None,
         search_half_life_days: 60.0,
-        search_rank_window: 1000,
+        search_rank_window: 300,
+        search_count_cap: 10_000,
     }
 }
 
