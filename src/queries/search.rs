@@ -245,8 +245,10 @@ impl ArticleQuery {
             let older = self.newest_matches(conn, tsquery, start, per_page).await?;
             hits.extend(older.iter().map(|h| (h.id, score(h))));
         }
-        let (total, total_is_lower_bound) =
-            super::article_list::capped_total(self.total(conn, totals).await?, self.search_count_cap);
+        let (total, total_is_lower_bound) = super::article_list::capped_total(
+            self.total(conn, totals).await?,
+            self.search_count_cap,
+        );
         Ok(RankedPage {
             hits,
             total,

@@ -170,7 +170,8 @@ async fn run(
         &tree,
         query,
         scope,
-    ).await?;
+    )
+    .await?;
     let page: PageRequest<ArticleCursor> =
         PageRequest::from_params(query.page, query.per_page, query.cursor.as_deref())?;
     let by_relevance =
