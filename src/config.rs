@@ -185,8 +185,12 @@ pub struct Config {
 
     /// Search ranking: how many of the newest matches are ranked by relevance; older matches
     /// follow newest first.
-    #[arg(long, env = "SEARCH_RANK_WINDOW", default_value_t = 1000)]
+    #[arg(long, env = "SEARCH_RANK_WINDOW", default_value_t = 300)]
     pub search_rank_window: i64,
+
+    /// Search totals are counted up to this many matches (`meta.total_relation: gte` beyond).
+    #[arg(long, env = "SEARCH_COUNT_CAP", default_value_t = 10_000)]
+    pub search_count_cap: i64,
 }
 
 impl Config {
@@ -194,6 +198,9 @@ impl Config {
     pub fn validate(&self) -> Result<(), String> {
         if !(self.search_half_life_days > 0.0 && self.search_half_life_days.is_finite()) {
             return Err("SEARCH_HALF_LIFE_DAYS must be a positive number of days".into());
+        }
+        if !(1..=10_000_000).contains(&self.search_count_cap) {
+            return Err("SEARCH_COUNT_CAP must be between 1 and 10000000".into());
         }
         if !(1..=100_000).contains(&self.search_rank_window) {
             return Err("SEARCH_RANK_WINDOW must be between 1 and 100000".into());

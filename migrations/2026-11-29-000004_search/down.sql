@@ -1,3 +1,7 @@
+DROP INDEX tags_slug_c_idx;
+DROP INDEX authors_slug_c_idx;
+DROP INDEX sources_slug_c_idx;
+DROP INDEX articles_slug_c_idx;
 DROP TABLE article_related;
 DROP INDEX articles_unindexed_idx;
 DROP INDEX articles_keywords_idx;

@@ -23,6 +23,11 @@ pub struct ListMeta {
     /// Pages in the whole list (page mode only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_pages: Option<i64>,
+    /// `gte` when `total` is a lower bound: search results are counted up to `SEARCH_COUNT_CAP`
+    /// (10,000).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "gte")]
+    pub total_relation: Option<String>,
     /// Opaque cursor of the next page, `null` at the end. Pass it as `cursor`.
     pub next_cursor: Option<String>,
     /// Opaque cursor of the previous page (cursor mode only).
@@ -215,6 +220,7 @@ pub fn list<T: Serialize + ToSchema, K: Serialize + DeserializeOwned>(
             per_page: paged.per_page,
             total: paged.total,
             total_pages,
+            total_relation: paged.total_is_lower_bound.then(|| "gte".to_owned()),
             next_cursor,
             prev_cursor: if paged.page.is_none() {
                 prev_cursor

@@ -136,6 +136,7 @@ pub async fn search(
         scope,
         filters,
         sort: Sort::PublishedDesc,
+        search_count_cap: state.config.search_count_cap,
     };
     let ranked = aq
         .ranked_page(
@@ -180,6 +181,7 @@ pub async fn search(
             }
         })
         .collect();
-    let paged: Paged<SearchHit, ()> = Paged::of_page(hits, page, per_page, ranked.total);
+    let mut paged: Paged<SearchHit, ()> = Paged::of_page(hits, page, per_page, ranked.total);
+    paged.total_is_lower_bound = ranked.total_is_lower_bound;
     Ok(respond::list(&req, audience, paged))
 }

@@ -105,6 +105,8 @@ pub struct Paged<T, K> {
     /// Page mode only.
     pub page: Option<i64>,
     pub total: Option<i64>,
+    /// `total` is a lower bound (counting stopped there).
+    pub total_is_lower_bound: bool,
     pub next: Option<Cursor<K>>,
     pub prev: Option<Cursor<K>>,
 }
@@ -137,6 +139,7 @@ impl<T, K> Paged<T, K> {
                     per_page,
                     page: Some(*page),
                     total,
+                    total_is_lower_bound: false,
                 }
             }
             PageRequest::Cursor { cursor, .. } => {
@@ -162,6 +165,7 @@ impl<T, K> Paged<T, K> {
                     per_page,
                     page: None,
                     total: None,
+                    total_is_lower_bound: false,
                 }
             }
         }
@@ -174,6 +178,7 @@ impl<T, K> Paged<T, K> {
             per_page,
             page: Some(page),
             total: Some(total),
+            total_is_lower_bound: false,
             next: None,
             prev: None,
         }
@@ -194,6 +199,7 @@ impl<T, K> Paged<T, K> {
             per_page: self.per_page,
             page: self.page,
             total: self.total,
+            total_is_lower_bound: self.total_is_lower_bound,
             next: self.next,
             prev: self.prev,
         }

@@ -196,11 +196,14 @@ pub async fn free_slug(
         SlugTable::Articles => "articles",
         SlugTable::Tags => "tags",
     };
+    // `base-…` sorts (bytewise) from `base-` up to, not including, `base.` ('.' follows '-').
     let taken: Vec<SlugRow> = diesel::sql_query(format!(
-        "SELECT slug FROM {name} WHERE slug = $1 OR (left(slug, length($1) + 1) = $1 || '-' \
-           AND substr(slug, length($1) + 2) ~ '^[0-9]{{1,9}}$')"
+        "SELECT slug FROM {name} WHERE slug = $1 OR (slug COLLATE \"C\" >= $2 \
+           AND slug COLLATE \"C\" < $3 AND substr(slug, length($1) + 2) ~ '^[0-9]{{1,9}}$')"
     ))
     .bind::<diesel::sql_types::Text, _>(base)
+    .bind::<diesel::sql_types::Text, _>(format!("{base}-"))
+    .bind::<diesel::sql_types::Text, _>(format!("{base}."))
     .load(conn)
     .await?;
     Ok(next_free(base, taken.iter().map(|r| r.slug.as_str())))

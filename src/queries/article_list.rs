@@ -3,13 +3,31 @@
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 
 use crate::db::pagination::{Direction, PageRequest, Paged, offset};
 use crate::db::schema::{article_authors, article_tags, articles};
 use crate::models::article::{ArticleKind, ArticleStatus};
 use crate::models::ids::{ArticleId, AuthorId, CategoryId, SourceId, TagId};
+
+/// A total as shown: at most `cap`, and whether it is a lower bound.
+pub fn capped_total(n: i64, cap: i64) -> (i64, bool) {
+    if n > cap { (cap, true) } else { (n, false) }
+}
+
+/// An error shared by the waiters of one cached computation, as their own.
+fn shared_error(e: &diesel::result::Error) -> diesel::result::Error {
+    use diesel::result::Error;
+    match e {
+        Error::DatabaseError(kind, info) => {
+            Error::DatabaseError(*kind, Box::new(info.message().to_owned()))
+        }
+        Error::NotFound => Error::NotFound,
+        Error::BrokenTransactionManager => Error::BrokenTransactionManager,
+        other => Error::QueryBuilderError(other.to_string().into()),
+    }
+}
 
 /// Which articles a reader may list.
 #[derive(Debug, Clone, Copy)]
@@ -96,6 +114,8 @@ pub struct ArticleQuery {
     pub scope: Scope,
     pub filters: Filters,
     pub sort: Sort,
+    /// Full-text search totals stop counting here (`SEARCH_COUNT_CAP`).
+    pub search_count_cap: i64,
 }
 
 type Boxed<'a> = articles::BoxedQuery<'a, Pg>;
@@ -331,7 +351,9 @@ impl ArticleQuery {
         }
     }
 
-    /// The number of matching rows; public totals are reused from `totals` for a few seconds.
+    /// The number of matching rows (a full-text search counts up to `search_count_cap + 1`);
+    /// public totals are reused from `totals` for a few seconds, and concurrent requests for
+    /// the same total wait for one computation.
     pub async fn total(
         &self,
         conn: &mut AsyncPgConnection,
@@ -339,15 +361,37 @@ impl ArticleQuery {
     ) -> QueryResult<i64> {
         let cache = match (self.scope, totals) {
             (Scope::Public(_), Some(cache)) => cache,
-            _ => return self.filtered().count().get_result(conn).await,
+            _ => return self.count(conn).await,
         };
         let key = format!("{:?}", self.filters);
-        if let Some(n) = cache.get(&key).await {
-            return Ok(n);
+        cache
+            .try_get_with(key, self.count(conn))
+            .await
+            .map_err(|e| shared_error(&e))
+    }
+
+    async fn count(&self, conn: &mut AsyncPgConnection) -> QueryResult<i64> {
+        if self.filters.search.is_none() {
+            return self.filtered().count().get_result(conn).await;
         }
-        let n: i64 = self.filtered().count().get_result(conn).await?;
-        cache.insert(key, n).await;
-        Ok(n)
+        // Matching needs no stored vector when the GIN index answers it, while a scan in
+        // another order reads (and decompresses) every vector: make the planner use the index.
+        conn.transaction(async |c| {
+            diesel::sql_query("SET LOCAL enable_seqscan = off")
+                .execute(c)
+                .await?;
+            diesel::sql_query("SET LOCAL enable_indexscan = off")
+                .execute(c)
+                .await?;
+            let ids: Vec<ArticleId> = self
+                .filtered()
+                .select(articles::id)
+                .limit(self.search_count_cap + 1)
+                .load(c)
+                .await?;
+            Ok(ids.len() as i64)
+        })
+        .await
     }
 
     /// One page of summaries: one query for the rows, one more for the total in page mode
@@ -381,7 +425,16 @@ impl ArticleQuery {
                 (rows, None)
             }
         };
-        Ok(Paged::from_rows(rows, req, total, |r| self.cursor_of(r)))
+        let (total, lower_bound) = match total {
+            Some(n) => {
+                let (n, lb) = capped_total(n, self.search_count_cap);
+                (Some(n), lb)
+            }
+            None => (None, false),
+        };
+        let mut paged = Paged::from_rows(rows, req, total, |r| self.cursor_of(r));
+        paged.total_is_lower_bound = lower_bound;
+        Ok(paged)
     }
 }
 

@@ -191,6 +191,8 @@ pub async fn count_to_index(conn: &mut AsyncPgConnection, missing_only: bool) ->
 pub struct RankedPage {
     pub hits: Vec<(ArticleId, f64)>,
     pub total: i64,
+    /// `total` is a lower bound (counting stopped at `search_count_cap`).
+    pub total_is_lower_bound: bool,
 }
 
 impl ArticleQuery {
@@ -209,6 +211,7 @@ impl ArticleQuery {
             return Ok(RankedPage {
                 hits: Vec::new(),
                 total: 0,
+                total_is_lower_bound: false,
             });
         };
         let now = Utc::now();
@@ -242,7 +245,14 @@ impl ArticleQuery {
             let older = self.newest_matches(conn, tsquery, start, per_page).await?;
             hits.extend(older.iter().map(|h| (h.id, score(h))));
         }
-        let total = self.total(conn, totals).await?;
-        Ok(RankedPage { hits, total })
+        let (total, total_is_lower_bound) = super::article_list::capped_total(
+            self.total(conn, totals).await?,
+            self.search_count_cap,
+        );
+        Ok(RankedPage {
+            hits,
+            total,
+            total_is_lower_bound,
+        })
     }
 }

@@ -77,7 +77,8 @@ pub fn test_config(database_url: String) -> Config {
         beacon_rate_limit_burst: 100_000,
         max_url_bytes: 4096,
         search_half_life_days: 60.0,
-        search_rank_window: 1000,
+        search_rank_window: 300,
+        search_count_cap: 10_000,
     }
 }
 

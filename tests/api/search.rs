@@ -878,3 +878,53 @@ async fn metrics_count_indexing_on_write() {
     assert_eq!(metric(&after, count) - n0, 3.0, "{after}");
     assert!(metric(&after, micros) > t0, "{after}");
 }
+
+#[tokio::test]
+async fn ranking_covers_the_newest_window_then_older_matches_follow_and_totals_stop_at_the_cap() {
+    let app = spawn_app_with(|c| {
+        c.search_rank_window = 3;
+        c.search_count_cap = 4;
+    })
+    .await;
+    app.seed().await;
+    let t = app.token(Role::Editor).await;
+    let cat = app.category_id("shehui").await;
+    let d = Desk { app, t, cat };
+    // Oldest first: a title match (ranks high) that is older than the window, then body-only
+    // matches, newer each time.
+    let old_title = d
+        .publish("口岸新闻", json!({ "published_at": at(-500_000) }))
+        .await;
+    let mut newer = Vec::new();
+    for i in 0..5 {
+        let extra =
+            json!({ "published_at": at(-400_000 + i * 10_000), "body": "<p>提到口岸。</p>" });
+        newer.push(d.publish(&format!("新闻{i}"), extra).await);
+    }
+    let body = d.body(&search_path("口岸", "&per_page=10"), false).await;
+    // The newest 3 are ranked; the 2 older body matches and the older title match follow,
+    // newest first.
+    let got = ids(&body);
+    assert_eq!(got.len(), 6);
+    let mut window: Vec<i64> = got[..3].to_vec();
+    window.sort_unstable();
+    let mut want_window = newer[2..].to_vec();
+    want_window.sort_unstable();
+    assert_eq!(window, want_window);
+    assert_eq!(got[3..], [newer[1], newer[0], old_title]);
+    // Counting stopped at 4: the total is a lower bound.
+    assert_eq!(body["meta"]["total"], 4);
+    assert_eq!(body["meta"]["total_relation"], "gte");
+    let few = d.body(&search_path("\"口岸新闻\"", ""), false).await;
+    assert_eq!(few["meta"]["total"], 1);
+    assert!(few["meta"].get("total_relation").is_none());
+    // Pages past the window stay in order.
+    let p2 = d
+        .body(&search_path("口岸", "&per_page=2&page=2"), false)
+        .await;
+    assert_eq!(ids(&p2), got[2..4]);
+    let p3 = d
+        .body(&search_path("口岸", "&per_page=2&page=3"), false)
+        .await;
+    assert_eq!(ids(&p3), got[4..6]);
+}

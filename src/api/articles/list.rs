@@ -90,6 +90,7 @@ fn not_found_param<T>(found: Option<T>, field: &str, key: &Key) -> Result<T, Api
 async fn build_query(
     conn: &mut diesel_async::AsyncPgConnection,
     segmenter: &Segmenter,
+    search_count_cap: i64,
     tree: &Tree,
     q: &ListArticlesQuery,
     scope: Scope,
@@ -148,6 +149,7 @@ async fn build_query(
         scope,
         filters: f,
         sort,
+        search_count_cap,
     })
 }
 
@@ -161,7 +163,15 @@ async fn run(
     audience: Audience,
 ) -> Result<HttpResponse, ApiError> {
     let totals = &state.list_totals;
-    let aq = build_query(&mut conn, &state.search, &tree, query, scope).await?;
+    let aq = build_query(
+        &mut conn,
+        &state.search,
+        state.config.search_count_cap,
+        &tree,
+        query,
+        scope,
+    )
+    .await?;
     let page: PageRequest<ArticleCursor> =
         PageRequest::from_params(query.page, query.per_page, query.cursor.as_deref())?;
     let by_relevance =
@@ -186,7 +196,9 @@ async fn run(
                 .await?;
             let ids: Vec<_> = ranked.hits.iter().map(|(id, _)| *id).collect();
             let rows = summary_rows(&mut conn, &ids).await?;
-            Paged::of_page(rows, *n, *per_page, ranked.total)
+            let mut paged = Paged::of_page(rows, *n, *per_page, ranked.total);
+            paged.total_is_lower_bound = ranked.total_is_lower_bound;
+            paged
         }
         (PageRequest::Cursor { cursor, .. }, false) if cursor.key.s != aq.sort => {
             return Err(ApiError::bad_request(

@@ -125,6 +125,7 @@ pub async fn list_related(
         per_page: limit,
         page: None,
         total: None,
+        total_is_lower_bound: false,
         next: None,
         prev: None,
     };
