@@ -84,7 +84,10 @@ mod tests {
         let peer = Some(ip("10.0.0.2"));
         assert_eq!(t.client(peer, &["203.0.113.7"]), ip("203.0.113.7"));
         // A client cannot spoof by prepending: the rightmost untrusted hop wins.
-        assert_eq!(t.client(peer, &["6.6.6.6, 203.0.113.7, 10.0.0.9"]), ip("203.0.113.7"));
+        assert_eq!(
+            t.client(peer, &["6.6.6.6, 203.0.113.7, 10.0.0.9"]),
+            ip("203.0.113.7")
+        );
         assert_eq!(t.client(peer, &["203.0.113.7:5555"]), ip("203.0.113.7"));
         assert_eq!(t.client(peer, &["garbage"]), ip("10.0.0.2"));
         assert_eq!(t.client(peer, &[]), ip("10.0.0.2"));
