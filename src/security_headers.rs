@@ -52,15 +52,27 @@ fn add_missing(headers: &mut HeaderMap, path: &str) {
     }
 }
 
-/// Middleware: the outermost layer, so it sees every response the application makes.
+/// Middleware: the outermost layer, so it sees every response the application makes. An error
+/// that an inner middleware returns (rather than a response) is turned into a response by the
+/// server later; it gets the headers through a response mapper.
 pub async fn apply(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let path = req.path().to_owned();
-    let mut res = next.call(req).await?;
-    add_missing(res.headers_mut(), &path);
-    Ok(res)
+    match next.call(req).await {
+        Ok(mut res) => {
+            add_missing(res.headers_mut(), &path);
+            Ok(res)
+        }
+        Err(mut err) => {
+            err.add_response_mapper(move |mut res| {
+                add_missing(res.headers_mut(), &path);
+                res
+            });
+            Err(err)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -82,5 +94,36 @@ mod tests {
         add_missing(&mut h, "/docsx");
         assert_eq!(h.get(header::CONTENT_SECURITY_POLICY).unwrap(), API_CSP);
         assert_eq!(h.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(), "nosniff");
+    }
+
+    #[actix_web::test]
+    async fn errors_from_inner_middleware_get_the_headers_too() {
+        use actix_web::middleware::from_fn;
+        use actix_web::{App, test, web};
+
+        async fn failing(
+            _: ServiceRequest,
+            _: Next<impl MessageBody + 'static>,
+        ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+            Err::<ServiceResponse, _>(actix_web::error::ErrorTooManyRequests("slow down"))
+        }
+        let app = test::init_service(
+            App::new()
+                .route("/", web::get().to(|| async { "ok" }))
+                .wrap(from_fn(failing))
+                .wrap(from_fn(apply)),
+        )
+        .await;
+        let err = test::try_call_service(&app, test::TestRequest::get().to_request())
+            .await
+            .err()
+            .unwrap();
+        let res = err.error_response();
+        assert_eq!(res.status(), 429);
+        assert_eq!(res.headers().get(header::X_FRAME_OPTIONS).unwrap(), "DENY");
+        assert_eq!(
+            res.headers().get(header::CONTENT_SECURITY_POLICY).unwrap(),
+            API_CSP
+        );
     }
 }

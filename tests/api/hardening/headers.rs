@@ -77,6 +77,19 @@ async fn every_response_carries_the_security_headers() {
         assert_eq!(res.status().as_u16(), status, "{what}");
         assert_secure(&res, API_CSP, &what);
     }
+    // Answers of the limits layer, before routing.
+    let long = format!("/api/v1/articles?q={}", "a".repeat(5000));
+    let res = app.get(&long).send().await.unwrap();
+    assert_eq!(res.status(), 414);
+    assert_secure(&res, API_CSP, "414");
+    let res = app
+        .get("/api/v1/articles")
+        .header("x-pad", "p".repeat(20_000))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 431);
+    assert_secure(&res, API_CSP, "431");
     // A conditional GET's 304 too.
     let res = app.get("/api/v1/categories").send().await.unwrap();
     let etag = header(&res, "etag");

@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use newsdesk::models::user::Role;
 use serde_json::json;
 
-use super::injection::corpus;
+use super::corpus::corpus;
 use super::{get_request, raw_request};
 use crate::helpers::*;
 

@@ -1,10 +1,14 @@
 //! Hardening: token abuse, security headers, request limits and injection-shaped input.
 
+mod bodies;
+mod corpus;
+mod forge;
 mod headers;
 mod injection;
 mod injection_reads;
 mod jwt;
 mod limits;
+mod write_endpoints;
 
 use std::io::{Read, Write};
 use std::time::Duration;
