@@ -8,6 +8,10 @@ use clap::Args;
 /// Minimum length of `JWT_SECRET` in bytes.
 pub const MIN_JWT_SECRET_LEN: usize = 32;
 
+/// actix-http answers a bare 431 and closes the connection when a request head exceeds 128 KiB,
+/// before any middleware runs; `MAX_HEADER_BYTES` is checked below that.
+pub const MAX_HEADER_BYTES_CEILING: usize = 128 * 1024;
+
 /// How the service runs: development relaxes nothing but the JWT secret requirement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Environment {
@@ -86,6 +90,10 @@ pub struct Config {
     /// Longest accepted request target (path and query) in bytes; 414 above.
     #[arg(long, env = "MAX_URL_BYTES", default_value_t = 4096)]
     pub max_url_bytes: usize,
+
+    /// Largest accepted request head fields (names and values together) in bytes; 431 above.
+    #[arg(long, env = "MAX_HEADER_BYTES", default_value_t = 16 * 1024)]
+    pub max_header_bytes: usize,
 
     /// `iss` claim written into and required from tokens.
     #[arg(long, env = "JWT_ISSUER", default_value = "newsdesk")]
@@ -224,6 +232,11 @@ impl Config {
         }
         if self.max_url_bytes < 256 {
             return Err("MAX_URL_BYTES must be at least 256".into());
+        }
+        if !(1024..=MAX_HEADER_BYTES_CEILING).contains(&self.max_header_bytes) {
+            return Err(format!(
+                "MAX_HEADER_BYTES must be between 1024 and {MAX_HEADER_BYTES_CEILING}"
+            ));
         }
         if self.database_pool_size == 0 {
             return Err("DATABASE_POOL_SIZE must be at least 1".into());

@@ -106,6 +106,12 @@ pub enum ApiError {
     RateLimited { retry_after_secs: u64 },
     #[error("payload too large")]
     PayloadTooLarge { limit: usize },
+    /// The path and query are longer than `MAX_URL_BYTES` (414).
+    #[error("uri too long")]
+    UriTooLong { limit: usize },
+    /// The request headers together are larger than `MAX_HEADER_BYTES` (431).
+    #[error("request headers too large")]
+    HeadersTooLarge { limit: usize },
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -138,7 +144,10 @@ impl ApiError {
 
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::BadRequest { .. } | Self::Validation(_) => ErrorCode::ValidationFailed,
+            Self::BadRequest { .. }
+            | Self::Validation(_)
+            | Self::UriTooLong { .. }
+            | Self::HeadersTooLarge { .. } => ErrorCode::ValidationFailed,
             Self::NotFound(_) | Self::MethodNotAllowed => ErrorCode::NotFound,
             Self::Conflict { .. } => ErrorCode::Conflict,
             Self::Unauthorized(_) => ErrorCode::Unauthorized,
@@ -169,6 +178,12 @@ impl ApiError {
             Self::PayloadTooLarge { limit } => {
                 format!("the request body is larger than the limit of {limit} bytes")
             }
+            Self::UriTooLong { limit } => {
+                format!("the path and query are longer than the limit of {limit} bytes")
+            }
+            Self::HeadersTooLarge { limit } => {
+                format!("the request headers are larger than the limit of {limit} bytes")
+            }
             Self::Unavailable(_) => "the database is unavailable; retry shortly".into(),
             Self::Internal(_) => "an internal error occurred".into(),
         }
@@ -181,6 +196,14 @@ impl ApiError {
                 field: Some(field),
                 detail,
             } => Some(vec![FieldError::new(field.clone(), detail.clone())]),
+            Self::UriTooLong { limit } => Some(vec![FieldError::new(
+                "url",
+                format!("must be at most {limit} bytes"),
+            )]),
+            Self::HeadersTooLarge { limit } => Some(vec![FieldError::new(
+                "headers",
+                format!("must be at most {limit} bytes together"),
+            )]),
             _ => None,
         }
     }
@@ -212,6 +235,8 @@ impl ResponseError for ApiError {
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
+            Self::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

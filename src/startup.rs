@@ -12,7 +12,7 @@ use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use utoipa::OpenApi as _;
 use utoipa_actix_web::AppExt;
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::api;
 use crate::api::errors::RouteTable;
@@ -144,9 +144,15 @@ impl Application {
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(web::QueryConfig::default().error_handler(api::errors::query_error))
                 .app_data(web::PathConfig::default().error_handler(api::errors::path_error))
-                .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", doc.clone()))
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}")
+                        .url("/api/v1/openapi.json", doc.clone())
+                        // No badge from the online validator: it would send the spec's URL away.
+                        .config(SwaggerConfig::default().validator_url("none")),
+                )
                 .route("/docs", web::get().to(api::docs::docs_redirect))
                 .default_service(web::to(api::errors::fallback))
+                .wrap(from_fn(crate::limits::enforce))
                 .wrap(Compress::default())
                 // Inside CORS (so a 429 carries CORS headers and preflights are never limited)
                 // and inside metrics (so refusals are counted).
@@ -155,10 +161,13 @@ impl Application {
                 .wrap(metrics.clone())
                 .wrap(from_fn(crate::audit::record_writes))
                 .wrap(from_fn(crate::middleware::observe))
+                .wrap(from_fn(crate::security_headers::apply))
         })
         .listen(listener)
         .map_err(|e| e.to_string())?
-        .shutdown_timeout(30);
+        .shutdown_timeout(30)
+        // A client has this long to send the request head (slow-loris guard).
+        .client_request_timeout(Duration::from_secs(5));
         if workers > 0 {
             server = server.workers(workers);
         }

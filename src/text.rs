@@ -125,6 +125,56 @@ pub fn plain_text(html: &str) -> String {
         .join("\n")
 }
 
+/// Elements that do not nest: void elements, and those a sibling (or the parser) closes.
+const FLAT: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr", "keygen", "p", "li", "dt", "dd", "option", "optgroup", "rb", "rp", "rt", "rtc",
+    "tr", "td", "th", "thead", "tbody", "tfoot", "colgroup", "caption", "html", "head", "body",
+];
+
+/// How deeply `html` nests elements, estimated from its tags in one linear pass (it never counts
+/// less than a parser would build). The HTML parser checks the stack of open elements on many
+/// start tags, so its time grows with depth times tags: 100,000 nested `<div>`s take minutes.
+pub fn nesting_depth(html: &str) -> usize {
+    let b = html.as_bytes();
+    let (mut depth, mut deepest, mut i) = (0usize, 0usize, 0usize);
+    while let Some(off) = b[i..].iter().position(|&c| c == b'<') {
+        i += off + 1;
+        if b[i..].starts_with(b"!--") {
+            match html[i..].find("-->") {
+                Some(end) => i += end + 3,
+                None => break,
+            }
+            continue;
+        }
+        let closing = b.get(i) == Some(&b'/');
+        let start = i + usize::from(closing);
+        let len = b[start..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'-')
+            .count();
+        if len == 0 || !b[start].is_ascii_alphabetic() {
+            continue;
+        }
+        let name = &b[start..start + len];
+        i = start + len;
+        // `<x/>` closes itself only in SVG and MathML; look no further than the next `<`.
+        let rest = &b[i..];
+        let stop = rest.iter().position(|&c| c == b'<' || c == b'>');
+        let self_closing = stop.is_some_and(|p| rest[p] == b'>' && p > 0 && rest[p - 1] == b'/');
+        if self_closing || FLAT.iter().any(|t| t.as_bytes().eq_ignore_ascii_case(name)) {
+            continue;
+        }
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+    }
+    deepest
+}
+
 fn is_cjk(c: char) -> bool {
     matches!(c as u32,
         0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F | // Han
@@ -232,5 +282,19 @@ mod tests {
         let long = "第一句话在这里。第二句话更长一些，会被截断的部分在这里继续";
         assert_eq!(summarize(long, 20), "第一句话在这里。");
         assert!(summarize(&"字".repeat(300), 100).ends_with('…'));
+    }
+
+    #[test]
+    fn nesting_depth_counts_what_nests() {
+        assert_eq!(nesting_depth("<p>a<p>b<br><img src=x><li>c"), 0);
+        assert_eq!(
+            nesting_depth("<div><div><b>x</b></div><span>y</span></div>"),
+            3
+        );
+        assert_eq!(nesting_depth(&"<div>".repeat(1000)), 1000);
+        assert_eq!(nesting_depth("<!-- <div><div> --><i>x"), 1);
+        assert_eq!(nesting_depth("<svg><path/><path/></svg>"), 1);
+        assert_eq!(nesting_depth("a < b and c<3 </ > <"), 0);
+        assert_eq!(nesting_depth(&"<a".repeat(10_000)), 10_000);
     }
 }

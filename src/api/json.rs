@@ -36,6 +36,10 @@ fn is_json(req: &HttpRequest) -> bool {
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(_) if has_escaped_nul(bytes) => Err(ApiError::Validation(vec![FieldError::new(
+            nul_path(bytes),
+            "must not contain NUL characters (\\u0000)",
+        )])),
         Ok(v) => Ok(v),
         Err(err) => {
             let path = err.path().to_string();
@@ -60,6 +64,57 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             }
         }
     }
+}
+
+/// JSON carries a NUL only as the escape `\u0000`, and PostgreSQL text cannot hold one: such
+/// strings are refused here rather than failing in the database.
+fn has_escaped_nul(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            if bytes.get(i + 1..i + 6) == Some(b"u0000".as_slice()) {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+/// Where the first string with a NUL is (`tags[1]`, `[0].note`), for the field error.
+fn nul_path(bytes: &[u8]) -> String {
+    fn find(v: &serde_json::Value, path: String) -> Option<String> {
+        use serde_json::Value;
+        let join = |key: &str| {
+            if path.is_empty() {
+                key.to_owned()
+            } else {
+                format!("{path}.{key}")
+            }
+        };
+        match v {
+            Value::String(s) if s.contains('\0') => Some(path),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, item)| find(item, format!("{path}[{i}]"))),
+            Value::Object(map) => map.iter().find_map(|(k, item)| {
+                if k.contains('\0') {
+                    Some(join(k))
+                } else {
+                    find(item, join(k))
+                }
+            }),
+            _ => None,
+        }
+    }
+    serde_json::from_slice(bytes)
+        .ok()
+        .and_then(|v| find(&v, String::new()))
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| "body".into())
 }
 
 fn strip_position(msg: &str) -> String {
@@ -153,5 +208,21 @@ mod tests {
             parse::<Body>(b"{nope"),
             Err(ApiError::BadRequest { .. })
         ));
+    }
+
+    #[test]
+    fn nul_characters_are_refused_with_their_field() {
+        match parse::<Body>(br#"{"name": "a\u0000b"}"#) {
+            Err(ApiError::Validation(e)) => assert_eq!(e[0].field, "name"),
+            other => panic!("{other:?}"),
+        }
+        match parse::<Vec<Body>>(br#"[{"name": "ok"}, {"name": "\u0000"}]"#) {
+            Err(ApiError::Validation(e)) => assert_eq!(e[0].field, "[1].name"),
+            other => panic!("{other:?}"),
+        }
+        // An escaped backslash followed by `u0000` is text, not a NUL.
+        assert!(parse::<Body>(br#"{"name": "\\u0000"}"#).is_ok());
+        assert!(has_escaped_nul(br#""\\\u0000""#));
+        assert!(!has_escaped_nul(br#""\\\\u0000""#));
     }
 }

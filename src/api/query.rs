@@ -24,7 +24,46 @@ impl<T> Deref for ApiQuery<T> {
     }
 }
 
+/// Refuses what would otherwise be decoded lossily or reach the database: parameters that are
+/// not UTF-8 once percent-decoded (`%C0%AF`), and NUL characters (`%00`).
+fn check_encoding(query: &str) -> Result<(), ApiError> {
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode = |s: &str| {
+            let plus = s.replace('+', " ");
+            percent_encoding::percent_decode_str(&plus)
+                .decode_utf8()
+                .map(|d| d.contains('\0'))
+        };
+        let name = || {
+            let lossy = percent_encoding::percent_decode_str(key).decode_utf8_lossy();
+            lossy
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(64)
+                .collect::<String>()
+        };
+        match (decode(key), decode(value)) {
+            (Err(_), _) | (_, Err(_)) => {
+                return Err(ApiError::bad_request(
+                    &name(),
+                    "is not valid UTF-8 once percent-decoded",
+                ));
+            }
+            (Ok(true), _) | (_, Ok(true)) => {
+                return Err(ApiError::bad_request(
+                    &name(),
+                    "must not contain NUL characters (%00)",
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 pub fn parse<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    check_encoding(query)?;
     let de = serde_urlencoded::Deserializer::new(url::form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
@@ -69,5 +108,23 @@ mod tests {
             Err(ApiError::BadRequest { errors, .. }) => assert_eq!(errors[0].field, "page"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn undecodable_and_nul_parameters_are_refused() {
+        for bad in [
+            "page=%C0%AF",
+            "flat=a%00b",
+            "%FF=1",
+            "page=1&flat=%ED%A0%80",
+        ] {
+            match parse::<Q>(bad) {
+                Err(ApiError::BadRequest { errors, .. }) => {
+                    assert!(["page", "flat", "\u{fffd}"].contains(&errors[0].field.as_str()));
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        assert!(parse::<Q>("page=%32&flat=true&x=%E9%BB%91+%2B").is_ok());
     }
 }

@@ -36,8 +36,10 @@ pub struct SearchQuery {
     /// Include sub-channels of `category` (default true).
     pub descendants: Option<bool>,
     /// Published strictly after this time (RFC 3339).
+    #[serde(default, deserialize_with = "crate::db::timestamp::option")]
     pub published_after: Option<DateTime<Utc>>,
     /// Published strictly before this time (RFC 3339).
+    #[serde(default, deserialize_with = "crate::db::timestamp::option")]
     pub published_before: Option<DateTime<Utc>>,
     /// Page number, default 1.
     #[param(minimum = 1, maximum = 100000)]

@@ -1,4 +1,4 @@
-//! HS256 access tokens with `iss`, `aud` and `exp` set and checked.
+//! HS256 access tokens with `iss`, `aud` and `exp` set and checked (and `nbf` when present).
 
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
@@ -41,6 +41,8 @@ impl JwtKeys {
         validation.set_issuer(&[&config.jwt_issuer]);
         validation.set_audience(&[&config.jwt_audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        // A token that is not valid yet is refused like an expired one (same 5 s leeway).
+        validation.validate_nbf = true;
         validation.leeway = 5;
         Ok(Self {
             encoding,

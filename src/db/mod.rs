@@ -2,6 +2,7 @@
 
 pub mod pagination;
 pub mod schema;
+pub mod timestamp;
 pub mod trace;
 
 use std::path::Path;

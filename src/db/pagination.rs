@@ -38,6 +38,10 @@ impl<K: Serialize + DeserializeOwned> Cursor<K> {
     pub fn decode(raw: &str) -> Result<Self, ApiError> {
         let bad = || ApiError::bad_request("cursor", "is not a cursor returned by this list");
         let bytes = URL_SAFE_NO_PAD.decode(raw.as_bytes()).map_err(|_| bad())?;
+        // A forged cursor may carry what no row can hold (a NUL would fail in PostgreSQL).
+        if bytes.windows(6).any(|w| w == b"\\u0000") {
+            return Err(bad());
+        }
         serde_json::from_slice(&bytes).map_err(|_| bad())
     }
 }

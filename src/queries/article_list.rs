@@ -64,7 +64,11 @@ pub struct ArticleCursor {
     pub s: Sort,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub pin: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "crate::db::timestamp::option"
+    )]
     pub t: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub n: Option<i64>,

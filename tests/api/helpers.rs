@@ -76,6 +76,7 @@ pub fn test_config(database_url: String) -> Config {
         beacon_rate_limit_per_minute: 1_000_000,
         beacon_rate_limit_burst: 100_000,
         max_url_bytes: 4096,
+        max_header_bytes: 16 * 1024,
         search_half_life_days: 60.0,
         search_rank_window: 300,
         search_count_cap: 10_000,

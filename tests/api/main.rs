@@ -11,6 +11,7 @@ mod authors;
 mod categories;
 mod cli;
 mod errors;
+mod hardening;
 mod health;
 mod helpers;
 mod openapi;

@@ -17,6 +17,8 @@ use crate::text;
 
 /// Largest article body (HTML as sent), in bytes.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+/// Deepest element nesting accepted in a body (sanitizing cost grows with depth times tags).
+pub const MAX_BODY_NESTING: usize = 256;
 const MAX_AUTHORS: usize = 20;
 const MAX_TAGS: usize = 20;
 const MAX_RELATED: usize = 20;
@@ -57,7 +59,7 @@ pub struct CreateArticle {
     /// At most 1000 characters; derived from the body when absent.
     #[schema(max_length = 1000)]
     pub summary: Option<String>,
-    /// HTML, at most 2 MiB; sanitized on write.
+    /// HTML, at most 2 MiB and 256 levels of nested elements; sanitized on write.
     pub body: Option<String>,
     /// An absolute http(s) URL.
     #[schema(
@@ -93,8 +95,10 @@ pub struct CreateArticle {
     /// Default `draft`. Writers may only create drafts.
     pub status: Option<ArticleStatus>,
     /// When it goes live; set to now when publishing without one. A future time schedules it.
+    #[serde(default, deserialize_with = "crate::db::timestamp::option")]
     pub published_at: Option<DateTime<Utc>>,
     /// When it is taken down (下线); must be after `published_at`.
+    #[serde(default, deserialize_with = "crate::db::timestamp::option")]
     pub offline_at: Option<DateTime<Utc>>,
 }
 
@@ -149,9 +153,9 @@ pub struct UpdateArticle {
     pub flags: Option<FlagsInput>,
     /// Editors and admins only.
     pub status: Option<ArticleStatus>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::db::timestamp::double_option")]
     pub published_at: Option<Option<DateTime<Utc>>>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::db::timestamp::double_option")]
     pub offline_at: Option<Option<DateTime<Utc>>>,
 }
 
@@ -294,6 +298,13 @@ impl Draft {
             && b.len() > MAX_BODY_BYTES
         {
             v.add("body", format!("must be at most {MAX_BODY_BYTES} bytes"));
+        } else if let Body::New(b) = &self.body
+            && text::nesting_depth(b) > MAX_BODY_NESTING
+        {
+            v.add(
+                "body",
+                format!("must not nest elements more than {MAX_BODY_NESTING} levels deep"),
+            );
         }
         for (field, value) in [
             ("cover_image_url", &self.cover_image_url),

@@ -41,10 +41,13 @@ pub struct ListArticlesQuery {
     /// Only featured (true) or only non-featured (false).
     pub featured: Option<bool>,
     /// Published strictly after this time (RFC 3339).
+    #[serde(default, deserialize_with = "crate::db::timestamp::option")]
     pub published_after: Option<DateTime<Utc>>,
     /// Published strictly before this time (RFC 3339).
+    #[serde(default, deserialize_with = "crate::db::timestamp::option")]
     pub published_before: Option<DateTime<Utc>>,
     /// Updated at or after this time (RFC 3339).
+    #[serde(default, deserialize_with = "crate::db::timestamp::option")]
     pub updated_since: Option<DateTime<Utc>>,
     /// Staff only: one status (default: all outside the trash).
     pub status: Option<ArticleStatus>,

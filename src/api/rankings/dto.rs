@@ -156,7 +156,9 @@ pub struct EntryInput {
     #[schema(max_length = 200)]
     pub note: Option<String>,
     /// Shown from this time.
+    #[serde(default, deserialize_with = "crate::db::timestamp::option")]
     pub starts_at: Option<DateTime<Utc>>,
     /// Shown until this time (after `starts_at`).
+    #[serde(default, deserialize_with = "crate::db::timestamp::option")]
     pub ends_at: Option<DateTime<Utc>>,
 }
