@@ -78,8 +78,10 @@ pub struct AuditQuery {
     #[param(max_length = 32)]
     pub action: Option<String>,
     /// At or after this time (RFC 3339).
+    #[serde(default, deserialize_with = "crate::db::timestamp::option")]
     pub since: Option<DateTime<Utc>>,
     /// Before this time (RFC 3339).
+    #[serde(default, deserialize_with = "crate::db::timestamp::option")]
     pub until: Option<DateTime<Utc>>,
     #[param(minimum = 1, maximum = 100000)]
     pub page: Option<i64>,

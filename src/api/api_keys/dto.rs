@@ -102,6 +102,7 @@ pub struct CreateApiKey {
     #[schema(minimum = 1, maximum = 100000)]
     pub burst: Option<i64>,
     /// When the key stops working, in the future; absent or `null` for never.
+    #[serde(default, deserialize_with = "crate::db::timestamp::option")]
     pub expires_at: Option<DateTime<Utc>>,
 }
 

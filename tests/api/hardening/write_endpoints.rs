@@ -22,6 +22,7 @@ pub fn write_endpoints(
     src: &Value,
     author: &Value,
     board: &Value,
+    user: i64,
 ) -> Vec<Endpoint> {
     let text = Stored::Trimmed;
     let article_fields = vec![
@@ -162,6 +163,62 @@ pub fn write_endpoints(
             ],
             read: |v| v["id"].as_i64().map(|id| format!("/api/v1/rankings/{id}")),
         },
+        Endpoint {
+            method: "POST",
+            path: "/api/v1/users".into(),
+            base: json!({ "email": "corpus@example.com", "role": "writer", "password": "corpus-password-1" }),
+            fields: vec![
+                ("email", text),
+                ("display_name", text),
+                ("role", text),
+                ("password", Stored::Secret),
+            ],
+            read: |v| v["id"].as_i64().map(|id| format!("/api/v1/users/{id}")),
+        },
+        Endpoint {
+            method: "PATCH",
+            path: format!("/api/v1/users/{user}"),
+            base: json!({}),
+            fields: vec![
+                ("display_name", text),
+                ("role", text),
+                ("password", Stored::Secret),
+            ],
+            read: |v| v["id"].as_i64().map(|id| format!("/api/v1/users/{id}")),
+        },
+        Endpoint {
+            method: "PATCH",
+            path: "/api/v1/auth/me".into(),
+            // Either password alone is refused, so the fixture's session lives on.
+            base: json!({}),
+            fields: vec![
+                ("display_name", text),
+                ("current_password", Stored::Secret),
+                ("new_password", Stored::Secret),
+            ],
+            read: |_| Some("/api/v1/auth/me".into()),
+        },
+        Endpoint {
+            method: "POST",
+            path: "/api/v1/auth/refresh".into(),
+            base: json!({}),
+            fields: vec![("refresh_token", Stored::Secret)],
+            read: |_| None,
+        },
+        Endpoint {
+            method: "POST",
+            path: "/api/v1/auth/logout".into(),
+            base: json!({}),
+            fields: vec![("refresh_token", Stored::Secret)],
+            read: |_| None,
+        },
+        Endpoint {
+            method: "POST",
+            path: "/api/v1/api-keys".into(),
+            base: json!({ "name": "x" }),
+            fields: vec![("name", text), ("expires_at", Stored::Time)],
+            read: |v| v["id"].as_i64().map(|id| format!("/api/v1/api-keys/{id}")),
+        },
     ]
 }
 
@@ -218,7 +275,7 @@ fn the_list_covers_every_string_field_of_every_write_endpoint() {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
             .unwrap();
     let spec: Value = serde_json::from_str(&text).unwrap();
-    let ours = write_endpoints(1, 1, &json!(1), &json!(1), &json!(1));
+    let ours = write_endpoints(1, 1, &json!(1), &json!(1), &json!(1), 1);
     let template = |path: &str| {
         path.split('/')
             .map(|s| if s.parse::<i64>().is_ok() { "{key}" } else { s })
@@ -238,7 +295,7 @@ fn the_list_covers_every_string_field_of_every_write_endpoint() {
             }
             let Some(ep) = ours
                 .iter()
-                .find(|e| e.method == method && template(&e.path) == *path)
+                .find(|e| e.method == method && template(&e.path) == path.replace("{id}", "{key}"))
             else {
                 panic!("{method} {path} is not in the injection corpus's endpoint list");
             };
