@@ -60,8 +60,21 @@ impl From<Issued> for TokenResponse {
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     /// The refresh token from the last login or refresh.
-    #[schema(max_length = 512)]
+    #[schema(min_length = 1, max_length = 512)]
     pub refresh_token: String,
+}
+
+impl RefreshRequest {
+    /// The token, when it could be one (422 otherwise).
+    fn token(self) -> Result<String, ApiError> {
+        if self.refresh_token.is_empty() || self.refresh_token.len() > 512 {
+            return Err(ApiError::invalid(
+                "refresh_token",
+                "must be 1 to 512 characters",
+            ));
+        }
+        Ok(self.refresh_token)
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -206,8 +219,8 @@ pub async fn refresh(
     body: ApiJson<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let from = origin(&req, &state);
+    let token = body.0.token()?;
     let mut conn = state.conn().await?;
-    let token = body.0.refresh_token;
     let outcome = conn
         .transaction::<_, ApiError, _>(async |conn| {
             sessions::rotate(conn, &state, &token, &from).await
@@ -250,8 +263,8 @@ pub async fn logout(
     state: web::Data<AppState>,
     body: ApiJson<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let token = body.0.token()?;
     let mut conn = state.conn().await?;
-    let token = body.0.refresh_token;
     let ended = conn
         .transaction::<_, ApiError, _>(async |conn| sessions::end(conn, &token).await)
         .await?;
