@@ -7,16 +7,6 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-const BIN: &str = env!("CARGO_BIN_EXE_newsdesk");
-
-fn newsdesk(db_url: &str) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", db_url)
-        .current_dir(std::env::temp_dir());
-    cmd
-}
 
 #[tokio::test]
 async fn migrate_seed_and_users_create_then_login() {
@@ -184,7 +174,10 @@ fn serve_refuses_a_short_jwt_secret() {
 
 #[test]
 fn openapi_subcommand_prints_the_committed_spec() {
-    let out = Command::new(BIN).arg("openapi").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+        .arg("openapi")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let committed =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))

@@ -497,3 +497,13 @@ impl TestApp {
         .await;
     }
 }
+
+/// The `newsdesk` binary, with a clean environment but `PATH`, pointed at `db_url`.
+pub fn newsdesk(db_url: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", db_url)
+        .current_dir(std::env::temp_dir());
+    cmd
+}

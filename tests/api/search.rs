@@ -2,7 +2,6 @@
 //! paging, `/articles?q=`, indexing on write, the reindex command and the metrics.
 
 use std::ops::Deref;
-use std::process::Command;
 
 use newsdesk::models::user::Role;
 use serde_json::{Value, json};
@@ -788,16 +787,6 @@ async fn tags_kickers_and_subtitles_are_searchable() {
     assert_eq!(d.found("跨境电商").await, [tagged]);
 }
 
-const BIN: &str = env!("CARGO_BIN_EXE_newsdesk");
-
-fn newsdesk(db_url: &str) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", db_url)
-        .current_dir(std::env::temp_dir());
-    cmd
-}
 
 #[tokio::test]
 async fn the_reindex_command_rebuilds_the_vectors() {
