@@ -7,7 +7,6 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-
 #[tokio::test]
 async fn migrate_seed_and_users_create_then_login() {
     let db = TestDb::create().await;

@@ -787,7 +787,6 @@ async fn tags_kickers_and_subtitles_are_searchable() {
     assert_eq!(d.found("跨境电商").await, [tagged]);
 }
 
-
 #[tokio::test]
 async fn the_reindex_command_rebuilds_the_vectors() {
     let d = desk().await;
