@@ -141,6 +141,7 @@ fn document_rate_limits(doc: &mut utoipa::openapi::OpenApi) {
         (name = "search", description = "Chinese full-text search (jieba segmentation, phrases, highlighting) and 相关新闻"),
         (name = "sources", description = "Where stories come from (来源)"),
         (name = "tags", description = "Keywords on articles"),
+        (name = "site", description = "Site settings (站点设置): name, logo, scrolling slogans, navigation and footer"),
         (name = "users", description = "Staff accounts (admins only)"),
         (name = "audit", description = "The audit log of staff writes and logins (admins only)"),
         (name = "api-keys", description = "Content API keys for third-party front ends: each has its own rate limit (admins only)"),

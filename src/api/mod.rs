@@ -15,6 +15,7 @@ pub mod query;
 pub mod rankings;
 pub mod respond;
 pub mod search;
+pub mod site;
 pub mod sources;
 pub mod tags;
 pub mod users;
@@ -44,4 +45,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(users::update_user)
         .service(users::delete_user);
     api_keys::configure(cfg);
+    site::configure(cfg);
 }

@@ -196,6 +196,9 @@ async fn seed(args: SeedArgs) -> Result<(), String> {
             "seed: created {} categories and {} sources",
             report.categories_created, report.sources_created
         );
+        if report.site_created {
+            println!("seed: created the site settings");
+        }
         users::ensure_admin(&mut conn, &args.admin_email, &args.admin_password).await?;
         let demo = crate::seed::articles::run(&mut conn, Some(&args.admin_email)).await?;
         println!(

@@ -200,6 +200,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    site_settings (id) {
+        id -> Int2,
+        name -> Text,
+        logo_url -> Nullable<Text>,
+        slogans -> Jsonb,
+        navigation -> Array<Nullable<Int8>>,
+        copyright -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        address -> Nullable<Text>,
+        icp -> Nullable<Text>,
+        version -> Int4,
+        updated_at -> Timestamptz,
+        updated_by -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
     sources (id) {
         id -> Int8,
         slug -> Text,
@@ -249,6 +267,7 @@ diesel::joinable!(ranking_entries -> articles (article_id));
 diesel::joinable!(ranking_entries -> rankings (ranking_id));
 diesel::joinable!(rankings -> categories (category_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(site_settings -> users (updated_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
@@ -265,6 +284,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ranking_entries,
     rankings,
     refresh_tokens,
+    site_settings,
     sources,
     tags,
     users,

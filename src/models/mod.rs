@@ -10,6 +10,7 @@ pub mod ranking;
 pub mod related;
 pub mod revision;
 pub mod session;
+pub mod site;
 pub mod source;
 pub mod tag;
 pub mod throttle;

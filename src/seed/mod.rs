@@ -15,9 +15,13 @@ use serde::Deserialize;
 use crate::models::Key;
 use crate::models::category::{self, NewCategory};
 use crate::models::ids::CategoryId;
+use crate::models::site::{self, Site, Slogan};
 use crate::models::source::{self, NewSource, SourceKind};
 
 const DATA: &str = include_str!("heihe.json");
+/// The site settings of the demo: the reference portal's slogans and footer (with example
+/// contact details), its channels as the navigation (by slug).
+const SITE: &str = include_str!("site.json");
 
 #[derive(Deserialize)]
 struct SeedData {
@@ -32,6 +36,26 @@ struct SeedCategory {
     description: Option<String>,
     #[serde(default)]
     children: Vec<SeedCategory>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedSite {
+    name: String,
+    logo_url: Option<String>,
+    slogans: Vec<Slogan>,
+    navigation: Vec<String>,
+    footer: SeedFooter,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedFooter {
+    copyright: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    address: Option<String>,
+    icp: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -68,11 +92,15 @@ impl From<String> for SeedError {
 pub struct SeedReport {
     pub categories_created: usize,
     pub sources_created: usize,
+    /// Whether the site settings were created (they are left alone once they exist).
+    pub site_created: bool,
 }
 
 /// Creates whatever of the demo content is missing (matched by slug); safe to run again.
 pub async fn run(conn: &mut AsyncPgConnection) -> Result<SeedReport, String> {
     let data: SeedData = serde_json::from_str(DATA).map_err(|e| format!("seed data: {e}"))?;
+    let site_data: SeedSite =
+        serde_json::from_str(SITE).map_err(|e| format!("seed site data: {e}"))?;
     conn.transaction::<_, diesel::result::Error, _>(async |conn| {
         let mut report = SeedReport::default();
         let tree = category::load_tree(conn).await?;
@@ -122,8 +150,39 @@ pub async fn run(conn: &mut AsyncPgConnection) -> Result<SeedReport, String> {
                 report.sources_created += 1;
             }
         }
+        if !site::exists(conn).await? {
+            seed_site(conn, &site_data).await?;
+            report.site_created = true;
+        }
         Ok(report)
     })
     .await
     .map_err(|e| format!("seeding failed: {e}"))
+}
+
+/// Stores the demo site settings; navigation slugs that name no channel are skipped.
+async fn seed_site(
+    conn: &mut AsyncPgConnection,
+    data: &SeedSite,
+) -> Result<(), diesel::result::Error> {
+    let tree = category::load_tree(conn).await?;
+    let navigation = data
+        .navigation
+        .iter()
+        .filter_map(|slug| tree.find(&Key::Slug(slug.clone())).map(|c| c.id))
+        .collect();
+    let settings = Site {
+        name: data.name.clone(),
+        logo_url: data.logo_url.clone(),
+        slogans: data.slogans.clone(),
+        navigation,
+        copyright: data.footer.copyright.clone(),
+        phone: data.footer.phone.clone(),
+        email: data.footer.email.clone(),
+        address: data.footer.address.clone(),
+        icp: data.footer.icp.clone(),
+        ..Site::default()
+    };
+    site::save(conn, &settings, None).await?;
+    Ok(())
 }

@@ -116,3 +116,27 @@ fn planned_articles_are_valid_and_deterministic() {
     let channels: std::collections::HashSet<_> = a.iter().map(|p| p.row.category_id).collect();
     assert_eq!(channels.len(), 5);
 }
+
+#[test]
+fn the_site_data_is_valid_and_names_demo_channels() {
+    let site: super::SeedSite = serde_json::from_str(super::SITE).unwrap();
+    let data: super::SeedData = serde_json::from_str(super::DATA).unwrap();
+    assert!(!site.slogans.is_empty() && site.slogans.len() <= 20);
+    for s in &site.slogans {
+        let n = s.text.chars().count();
+        assert!((1..=100).contains(&n), "{}", s.text);
+    }
+    // The navigation is the top-level channels under 黑河新闻网, in the tree's order.
+    let heihe = data.categories[0]
+        .children
+        .iter()
+        .find(|c| c.slug == "heihe")
+        .unwrap();
+    let top: Vec<&str> = heihe.children.iter().map(|c| c.slug.as_str()).collect();
+    assert_eq!(site.navigation, top);
+    // Example contact details only, never the reference page's real ones.
+    assert!(super::SITE.contains("example.com"));
+    for real in ["8223257", "8223216", "126.com", "2730088696"] {
+        assert!(!super::SITE.contains(real), "{real}");
+    }
+}

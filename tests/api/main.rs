@@ -23,6 +23,7 @@ mod search;
 mod search_quality;
 mod seed;
 mod sessions;
+mod site;
 mod sources;
 mod tags;
 mod users;

@@ -89,6 +89,7 @@ enum Action {
     GetApiKey,
     CreateApiKey,
     RevokeApiKey,
+    UpdateSite,
 }
 
 use Action::*;
@@ -142,6 +143,7 @@ const MATRIX: &[Row] = &[
     ("api-keys", "get",                                  GetApiKey,             [U, F, F, Y]),
     ("api-keys", "create",                               CreateApiKey,          [U, F, F, Y]),
     ("api-keys", "revoke (delete)",                      RevokeApiKey,          [U, F, F, Y]),
+    ("site", "update the settings",                      UpdateSite,            [U, F, F, Y]),
 ];
 
 /// Tables whose contents a refused request must leave alone (not the audit log, sessions,
@@ -160,6 +162,7 @@ const CONTENT_TABLES: &[&str] = &[
     "rankings",
     "ranking_entries",
     "api_keys",
+    "site_settings",
 ];
 
 /// The operation (method, OpenAPI path) an action exercises.
@@ -203,6 +206,7 @@ fn operation(action: Action) -> (&'static str, &'static str) {
         GetApiKey => ("GET", "/api/v1/api-keys/{id}"),
         CreateApiKey => ("POST", "/api/v1/api-keys"),
         RevokeApiKey => ("DELETE", "/api/v1/api-keys/{id}"),
+        UpdateSite => ("PATCH", "/api/v1/site"),
     }
 }
 
@@ -515,6 +519,7 @@ impl Lab {
             GetApiKey => req(format!("/api/v1/api-keys/{}", self.api_key().await)),
             CreateApiKey => with("/api/v1/api-keys", json!({ "name": title })),
             RevokeApiKey => req(format!("/api/v1/api-keys/{}", self.api_key().await)),
+            UpdateSite => with("/api/v1/site", json!({ "name": title })),
         }
     }
 
@@ -643,7 +648,7 @@ async fn matrix_taxonomy_boards_and_tags() {
 
 #[tokio::test]
 async fn matrix_users_audit_and_api_keys() {
-    run(&["users", "audit", "api-keys"]).await;
+    run(&["users", "audit", "api-keys", "site"]).await;
 }
 
 /// Every staff-only operation of the committed OpenAPI document (but the caller's own
@@ -692,6 +697,7 @@ async fn the_matrix_covers_every_staff_operation() {
         "users",
         "audit",
         "api-keys",
+        "site",
     ];
     for row in MATRIX {
         assert!(groups.contains(&row.0), "row {} is in no test", row.0);

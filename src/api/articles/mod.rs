@@ -12,6 +12,7 @@ mod write;
 
 pub use dto::*;
 pub use input::{CreateArticle, FlagsInput, UpdateArticle};
+pub use save::{check_if_match, version_etag};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list::list_articles)

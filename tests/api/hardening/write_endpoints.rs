@@ -219,6 +219,13 @@ pub fn write_endpoints(
             fields: vec![("name", text), ("expires_at", Stored::Time)],
             read: |v| v["id"].as_i64().map(|id| format!("/api/v1/api-keys/{id}")),
         },
+        Endpoint {
+            method: "PATCH",
+            path: "/api/v1/site".into(),
+            base: json!({}),
+            fields: vec![("name", text), ("logo_url", text)],
+            read: |_| Some("/api/v1/site".into()),
+        },
     ]
 }
 

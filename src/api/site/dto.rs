@@ -1,0 +1,197 @@
+//! Site settings request and response bodies.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::categories::CategoryRef;
+use crate::api::json::double_option;
+use crate::models::category::Tree;
+use crate::models::ids::CategoryId;
+use crate::models::site::{Site, Slogan};
+
+/// The site's settings (站点设置): what a front end needs for its header, scrolling slogans,
+/// navigation and footer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SiteDto {
+    /// The site's name, 1–64 characters.
+    #[schema(example = "黑河新闻网")]
+    pub name: String,
+    /// The logo (an absolute http(s) URL), if any.
+    pub logo_url: Option<String>,
+    /// Scrolling slogans, in display order.
+    pub slogans: Vec<SloganDto>,
+    /// Navigation channels, in display order. The public sees only channels that exist and
+    /// are visible (with their ancestors); staff also see hidden ones.
+    pub navigation: Vec<NavItem>,
+    pub footer: FooterDto,
+    /// Bumped by every change; staff responses carry it as the ETag `"v<version>"` for
+    /// `If-Match`. 0 while nothing has been stored yet.
+    pub version: i32,
+    /// When the settings last changed; `null` while nothing has been stored yet.
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// One scrolling slogan (滚动标语).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SloganDto {
+    /// The slogan, 1–100 characters.
+    #[schema(
+        example = "垃圾分类齐参与,美丽黑河共受益。",
+        min_length = 1,
+        max_length = 100
+    )]
+    pub text: String,
+    /// Where the slogan links to (an absolute http(s) URL), if anywhere.
+    #[serde(default)]
+    #[schema(
+        max_length = 2048,
+        pattern = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?([/?#][^\s]*)?$"
+    )]
+    pub url: Option<String>,
+}
+
+/// A channel of the navigation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NavItem {
+    pub id: CategoryId,
+    /// The channel's URL key.
+    pub slug: String,
+    /// The channel's display name.
+    pub name: String,
+    /// Breadcrumb from the root down to this channel, inclusive.
+    pub path: Vec<CategoryRef>,
+    /// Whether the public sees it (always `true` in public responses).
+    pub visible: bool,
+}
+
+/// The footer lines (页脚).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FooterDto {
+    /// The copyright line (版权所有).
+    pub copyright: Option<String>,
+    /// Contact phone number.
+    pub phone: Option<String>,
+    /// Contact email address.
+    pub email: Option<String>,
+    /// Postal address.
+    pub address: Option<String>,
+    /// ICP record number (ICP备案号).
+    pub icp: Option<String>,
+}
+
+impl SiteDto {
+    /// The settings with their navigation resolved against the channel tree: ids of deleted
+    /// channels are dropped, and hidden channels too unless `staff`.
+    pub fn new(site: Site, tree: &Tree, staff: bool) -> Self {
+        let navigation = site
+            .navigation
+            .iter()
+            .filter_map(|&id| {
+                let c = tree.get(id)?;
+                let visible = tree.publicly_visible(id);
+                (staff || visible).then(|| NavItem {
+                    id,
+                    slug: c.slug.clone(),
+                    name: c.name.clone(),
+                    path: tree
+                        .path(id)
+                        .into_iter()
+                        .map(|p| CategoryRef {
+                            id: p.id,
+                            slug: p.slug.clone(),
+                            name: p.name.clone(),
+                        })
+                        .collect(),
+                    visible,
+                })
+            })
+            .collect();
+        Self {
+            name: site.name,
+            logo_url: site.logo_url,
+            slogans: site
+                .slogans
+                .into_iter()
+                .map(|s| SloganDto {
+                    text: s.text,
+                    url: s.url,
+                })
+                .collect(),
+            navigation,
+            footer: FooterDto {
+                copyright: site.copyright,
+                phone: site.phone,
+                email: site.email,
+                address: site.address,
+                icp: site.icp,
+            },
+            version: site.version,
+            updated_at: site.updated_at,
+        }
+    }
+}
+
+impl From<SloganDto> for Slogan {
+    fn from(s: SloganDto) -> Self {
+        Self {
+            text: s.text.trim().to_owned(),
+            url: s.url,
+        }
+    }
+}
+
+/// Only the fields present change; `null` clears `logo_url` and the footer fields. Lists are
+/// replaced as a whole.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSite {
+    /// The site's name, 1–64 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+    )]
+    pub name: Option<String>,
+    /// An absolute http(s) URL; `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(
+        max_length = 2048,
+        pattern = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?([/?#][^\s]*)?$"
+    )]
+    pub logo_url: Option<Option<String>>,
+    /// The scrolling slogans in display order, at most 20; replaces the list.
+    #[schema(max_items = 20)]
+    pub slogans: Option<Vec<SloganDto>>,
+    /// Ids of existing channels in display order, at most 30, no repeats; replaces the list.
+    #[schema(max_items = 30)]
+    pub navigation: Option<Vec<CategoryId>>,
+    pub footer: Option<UpdateFooter>,
+}
+
+/// Footer fields: only those present change; `null` clears one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateFooter {
+    /// The copyright line, at most 200 characters.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(max_length = 200)]
+    pub copyright: Option<Option<String>>,
+    /// Contact phone number, at most 200 characters.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(max_length = 200)]
+    pub phone: Option<Option<String>>,
+    /// Contact email address, at most 200 characters.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(max_length = 200)]
+    pub email: Option<Option<String>>,
+    /// Postal address, at most 200 characters.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(max_length = 200)]
+    pub address: Option<Option<String>>,
+    /// ICP record number, at most 200 characters.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(max_length = 200)]
+    pub icp: Option<Option<String>>,
+}
