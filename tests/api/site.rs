@@ -236,6 +236,10 @@ async fn every_rule_is_checked_and_nothing_changes_on_an_error() {
             json!({ "footer": { "email": format!("{}@example.com", "a".repeat(200)) } }),
             "footer.email",
         ),
+        // Objects must be objects (serde alone would build them from arrays of values).
+        (json!({ "footer": [null, null] }), "footer"),
+        (json!({ "slogans": [["口号", null]] }), "slogans"),
+        (json!({ "slogans": "口号" }), "slogans"),
         // A valid change next to an invalid one is not applied either.
         (
             json!({ "name": "改名", "navigation": [999_999] }),

@@ -162,11 +162,13 @@ pub struct UpdateSite {
     )]
     pub logo_url: Option<Option<String>>,
     /// The scrolling slogans in display order, at most 20; replaces the list.
+    #[serde(default, deserialize_with = "crate::api::json::optional_objects")]
     #[schema(max_items = 20)]
     pub slogans: Option<Vec<SloganDto>>,
     /// Ids of existing channels in display order, at most 30, no repeats; replaces the list.
     #[schema(max_items = 30)]
     pub navigation: Option<Vec<CategoryId>>,
+    #[serde(default, deserialize_with = "crate::api::json::optional_object")]
     pub footer: Option<UpdateFooter>,
 }
 

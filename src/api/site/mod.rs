@@ -110,9 +110,11 @@ pub async fn update_site(
     let dto = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let current = site::get_for_update(conn).await?;
-            check_if_match(if_match.as_deref(), current.version)?;
+            let version = current.version;
             let tree = category::load_tree(conn).await?;
+            // A body that breaks the rules is a 422 whatever the `If-Match`.
             let next = apply(current, body, &tree)?;
+            check_if_match(if_match.as_deref(), version)?;
             let saved = site::save(conn, &next, Some(admin.0.id)).await?;
             Ok(SiteDto::new(saved, &tree, true))
         })
