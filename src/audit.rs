@@ -9,21 +9,26 @@ use actix_web::{Error, HttpMessage, HttpRequest, web};
 use diesel_async::AsyncPgConnection;
 
 use crate::auth::AuthUser;
+use crate::auth::sessions::Origin;
 use crate::middleware::RequestId;
 use crate::models::audit::{self, NewEntry};
 use crate::models::ids::UserId;
 use crate::state::AppState;
 
-/// Where a request came from, for the log.
-fn request_facts(req: &HttpRequest, state: &AppState) -> (String, Option<String>, Option<String>) {
-    let ip = state.proxies.of_request(req).to_string();
-    let ua = req
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.chars().take(256).collect());
-    let rid = req.extensions().get::<RequestId>().map(|r| r.0.clone());
-    (ip, ua, rid)
+/// An entry about `req`: the action and resource, the method and path, and where it came
+/// from (client address, User-Agent, request id). The caller fills in who and which.
+fn entry(req: &HttpRequest, state: &AppState, action: String, resource: String) -> NewEntry {
+    let origin = Origin::of(req, &state.proxies);
+    NewEntry {
+        action,
+        resource,
+        method: Some(req.method().to_string()),
+        path: Some(req.path().to_owned()),
+        ip: origin.ip,
+        user_agent: origin.user_agent,
+        request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
+        ..NewEntry::default()
+    }
 }
 
 async fn write(conn: &mut AsyncPgConnection, entry: NewEntry) {
@@ -41,7 +46,6 @@ pub async fn login(
     user: Option<UserId>,
     email: &str,
 ) {
-    let (ip, ua, rid) = request_facts(req, state);
     let actor: String = crate::models::user::normalize_email(email)
         .chars()
         .take(254)
@@ -49,15 +53,8 @@ pub async fn login(
     let entry = NewEntry {
         user_id: user,
         actor: Some(actor),
-        action: action.into(),
-        resource: "sessions".into(),
         resource_id: user.map(|u| u.to_string()),
-        method: Some(req.method().to_string()),
-        path: Some(req.path().to_owned()),
-        status: None,
-        ip: Some(ip),
-        user_agent: ua,
-        request_id: rid,
+        ..entry(req, state, action.into(), "sessions".into())
     };
     write(conn, entry).await;
 }
@@ -70,19 +67,10 @@ pub async fn session(
     action: &str,
     user: UserId,
 ) {
-    let (ip, ua, rid) = request_facts(req, state);
     let entry = NewEntry {
         user_id: Some(user),
-        actor: None,
-        action: action.into(),
-        resource: "sessions".into(),
         resource_id: Some(user.to_string()),
-        method: Some(req.method().to_string()),
-        path: Some(req.path().to_owned()),
-        status: None,
-        ip: Some(ip),
-        user_agent: ua,
-        request_id: rid,
+        ..entry(req, state, action.into(), "sessions".into())
     };
     write(conn, entry).await;
 }
@@ -178,19 +166,12 @@ pub async fn record_writes(
                 .map(str::to_owned)
         })
         .or_else(|| (resource == "users" && pattern.ends_with("/me")).then(|| user.id.to_string()));
-    let (ip, ua, rid) = request_facts(request, &state);
     let entry = NewEntry {
         user_id: Some(user.id),
         actor: Some(user.email.clone()),
-        action,
-        resource,
         resource_id,
-        method: Some(request.method().to_string()),
-        path: Some(request.path().to_owned()),
         status: Some(i32::from(status.as_u16())),
-        ip: Some(ip),
-        user_agent: ua,
-        request_id: rid,
+        ..entry(request, &state, action, resource)
     };
     match state.pool.get().await {
         Ok(mut conn) => write(&mut conn, entry).await,

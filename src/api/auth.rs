@@ -101,17 +101,6 @@ pub struct UpdateMe {
     pub new_password: Option<String>,
 }
 
-fn origin(req: &HttpRequest, state: &AppState) -> Origin {
-    Origin {
-        ip: Some(state.proxies.of_request(req).to_string()),
-        user_agent: req
-            .headers()
-            .get(actix_web::http::header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.chars().take(256).collect()),
-    }
-}
-
 fn tokens(issued: Issued) -> HttpResponse {
     staff_json(StatusCode::OK, &TokenResponse::from(issued))
 }
@@ -154,7 +143,7 @@ pub async fn login(
     if email.len() > 254 {
         return Err(ApiError::invalid("email", "must be at most 254 bytes"));
     }
-    let from = origin(&req, &state);
+    let from = Origin::of(&req, &state.proxies);
     let client = state.proxies.of_request(&req);
     let (account_key, client_key) = (throttle::account_key(&email), throttle::client_key(client));
     let now = Utc::now();
@@ -173,7 +162,7 @@ pub async fn login(
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| state.dummy_hash.to_string());
-    let ok = web::block(move || password::verify(&pw, &hash)).await?;
+    let ok = password::verify_off_thread(pw, hash).await?;
     match found {
         Some(u) if ok && !u.disabled => {
             let issued = conn
@@ -218,7 +207,7 @@ pub async fn refresh(
     state: web::Data<AppState>,
     body: ApiJson<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let from = origin(&req, &state);
+    let from = Origin::of(&req, &state.proxies);
     let token = body.0.token()?;
     let mut conn = state.conn().await?;
     let outcome = conn
@@ -377,14 +366,10 @@ pub async fn update_me(
             .await?
             .ok_or_else(|| ApiError::Unauthorized("the account no longer exists".into()))?
             .password_hash;
-        if !web::block(move || password::verify(&current, &stored)).await? {
+        if !password::verify_off_thread(current, stored).await? {
             return Err(ApiError::invalid("current_password", "is not correct"));
         }
-        changes.password_hash = Some(
-            web::block(move || password::hash(&new))
-                .await?
-                .map_err(ApiError::internal)?,
-        );
+        changes.password_hash = Some(password::hash_off_thread(new).await?);
     }
     let ends_sessions = changes.password_hash.is_some();
     let updated = conn

@@ -7,15 +7,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::articles::{ArticleSummary, summaries};
+use crate::api::articles::{ArticleSummary, summaries_of};
 use crate::api::query::ApiQuery;
 use crate::api::respond::{self, Audience, ListResponse};
 use crate::auth::MaybeAuthUser;
 use crate::db::pagination::{PageRequest, Paged};
 use crate::error::ApiError;
 use crate::models::Key;
-use crate::queries::article_list::{ArticleQuery, Filters, Scope, Sort, summary_rows};
-use crate::queries::article_view::{bylines, sources_by_id};
+use crate::queries::article_list::{ArticleQuery, Filters, Scope, Sort};
 use crate::queries::search::body_texts;
 use crate::search::highlight;
 use crate::state::AppState;
@@ -124,15 +123,7 @@ pub async fn search(
             .ok_or_else(|| {
                 ApiError::bad_request("category", format!("`{key}` does not name a category"))
             })?;
-        filters.categories = Some(if query.descendants.unwrap_or(true) {
-            tree.nodes
-                .iter()
-                .filter(|n| tree.is_within(n.id, c.id))
-                .map(|n| n.id)
-                .collect()
-        } else {
-            vec![c.id]
-        });
+        filters.categories = Some(tree.scope(c.id, query.descendants.unwrap_or(true)));
     }
     let aq = ArticleQuery {
         scope,
@@ -151,18 +142,13 @@ pub async fn search(
         )
         .await?;
     let ids: Vec<_> = ranked.hits.iter().map(|(id, _)| *id).collect();
-    let rows = summary_rows(&mut conn, &ids).await?;
-    let mut source_ids: Vec<_> = rows.iter().filter_map(|r| r.source_id).collect();
-    source_ids.sort();
-    source_ids.dedup();
-    let sources = sources_by_id(&mut conn, &source_ids).await?;
-    let mut by = bylines(&mut conn, &ids).await?;
     let bodies: HashMap<_, _> = body_texts(&mut conn, &ids, SNIPPET_SOURCE_CHARS)
         .await?
         .into_iter()
         .collect();
     let scores: HashMap<_, _> = ranked.hits.iter().copied().collect();
-    let hits: Vec<SearchHit> = summaries(rows, &tree, &sources, &mut by)
+    let hits: Vec<SearchHit> = summaries_of(&mut conn, &tree, &ids)
+        .await?
         .into_iter()
         .map(|article| {
             let body = bodies.get(&article.id).map_or("", String::as_str);

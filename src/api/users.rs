@@ -92,12 +92,6 @@ pub struct ListUsersQuery {
     pub cursor: Option<String>,
 }
 
-async fn hash(pw: String) -> Result<String, ApiError> {
-    web::block(move || password::hash(&pw))
-        .await?
-        .map_err(ApiError::internal)
-}
-
 /// 409 unless another active admin remains when `target` stops being one.
 async fn keep_an_admin(conn: &mut AsyncPgConnection, target: &User) -> Result<(), ApiError> {
     if target.role == Role::Admin
@@ -228,7 +222,7 @@ pub async fn create_user(
     }
     v.finish()?;
     let email = email.unwrap_or_default();
-    let hash = hash(b.password).await?;
+    let hash = password::hash_off_thread(b.password).await?;
     let created_user = user::insert(
         &mut *state.conn().await?,
         NewUser {
@@ -288,7 +282,7 @@ pub async fn update_user(
                 .ok_or_else(|| ApiError::NotFound(format!("user {id}")))?;
             password::check_rules(&target.email, &pw)
                 .map_err(|why| ApiError::invalid("password", why))?;
-            Some(hash(pw).await?)
+            Some(password::hash_off_thread(pw).await?)
         }
         None => None,
     };

@@ -52,6 +52,45 @@ impl Violations {
         }
     }
 
+    /// A list of ids: at most `max` (`at most 20 authors`), none repeated (`must not repeat an
+    /// author`).
+    pub fn id_list<T: Eq + std::hash::Hash>(
+        &mut self,
+        field: &str,
+        ids: &[T],
+        max: usize,
+        plural: &str,
+        one: &str,
+    ) {
+        let mut seen = std::collections::HashSet::new();
+        if ids.len() > max {
+            self.add(field, format!("at most {max} {plural}"));
+        } else if !ids.iter().all(|id| seen.insert(id)) {
+            self.add(field, format!("must not repeat {one}"));
+        }
+    }
+
+    /// Names the ids of `wanted` that are not in `found` (`unknown author id(s): 7, 9`).
+    pub fn unknown_ids<T: PartialEq + std::fmt::Display>(
+        &mut self,
+        field: &str,
+        wanted: &[T],
+        found: &[T],
+        kind: &str,
+    ) {
+        let missing: Vec<String> = wanted
+            .iter()
+            .filter(|id| !found.contains(id))
+            .map(|id| id.to_string())
+            .collect();
+        if !missing.is_empty() {
+            self.add(
+                field,
+                format!("unknown {kind} id(s): {}", missing.join(", ")),
+            );
+        }
+    }
+
     pub fn finish(self) -> Result<(), ApiError> {
         if self.0.is_empty() {
             Ok(())

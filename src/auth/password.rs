@@ -36,6 +36,21 @@ pub fn verify(password: &str, phc: &str) -> bool {
         .is_ok()
 }
 
+/// `hash` on a blocking thread, for request handlers.
+pub async fn hash_off_thread(password: String) -> Result<String, crate::error::ApiError> {
+    actix_web::web::block(move || hash(&password))
+        .await?
+        .map_err(crate::error::ApiError::internal)
+}
+
+/// `verify` on a blocking thread, for request handlers.
+pub async fn verify_off_thread(
+    password: String,
+    phc: String,
+) -> Result<bool, crate::error::ApiError> {
+    Ok(actix_web::web::block(move || verify(&password, &phc)).await?)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {

@@ -31,6 +31,20 @@ pub struct Origin {
     pub user_agent: Option<String>,
 }
 
+impl Origin {
+    /// The client address (per `TRUSTED_PROXIES`) and User-Agent (at most 256 characters).
+    pub fn of(req: &actix_web::HttpRequest, proxies: &crate::net::TrustedProxies) -> Self {
+        Self {
+            ip: Some(proxies.of_request(req).to_string()),
+            user_agent: req
+                .headers()
+                .get(actix_web::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.chars().take(256).collect()),
+        }
+    }
+}
+
 /// The SHA-256 of a refresh token: all the database keeps.
 pub fn hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()

@@ -126,6 +126,18 @@ impl Tree {
         self.path(id).iter().any(|c| c.id == ancestor)
     }
 
+    /// The category and, when `descendants`, every category below it.
+    pub fn scope(&self, id: CategoryId, descendants: bool) -> Vec<CategoryId> {
+        if !descendants {
+            return vec![id];
+        }
+        self.nodes
+            .iter()
+            .filter(|n| self.is_within(n.id, id))
+            .map(|n| n.id)
+            .collect()
+    }
+
     /// Whether the category and all its ancestors are visible.
     pub fn publicly_visible(&self, id: CategoryId) -> bool {
         let path = self.path(id);

@@ -326,18 +326,20 @@ impl Draft {
         {
             v.add("offline_at", "must be later than published_at");
         }
-        let mut seen = std::collections::HashSet::new();
-        if self.author_ids.len() > MAX_AUTHORS {
-            v.add("author_ids", format!("at most {MAX_AUTHORS} authors"));
-        } else if !self.author_ids.iter().all(|a| seen.insert(*a)) {
-            v.add("author_ids", "must not repeat an author");
-        }
-        let mut seen = std::collections::HashSet::new();
-        if self.related_ids.len() > MAX_RELATED {
-            v.add("related_ids", format!("at most {MAX_RELATED} articles"));
-        } else if !self.related_ids.iter().all(|a| seen.insert(*a)) {
-            v.add("related_ids", "must not repeat an article");
-        }
+        v.id_list(
+            "author_ids",
+            &self.author_ids,
+            MAX_AUTHORS,
+            "authors",
+            "an author",
+        );
+        v.id_list(
+            "related_ids",
+            &self.related_ids,
+            MAX_RELATED,
+            "articles",
+            "an article",
+        );
         let mut tags: Vec<String> = Vec::new();
         for raw in &self.tags {
             let t = tag::normalize(raw);
@@ -378,34 +380,16 @@ impl Draft {
             v.add("source_id", "does not name an existing source");
         }
         if !self.author_ids.is_empty() {
-            let found = author::find_many(conn, &self.author_ids).await?;
-            let missing: Vec<String> = self
-                .author_ids
-                .iter()
-                .filter(|id| !found.iter().any(|a| a.id == **id))
-                .map(|id| id.to_string())
+            let found: Vec<AuthorId> = author::find_many(conn, &self.author_ids)
+                .await?
+                .into_iter()
+                .map(|a| a.id)
                 .collect();
-            if !missing.is_empty() {
-                v.add(
-                    "author_ids",
-                    format!("unknown author id(s): {}", missing.join(", ")),
-                );
-            }
+            v.unknown_ids("author_ids", &self.author_ids, &found, "author");
         }
         if !self.related_ids.is_empty() {
             let found = article::existing_ids(conn, &self.related_ids).await?;
-            let missing: Vec<String> = self
-                .related_ids
-                .iter()
-                .filter(|id| !found.contains(id))
-                .map(|id| id.to_string())
-                .collect();
-            if !missing.is_empty() {
-                v.add(
-                    "related_ids",
-                    format!("unknown article id(s): {}", missing.join(", ")),
-                );
-            }
+            v.unknown_ids("related_ids", &self.related_ids, &found, "article");
         }
         if let Some(e) = self.editor_id {
             match user::find(conn, e).await? {

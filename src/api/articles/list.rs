@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::dto::{ArticleSummary, summaries};
+use super::dto::ArticleSummary;
+use super::load::summaries_of_rows;
 use crate::api::query::ApiQuery;
 use crate::api::respond::{self, Audience, ListResponse};
 use crate::auth::{AuthUser, MaybeAuthUser};
@@ -18,7 +19,6 @@ use crate::models::{Key, author, source, tag};
 use crate::queries::article_list::{
     ArticleCursor, ArticleQuery, Filters, Scope, Sort, summary_rows,
 };
-use crate::queries::article_view::{bylines, sources_by_id};
 use crate::search::Segmenter;
 use crate::state::AppState;
 
@@ -109,16 +109,7 @@ async fn build_query(
             .find(&key)
             .filter(|c| !matches!(scope, Scope::Public(_)) || tree.publicly_visible(c.id));
         let c = not_found_param(c, "category", &key)?;
-        let ids = if q.descendants.unwrap_or(true) {
-            tree.nodes
-                .iter()
-                .filter(|n| tree.is_within(n.id, c.id))
-                .map(|n| n.id)
-                .collect()
-        } else {
-            vec![c.id]
-        };
-        f.categories = Some(ids);
+        f.categories = Some(tree.scope(c.id, q.descendants.unwrap_or(true)));
     } else if sort == Sort::Default && !matches!(scope, Scope::Trash) {
         sort = Sort::PublishedDesc;
     }
@@ -211,13 +202,10 @@ async fn run(
         }
         _ => aq.page(&mut conn, &page, Some(totals)).await?,
     };
-    let ids: Vec<_> = paged.rows.iter().map(|r| r.id).collect();
-    let mut source_ids: Vec<_> = paged.rows.iter().filter_map(|r| r.source_id).collect();
-    source_ids.sort();
-    source_ids.dedup();
-    let sources = sources_by_id(&mut conn, &source_ids).await?;
-    let mut by = bylines(&mut conn, &ids).await?;
-    let paged = paged.map_rows(|rows| summaries(rows, &tree, &sources, &mut by));
+    let mut paged = paged;
+    let rows = std::mem::take(&mut paged.rows);
+    let items = summaries_of_rows(&mut conn, &tree, rows).await?;
+    let paged = paged.map_rows(|_| items);
     Ok(respond::list(req, audience, paged))
 }
 

@@ -4,6 +4,7 @@ mod dto;
 mod get;
 mod input;
 mod list;
+mod load;
 mod related;
 mod revisions;
 mod save;
@@ -12,6 +13,7 @@ mod write;
 
 pub use dto::*;
 pub use input::{CreateArticle, FlagsInput, UpdateArticle};
+pub use load::{summaries_of, summaries_of_rows};
 pub use save::{check_if_match, version_etag};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -6,7 +6,7 @@ use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::dto::{ArticleSummary, summaries};
+use super::dto::ArticleSummary;
 use crate::api::query::ApiQuery;
 use crate::api::respond::{self, Audience, ListResponse};
 use crate::auth::MaybeAuthUser;
@@ -16,8 +16,6 @@ use crate::models::article::{self, Article};
 use crate::models::category::Tree;
 use crate::models::ids::ArticleId;
 use crate::models::{Key, related as picks};
-use crate::queries::article_list::summary_rows;
-use crate::queries::article_view::{bylines, sources_by_id};
 use crate::queries::related;
 use crate::state::AppState;
 
@@ -70,13 +68,7 @@ pub async fn related_to(
             }
         }
     }
-    let rows = summary_rows(conn, &ids).await?;
-    let mut source_ids: Vec<_> = rows.iter().filter_map(|r| r.source_id).collect();
-    source_ids.sort();
-    source_ids.dedup();
-    let sources = sources_by_id(conn, &source_ids).await?;
-    let mut by = bylines(conn, &ids).await?;
-    Ok(summaries(rows, tree, &sources, &mut by))
+    super::load::summaries_of(conn, tree, &ids).await
 }
 
 /// 相关新闻 of an article: editors' picks first (in their order), then articles sharing its

@@ -8,7 +8,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::dto::{CreateRanking, RankedArticle, RankingDetail, RankingDto, UpdateRanking};
-use super::most_read::{MostReadKey, by_id, most_read, summaries_of};
+use super::most_read::{MostReadKey, by_id, most_read};
+use crate::api::articles::summaries_of;
 use crate::api::json::ApiJson;
 use crate::api::query::ApiQuery;
 use crate::api::respond::{

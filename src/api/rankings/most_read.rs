@@ -5,22 +5,18 @@ use std::sync::Arc;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Duration, Utc};
-use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::dto::{MostReadMeta, MostReadResponse, RankedArticle};
-use crate::api::articles::{ArticleSummary, CategoryBrief, summaries};
+use crate::api::articles::{ArticleSummary, CategoryBrief, summaries_of};
 use crate::api::query::ApiQuery;
 use crate::api::respond::{Audience, cached_json_with};
 use crate::auth::MaybeAuthUser;
 use crate::error::ApiError;
-use crate::models::category::Tree;
 use crate::models::ids::{ArticleId, CategoryId};
 use crate::models::ranking::TimeWindow;
 use crate::models::{Key, views};
-use crate::queries::article_list::summary_rows;
-use crate::queries::article_view::{bylines, sources_by_id};
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq)]
@@ -40,32 +36,11 @@ pub fn by_id(list: Vec<ArticleSummary>) -> std::collections::HashMap<ArticleId, 
     list.into_iter().map(|a| (a.id, a)).collect()
 }
 
-/// Summaries of these articles, in this order.
-pub async fn summaries_of(
-    conn: &mut AsyncPgConnection,
-    tree: &Tree,
-    ids: &[ArticleId],
-) -> Result<Vec<ArticleSummary>, ApiError> {
-    let rows = summary_rows(conn, ids).await?;
-    let mut source_ids: Vec<_> = rows.iter().filter_map(|r| r.source_id).collect();
-    source_ids.sort();
-    source_ids.dedup();
-    let sources = sources_by_id(conn, &source_ids).await?;
-    let mut by = bylines(conn, ids).await?;
-    Ok(summaries(rows, tree, &sources, &mut by))
-}
-
 async fn compute(state: &AppState, key: &MostReadKey) -> Result<MostReadPage, ApiError> {
     let now = Utc::now();
     let mut conn = state.conn().await?;
     let tree = state.tree(&mut conn).await?;
-    let scope: Option<Vec<CategoryId>> = key.category.map(|c| {
-        tree.nodes
-            .iter()
-            .filter(|n| tree.is_within(n.id, c))
-            .map(|n| n.id)
-            .collect()
-    });
+    let scope: Option<Vec<CategoryId>> = key.category.map(|c| tree.scope(c, true));
     let from = key
         .window
         .previous_days()
