@@ -147,6 +147,11 @@ pub struct Config {
     #[arg(long, env = "VIEWS_FLUSH_THRESHOLD", default_value_t = 10_000)]
     pub views_flush_threshold: usize,
 
+    /// Seconds between runs of the scheduler, which notices articles whose `published_at` came
+    /// or whose `offline_at` passed (for the change feed and webhooks).
+    #[arg(long, env = "SCHEDULER_INTERVAL", default_value_t = 1.0)]
+    pub scheduler_interval: f64,
+
     /// Most (article, day) counters kept in memory while the database is unreachable; views of
     /// new articles beyond it are dropped (and counted in newsdesk_views_dropped_total).
     #[arg(long, env = "VIEWS_MAX_PENDING", default_value_t = 1_000_000)]
@@ -246,6 +251,9 @@ impl Config {
         }
         if !(0.05..=3600.0).contains(&self.views_flush_interval) {
             return Err("VIEWS_FLUSH_INTERVAL must be between 0.05 and 3600 seconds".into());
+        }
+        if !(0.05..=3600.0).contains(&self.scheduler_interval) {
+            return Err("SCHEDULER_INTERVAL must be between 0.05 and 3600 seconds".into());
         }
         if self.max_article_request_bytes < self.max_body_bytes {
             return Err("MAX_ARTICLE_REQUEST_BYTES must be at least MAX_BODY_BYTES".into());

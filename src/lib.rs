@@ -15,6 +15,7 @@ pub mod net;
 pub mod openapi;
 pub mod queries;
 pub mod ratelimit;
+pub mod scheduler;
 pub mod search;
 pub mod security_headers;
 pub mod seed;

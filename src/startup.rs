@@ -114,6 +114,10 @@ impl Application {
         let limits = web::Data::from(limits);
         let state = web::Data::new(AppState::new(pool, config, jwt, dummy_hash, segmenter));
         tokio::spawn(index_missing(state.clone()));
+        tokio::spawn(crate::scheduler::run(
+            state.clone(),
+            Duration::from_secs_f64(state.config.scheduler_interval),
+        ));
         let metrics =
             crate::metrics::build(&state.pool, state.views.clone(), state.search.clone())?;
         let stop_flusher = Arc::new(Notify::new());

@@ -9,6 +9,7 @@ pub mod categories;
 pub mod docs;
 pub mod errors;
 pub mod health;
+pub mod home;
 pub mod json;
 pub mod problems;
 pub mod query;
@@ -46,4 +47,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(users::delete_user);
     api_keys::configure(cfg);
     site::configure(cfg);
+    cfg.service(home::get_home);
 }

@@ -50,6 +50,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    article_sync (article_id) {
+        article_id -> Int8,
+        seq -> Int8,
+        visible -> Bool,
+        first_visible_seq -> Nullable<Int8>,
+        live -> Bool,
+        published_at -> Nullable<Timestamptz>,
+        offline_at -> Nullable<Timestamptz>,
+        purged -> Bool,
+    }
+}
+
+diesel::table! {
     article_tags (article_id, tag_id) {
         article_id -> Int8,
         tag_id -> Int8,
@@ -274,6 +287,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_authors,
     article_related,
     article_revisions,
+    article_sync,
     article_tags,
     article_views_daily,
     articles,

@@ -12,6 +12,7 @@ pub mod revision;
 pub mod session;
 pub mod site;
 pub mod source;
+pub mod sync;
 pub mod tag;
 pub mod throttle;
 pub mod user;

@@ -2,5 +2,6 @@
 
 pub mod article_list;
 pub mod article_view;
+pub mod newest;
 pub mod related;
 pub mod search;

@@ -56,6 +56,7 @@ pub fn test_config(database_url: String) -> Config {
         environment: Environment::Test,
         timezone: chrono_tz::Asia::Shanghai,
         views_flush_interval: 0.2,
+        scheduler_interval: 0.2,
         views_flush_threshold: 10_000,
         views_max_pending: 1_000_000,
         views_dedupe_secs: 1800,
@@ -189,6 +190,10 @@ impl TestApp {
 
     pub fn delete(&self, path: &str) -> RequestBuilder {
         self.client.delete(self.url(path))
+    }
+
+    pub fn put(&self, path: &str) -> RequestBuilder {
+        self.client.put(self.url(path))
     }
 
     pub async fn conn(&self) -> AsyncPgConnection {

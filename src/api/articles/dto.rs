@@ -164,6 +164,13 @@ pub struct ArticleDetail {
     /// 相关新闻, top 5 (only with `include=related`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub related: Option<Vec<ArticleSummary>>,
+    /// The channel's newest other visible articles, up to 5 (only with
+    /// `include=latest_in_category`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest_in_category: Option<Vec<ArticleSummary>>,
+    /// The week's most-read articles, up to 10 (only with `include=most_read`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub most_read: Option<Vec<crate::api::rankings::RankedArticle>>,
 }
 
 fn category_brief(tree: &Tree, id: CategoryId) -> CategoryBrief {
@@ -269,6 +276,8 @@ pub fn detail(view: ArticleView, tree: &Tree) -> ArticleDetail {
         next: view.next.map(link),
         related_ids: view.related_ids,
         related: None,
+        latest_in_category: None,
+        most_read: None,
         flags: ArticleFlags {
             headline: a.is_headline,
             featured: a.is_featured,

@@ -8,25 +8,69 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::dto::ArticleDetail;
+use super::load::summaries_of;
 use super::related::{EMBEDDED, related_to};
 use super::save::{render, staff_article};
 use crate::api::query::ApiQuery;
+use crate::api::rankings::{MostReadKey, most_read};
 use crate::api::respond::{Audience, cached_json_with};
 use crate::auth::MaybeAuthUser;
 use crate::error::ApiError;
+use crate::models::ids::ArticleId;
+use crate::models::ranking::TimeWindow;
 use crate::models::{Key, article};
+use crate::queries::newest::newest_per_group;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct GetArticleQuery {
-    /// `related` embeds the top 5 related articles (相关新闻) as `related`.
-    #[param(pattern = "^related$")]
+    /// Comma-separated extras for an article screen: `related` (the top 5 相关新闻),
+    /// `latest_in_category` (the channel's 5 newest other visible articles) and `most_read`
+    /// (the week's 10 most-read), each embedded under its own name.
+    #[param(
+        pattern = "^((related|latest_in_category|most_read)(,(related|latest_in_category|most_read))*)?$"
+    )]
     pub include: Option<String>,
 }
 
+/// How many of the channel's newest articles `include=latest_in_category` embeds.
+const LATEST_IN_CATEGORY: i64 = 5;
+/// How many of the week's most-read `include=most_read` embeds.
+const MOST_READ: i64 = 10;
+
+/// What `include` asked for.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Includes {
+    related: bool,
+    latest_in_category: bool,
+    most_read: bool,
+}
+
+impl Includes {
+    fn parse(raw: Option<&str>) -> Result<Self, ApiError> {
+        let mut inc = Self::default();
+        for part in raw.unwrap_or("").split(',').filter(|p| !p.is_empty()) {
+            match part {
+                "related" => inc.related = true,
+                "latest_in_category" => inc.latest_in_category = true,
+                "most_read" => inc.most_read = true,
+                _ => {
+                    return Err(ApiError::bad_request(
+                        "include",
+                        "must list `related`, `latest_in_category` or `most_read`, comma-separated",
+                    ));
+                }
+            }
+        }
+        Ok(inc)
+    }
+}
+
 /// An article by id or slug: body, breadcrumb, bylines with affiliations, source, editor, tags,
-/// the previous and next article in its channel, and with `include=related` its 相关新闻.
+/// the previous and next article in its channel; with `include=related,latest_in_category,most_read`
+/// also its 相关新闻, its channel's newest articles and the week's 点击排行, for an article screen
+/// in one request.
 ///
 /// The public sees visible articles only (published, live by `published_at`/`offline_at`, not
 /// trashed); staff see every article, with a version `ETag` for `If-Match`.
@@ -53,11 +97,7 @@ pub async fn get_article(
     key: web::Path<String>,
     query: ApiQuery<GetArticleQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let with_related = match query.include.as_deref() {
-        None | Some("") => false,
-        Some("related") => true,
-        Some(_) => return Err(ApiError::bad_request("include", "must be `related`")),
-    };
+    let include = Includes::parse(query.include.as_deref())?;
     let key = Key::parse(&key);
     let mut conn = state.conn().await?;
     let now = Utc::now();
@@ -67,13 +107,36 @@ pub async fn get_article(
         .ok_or_else(|| ApiError::NotFound(format!("article `{key}`")))?;
     let updated = found.updated_at;
     let tree = state.tree(&mut conn).await?;
-    let related = if with_related {
+    let related = if include.related {
         Some(related_to(&mut conn, &state, &tree, &found, EMBEDDED).await?)
     } else {
         None
     };
+    let latest = if include.latest_in_category {
+        let scope = vec![tree.scope(found.category_id, true)];
+        let rows = newest_per_group(&mut conn, &scope, LATEST_IN_CATEGORY + 1, now).await?;
+        let ids: Vec<ArticleId> = rows
+            .into_iter()
+            .map(|r| r.id)
+            .filter(|&id| id != found.id)
+            .take(LATEST_IN_CATEGORY as usize)
+            .collect();
+        Some(summaries_of(&mut conn, &tree, &ids).await?)
+    } else {
+        None
+    };
     let mut detail = render(&mut conn, &tree, found).await?;
+    drop(conn);
     detail.related = related;
+    detail.latest_in_category = latest;
+    if include.most_read {
+        let week = MostReadKey {
+            window: TimeWindow::Week,
+            category: None,
+            limit: MOST_READ,
+        };
+        detail.most_read = Some(most_read(&state, week).await?.items.clone());
+    }
     if user.is_staff() {
         return Ok(staff_article(StatusCode::OK, &detail));
     }
@@ -88,4 +151,22 @@ pub async fn get_article(
         &detail,
         vec![(header::LAST_MODIFIED, last_modified.to_string())],
     ))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn includes() {
+        assert_eq!(Includes::parse(None).unwrap(), Includes::default());
+        assert_eq!(Includes::parse(Some("")).unwrap(), Includes::default());
+        let all = Includes::parse(Some("related,latest_in_category,most_read")).unwrap();
+        assert!(all.related && all.latest_in_category && all.most_read);
+        let one = Includes::parse(Some("most_read")).unwrap();
+        assert!(!one.related && !one.latest_in_category && one.most_read);
+        assert!(Includes::parse(Some("related,bogus")).is_err());
+        assert!(Includes::parse(Some("Related")).is_err());
+    }
 }

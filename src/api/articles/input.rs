@@ -15,6 +15,9 @@ use crate::models::user::Role;
 use crate::models::{Key, SlugTable, author, category, free_slug, source, tag, user};
 use crate::text;
 
+/// Slugs that are paths under `/articles/`.
+const RESERVED_SLUGS: &[&str] = &["changes"];
+
 /// Largest article body (HTML as sent), in bytes.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 /// Deepest element nesting accepted in a body (sanitizing cost grows with depth times tags).
@@ -283,6 +286,11 @@ impl Draft {
                     "slug",
                     "must not be all digits (a key of digits names an id)",
                 );
+            } else if RESERVED_SLUGS.contains(&slug.as_str()) {
+                v.add(
+                    "slug",
+                    "is reserved (`/articles/changes` is the change feed)",
+                );
             }
         }
         for (field, value, max) in [
@@ -431,7 +439,13 @@ impl Draft {
         };
         let slug = match self.slug {
             Some(s) => s,
-            None => free_slug(conn, SlugTable::Articles, &slugify(&self.title, "article")).await?,
+            None => {
+                let mut base = slugify(&self.title, "article");
+                if RESERVED_SLUGS.contains(&base.as_str()) {
+                    base.push_str("-article");
+                }
+                free_slug(conn, SlugTable::Articles, &base).await?
+            }
         };
         let publishing = self.status == ArticleStatus::Published;
         let content = ArticleContent {

@@ -1,5 +1,6 @@
 //! `/articles`: the news content itself, its workflow, revisions and trash.
 
+mod changes;
 mod dto;
 mod get;
 mod input;
@@ -20,6 +21,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list::list_articles)
         .service(list::list_category_articles)
         .service(list::list_trash)
+        // Before `{key}`: `changes` is not a slug.
+        .service(changes::list_article_changes)
         .service(get::get_article)
         .service(related::list_related)
         .service(write::create_article)

@@ -9,7 +9,7 @@ use crate::models::category::{Category, Tree};
 use crate::models::ids::CategoryId;
 
 /// A category as a link: enough for a breadcrumb.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CategoryRef {
     pub id: CategoryId,
     pub slug: String,

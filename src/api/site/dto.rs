@@ -53,7 +53,7 @@ pub struct SloganDto {
 }
 
 /// A channel of the navigation.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NavItem {
     pub id: CategoryId,
     /// The channel's URL key.
@@ -81,6 +81,32 @@ pub struct FooterDto {
     pub icp: Option<String>,
 }
 
+impl NavItem {
+    /// A channel of the tree (which must hold `id`) with its breadcrumb.
+    pub fn of(tree: &Tree, id: CategoryId, visible: bool) -> Self {
+        let path: Vec<CategoryRef> = tree
+            .path(id)
+            .into_iter()
+            .map(|p| CategoryRef {
+                id: p.id,
+                slug: p.slug.clone(),
+                name: p.name.clone(),
+            })
+            .collect();
+        let (slug, name) = path
+            .last()
+            .map(|c| (c.slug.clone(), c.name.clone()))
+            .unwrap_or_default();
+        Self {
+            id,
+            slug,
+            name,
+            path,
+            visible,
+        }
+    }
+}
+
 impl SiteDto {
     /// The settings with their navigation resolved against the channel tree: ids of deleted
     /// channels are dropped, and hidden channels too unless `staff`.
@@ -89,23 +115,9 @@ impl SiteDto {
             .navigation
             .iter()
             .filter_map(|&id| {
-                let c = tree.get(id)?;
+                tree.get(id)?;
                 let visible = tree.publicly_visible(id);
-                (staff || visible).then(|| NavItem {
-                    id,
-                    slug: c.slug.clone(),
-                    name: c.name.clone(),
-                    path: tree
-                        .path(id)
-                        .into_iter()
-                        .map(|p| CategoryRef {
-                            id: p.id,
-                            slug: p.slug.clone(),
-                            name: p.name.clone(),
-                        })
-                        .collect(),
-                    visible,
-                })
+                (staff || visible).then(|| NavItem::of(tree, id, visible))
             })
             .collect();
         Self {

@@ -1,0 +1,15 @@
+DROP TRIGGER authors_sync_restamp ON authors;
+DROP FUNCTION authors_sync_restamp();
+DROP TRIGGER sources_sync_restamp ON sources;
+DROP FUNCTION sources_sync_restamp();
+DROP TRIGGER categories_sync_restamp ON categories;
+DROP FUNCTION categories_sync_restamp();
+DROP FUNCTION sync_restamp(BIGINT[]);
+DROP TRIGGER articles_sync_purged ON articles;
+DROP FUNCTION articles_sync_purged();
+DROP TRIGGER articles_sync_stamp ON articles;
+DROP FUNCTION articles_sync_stamp();
+DROP TABLE article_sync;
+DROP FUNCTION article_visible_at(BOOLEAN, TIMESTAMPTZ, TIMESTAMPTZ, TIMESTAMPTZ);
+DROP FUNCTION sync_tick();
+DROP SEQUENCE article_sync_seq;

@@ -1,0 +1,161 @@
+//! `GET /home`: everything an app's front page shows, in one response.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::articles::{ArticleSummary, summaries_of};
+use crate::api::query::ApiQuery;
+use crate::api::rankings::{
+    MostReadKey, RankedArticle, RankingDetail, board_detail, by_id, most_read,
+};
+use crate::api::respond::{Audience, cached_json};
+use crate::api::site::{NavItem, SiteDto};
+use crate::auth::MaybeAuthUser;
+use crate::error::ApiError;
+use crate::models::category::Tree;
+use crate::models::ids::{ArticleId, CategoryId};
+use crate::models::ranking::TimeWindow;
+use crate::models::{Key, ranking, site};
+use crate::queries::newest::newest_per_group;
+use crate::state::AppState;
+
+/// The board shown as the headline block unless `headline` names another.
+pub const DEFAULT_HEADLINE_BOARD: &str = "tou-tiao";
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HomeQuery {
+    /// Articles per channel block, 1–20, default 6.
+    #[param(minimum = 1, maximum = 20)]
+    pub per_channel: Option<i64>,
+    /// Entries of the week's most-read list, 1–50, default 10.
+    #[param(minimum = 1, maximum = 50)]
+    pub most_read: Option<i64>,
+    /// Slug of the board shown as the headline block (头条), default `tou-tiao`.
+    #[param(max_length = 64)]
+    pub headline: Option<String>,
+}
+
+/// One channel block of the front page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChannelBlock {
+    pub channel: NavItem,
+    /// The channel's newest visible articles (its sub-channels included), newest first.
+    pub articles: Vec<ArticleSummary>,
+}
+
+/// An app's front page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HomeScreen {
+    /// The site's settings, as `GET /site` answers them.
+    pub site: SiteDto,
+    /// The headline board (头条) with its active entries; `null` when no board has that slug.
+    pub headline: Option<RankingDetail>,
+    /// One block per navigation channel, in navigation order (the top-level channels in
+    /// display order when the site has no navigation).
+    pub channels: Vec<ChannelBlock>,
+    /// The week's most-read articles (点击排行).
+    pub most_read: Vec<RankedArticle>,
+}
+
+fn in_range(field: &str, value: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
+    let v = value.unwrap_or(default);
+    if (1..=max).contains(&v) {
+        Ok(v)
+    } else {
+        Err(ApiError::bad_request(
+            field,
+            format!("must be between 1 and {max}"),
+        ))
+    }
+}
+
+/// The channels of the front page: the navigation, or the visible roots without one.
+fn home_channels(site: &SiteDto, tree: &Tree) -> Vec<NavItem> {
+    if !site.navigation.is_empty() {
+        return site.navigation.iter().map(NavItem::clone).collect();
+    }
+    tree.children(None)
+        .filter(|c| tree.publicly_visible(c.id))
+        .map(|c| NavItem::of(tree, c.id, true))
+        .collect()
+}
+
+/// An app's front page in one request: site settings, the headline board, the newest
+/// articles of each navigation channel in navigation order, and the week's most-read. A fixed
+/// number of queries, whatever the number of channels. Everyone sees the public content;
+/// anonymous responses are cacheable with an `ETag`.
+#[utoipa::path(
+    operation_id = "get_home",
+    tag = "site",
+    params(HomeQuery),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The front page", body = HomeScreen,
+         headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, response = crate::api::problems::BadRequest),
+        (status = 401, response = crate::api::problems::Unauthorized),
+        (status = 503, response = crate::api::problems::Unavailable),
+    ),
+)]
+#[get("/home")]
+pub async fn get_home(
+    req: HttpRequest,
+    user: MaybeAuthUser,
+    state: web::Data<AppState>,
+    query: ApiQuery<HomeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let per_channel = in_range("per_channel", query.per_channel, 6, 20)?;
+    let most_read_n = in_range("most_read", query.most_read, 10, 50)?;
+    let headline_slug = query.headline.as_deref().unwrap_or(DEFAULT_HEADLINE_BOARD);
+    if headline_slug.is_empty() || headline_slug.len() > 64 {
+        return Err(ApiError::bad_request(
+            "headline",
+            "must be a board slug of 1 to 64 characters",
+        ));
+    }
+    let now = Utc::now();
+    let mut conn = state.conn().await?;
+    let tree = state.tree(&mut conn).await?;
+    let site = SiteDto::new(site::get(&mut conn).await?, &tree, false);
+    let headline = match ranking::find(&mut conn, &Key::Slug(headline_slug.to_owned())).await? {
+        Some(board) => Some(board_detail(&state, &mut conn, &board, false).await?),
+        None => None,
+    };
+    let channels = home_channels(&site, &tree);
+    let scopes: Vec<Vec<CategoryId>> = channels.iter().map(|c| tree.scope(c.id, true)).collect();
+    let rows = newest_per_group(&mut conn, &scopes, per_channel, now).await?;
+    let ids: Vec<ArticleId> = rows.iter().map(|r| r.id).collect();
+    let summaries = by_id(summaries_of(&mut conn, &tree, &ids).await?);
+    let mut blocks: Vec<ChannelBlock> = channels
+        .into_iter()
+        .map(|channel| ChannelBlock {
+            channel,
+            articles: Vec::new(),
+        })
+        .collect();
+    for r in rows {
+        if let (Some(block), Some(a)) = (blocks.get_mut(r.grp as usize), summaries.get(&r.id)) {
+            block.articles.push(a.clone());
+        }
+    }
+    drop(conn);
+    let week = MostReadKey {
+        window: TimeWindow::Week,
+        category: None,
+        limit: most_read_n,
+    };
+    let most_read = most_read(&state, week).await?.items.clone();
+    let body = HomeScreen {
+        site,
+        headline,
+        channels: blocks,
+        most_read,
+    };
+    let audience = Audience::of(&user, state.config.cache_list_max_age_secs);
+    Ok(cached_json(&req, audience, StatusCode::OK, &body))
+}

@@ -1,0 +1,56 @@
+//! The newest visible articles of several channels at once (a front page's channel blocks, an
+//! article page's 最新 list): one query, whatever the number of channels.
+
+use chrono::{DateTime, Utc};
+use diesel::QueryableByName;
+use diesel::sql_types::{Array, BigInt, Integer, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::models::ids::{ArticleId, CategoryId};
+
+#[derive(Debug, QueryableByName)]
+pub struct GroupedId {
+    /// Index of the group in the caller's list.
+    #[diesel(sql_type = Integer)]
+    pub grp: i32,
+    #[diesel(sql_type = BigInt)]
+    pub id: ArticleId,
+}
+
+/// Up to `per_group` visible articles per group, newest first, for groups given as the
+/// channels each covers (a channel with its sub-channels). Rows come by group, then newest first.
+pub async fn newest_per_group(
+    conn: &mut AsyncPgConnection,
+    groups: &[Vec<CategoryId>],
+    per_group: i64,
+    now: DateTime<Utc>,
+) -> diesel::QueryResult<Vec<GroupedId>> {
+    let mut grp = Vec::new();
+    let mut cats = Vec::new();
+    for (i, scope) in groups.iter().enumerate() {
+        for c in scope {
+            grp.push(i as i32);
+            cats.push(c.0);
+        }
+    }
+    if grp.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::sql_query(
+        "WITH s AS (SELECT * FROM unnest($1::int[], $2::bigint[]) AS s(grp, category_id)) \
+         SELECT g.grp, x.id FROM (SELECT DISTINCT grp FROM s) g \
+         CROSS JOIN LATERAL ( \
+           SELECT a.id, a.published_at FROM articles a \
+            WHERE a.category_id IN (SELECT s.category_id FROM s WHERE s.grp = g.grp) \
+              AND a.status = 'published' AND a.deleted_at IS NULL \
+              AND a.published_at <= $3 AND (a.offline_at IS NULL OR a.offline_at > $3) \
+            ORDER BY a.published_at DESC, a.id DESC LIMIT $4) x \
+         ORDER BY g.grp, x.published_at DESC, x.id DESC",
+    )
+    .bind::<Array<Integer>, _>(&grp)
+    .bind::<Array<BigInt>, _>(&cats)
+    .bind::<Timestamptz, _>(now)
+    .bind::<BigInt, _>(per_group)
+    .load(conn)
+    .await
+}

@@ -1,0 +1,54 @@
+//! The scheduler: articles whose `published_at` came or whose `offline_at` passed change
+//! visibility without a write; it stamps them for the change feed (and fires their webhooks).
+
+use std::time::Duration;
+
+use actix_web::web;
+use chrono::Utc;
+use diesel_async::AsyncConnection;
+
+use crate::error::ApiError;
+use crate::models::sync::{self, Transition};
+use crate::state::AppState;
+
+/// Most batches one run handles before yielding to the next tick.
+const MAX_BATCHES: usize = 20;
+
+/// Stamps every article whose visibility the clock changed, in batches; returns them.
+pub async fn run_due(state: &AppState) -> Result<Vec<Transition>, ApiError> {
+    let mut all = Vec::new();
+    let mut conn = state.conn().await?;
+    for _ in 0..MAX_BATCHES {
+        let done = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                let done = sync::apply_due(conn, Utc::now()).await?;
+                Ok(done)
+            })
+            .await?;
+        if done.is_empty() {
+            break;
+        }
+        all.extend(done);
+    }
+    if !all.is_empty() {
+        state.content_changed();
+        tracing::info!(
+            published = all.iter().filter(|t| t.visible).count(),
+            taken_down = all.iter().filter(|t| !t.visible).count(),
+            "scheduler: visibility changed by the clock"
+        );
+    }
+    Ok(all)
+}
+
+/// Runs [`run_due`] every `interval` until the runtime stops.
+pub async fn run(state: web::Data<AppState>, interval: Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        if let Err(e) = run_due(&state).await {
+            tracing::warn!(error = %e, "scheduler run failed; will retry");
+        }
+    }
+}
