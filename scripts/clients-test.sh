@@ -3,8 +3,8 @@
 #
 # Generated clients, tested: generates a TypeScript client (openapi-typescript types +
 # openapi-fetch) and a Python client (openapi-python-client) from the committed OpenAPI spec,
-# fails when either lost types, type-checks the TypeScript smoke script with `tsc --strict`,
-# then runs both smoke scripts (clients/ts/smoke.ts, clients/python/smoke.py) against a live
+# fails when either lost types, type-checks the smoke scripts (`tsc --strict`, `mypy --strict`),
+# then runs both of them (clients/ts/smoke.ts, clients/python/smoke.py) against a live
 # server on a throwaway database. Exit code 0 only when every step passed.
 #
 # Tools are pinned and project-local: clients/ts/node_modules (npm ci from package-lock.json)
@@ -79,9 +79,12 @@ PATH=$VENV/bin:$PATH run_generator openapi-python-client "$VENV/bin/openapi-pyth
 	--path "$SPEC" --meta none --output-path "$PY_DIR/generated/newsdesk_client"
 log "generated both clients"
 
-# Strict type check of the smoke script against the generated types, then JavaScript to run.
+# Strict type checks of the smoke scripts against the generated code (tsc also writes the
+# JavaScript to run).
 (cd "$TS" && node_modules/.bin/tsc -p tsconfig.json)
 log "smoke.ts type-checks (tsc --strict)"
+(cd "$PY_DIR" && "$VENV/bin/mypy" --config-file mypy.ini --cache-dir "$VENV/mypy-cache" smoke.py >&2)
+log "smoke.py type-checks (mypy --strict)"
 
 # ---- run the smokes against a live server ----------------------------------------------------
 # shellcheck source=scripts/live-server.sh
