@@ -12,11 +12,11 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 BIN := $(TARGET_DIR)/debug/newsdesk
 
-.PHONY: help run test lint fmt openapi openapi-check schema schema-check fuzz bootstrap-test clean-data bench
+.PHONY: help run test lint fmt openapi openapi-check schema schema-check fuzz clients-test bootstrap-test clean-data bench
 
 help:
 	@echo "make run            start the server (creates .env, finds/starts PostgreSQL, migrates, seeds)"
-	echo "make test           lint, build, cargo test, schema check, contract fuzzing, bootstrap self-check"
+	echo "make test           lint, build, cargo test, schema check, contract fuzzing, generated clients, bootstrap self-check"
 	echo "make lint           cargo fmt --check and cargo clippy -D warnings"
 	echo "make fmt            cargo fmt"
 	echo "make openapi        regenerate openapi/openapi.json"
@@ -24,6 +24,7 @@ help:
 	echo "make schema         regenerate src/db/schema.rs from migrations/"
 	echo "make schema-check   fail when src/db/schema.rs is stale"
 	echo "make fuzz           schemathesis against openapi/openapi.json on a throwaway database"
+	echo "make clients-test   generate TypeScript and Python clients from openapi/openapi.json, run their smoke scripts"
 	echo "make bootstrap-test self-check of scripts/ensure-postgres.sh"
 	echo "make clean-data     stop the project-local PostgreSQL cluster and delete .data/"
 	echo "make bench          release build, synthetic data (BENCH_ARTICLES=20000), wrk + pgbench table"
@@ -53,6 +54,7 @@ test: lint
 	cargo test -- --test-threads=4
 	scripts/schema-check.sh
 	NEWSDESK_BIN=$(BIN) scripts/fuzz.sh
+	NEWSDESK_BIN=$(BIN) scripts/clients-test.sh
 	scripts/test-ensure-postgres.sh
 
 lint:
@@ -84,6 +86,10 @@ schema-check:
 fuzz:
 	cargo build
 	NEWSDESK_BIN=$(BIN) scripts/fuzz.sh
+
+clients-test:
+	cargo build
+	NEWSDESK_BIN=$(BIN) scripts/clients-test.sh
 
 bootstrap-test:
 	scripts/test-ensure-postgres.sh

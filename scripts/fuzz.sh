@@ -15,7 +15,6 @@
 #                       interrupted and still prints its summary
 #   FUZZ_SHRINK=1       shrink failing examples (off by default: shrinking can take long)
 set -euo pipefail
-# shellcheck disable=SC2317 # cleanup() runs from a trap
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
@@ -36,26 +35,14 @@ log() { printf '%s\n' "fuzz: $*" >&2; }
 [[ -f $SPEC ]] || { log "$SPEC not found: run 'make openapi' (or set FUZZ_SPEC)"; exit 1; }
 
 # ---- schemathesis in a project-local virtualenv --------------------------------------------
+# shellcheck source=scripts/python-venv.sh
+source "$ROOT/scripts/python-venv.sh"
 ensure_venv() {
 	if [[ -x $VENV/bin/schemathesis ]] &&
 		[[ $("$VENV/bin/schemathesis" --version 2>/dev/null) == *" $SCHEMATHESIS_VERSION" ]]; then
 		return 0
 	fi
-	if [[ ! -x $VENV/bin/python ]]; then
-		log "creating $VENV"
-		if ! python3 -m venv "$VENV" >&2; then
-			rm -rf "$VENV"
-			if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
-				log "installing python3-venv"
-				apt-get update -qq >&2
-				DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >&2
-				python3 -m venv "$VENV" >&2
-			else
-				log "python3 cannot make a virtualenv: install python3-venv"
-				exit 1
-			fi
-		fi
-	fi
+	python_venv "$VENV"
 	log "installing schemathesis $SCHEMATHESIS_VERSION into $VENV"
 	"$VENV/bin/python" -m pip install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >&2
 }
@@ -63,91 +50,18 @@ ensure_venv
 PY=$VENV/bin/python
 
 # ---- server on a throwaway database ----------------------------------------------------------
-TMP=$(mktemp -d)
-DB_URL=""
-SERVER_PID=""
-cleanup() {
-	if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-		kill -TERM "$SERVER_PID" 2>/dev/null || true
-		for _ in $(seq 1 50); do
-			kill -0 "$SERVER_PID" 2>/dev/null || break
-			sleep 0.2
-		done
-		kill -KILL "$SERVER_PID" 2>/dev/null || true
-		wait "$SERVER_PID" 2>/dev/null || true
-	fi
-	if [[ -n $DB_URL ]]; then
-		(PG_LOG_PREFIX=fuzz && source "$ROOT/scripts/pg-common.sh" && pg_drop_db "$DB_URL") ||
-			log "could not drop the throwaway database"
-	fi
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/live-server.sh
+source "$ROOT/scripts/live-server.sh"
+LIVE_LOG_PREFIX=fuzz
+trap live_server_stop EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-server_log_tail() {
-	log "last lines of the server log:"
-	tail -n "${1:-40}" "$TMP/server.log" >&2 || true
-}
-
-DB_URL=$(scripts/ensure-postgres.sh "newsdesk_fuzz_$$")
-PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-BASE=http://127.0.0.1:$PORT
-if command -v openssl >/dev/null 2>&1; then
-	JWT=$(openssl rand -hex 32)
-else
-	JWT=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-fi
-# Rate limits are off: the passes send far more than a client would (their 429s are documented).
-export DATABASE_URL=$DB_URL BIND_ADDR=127.0.0.1:$PORT JWT_SECRET=$JWT RUST_LOG=warn NEWSDESK_ENV=test \
-	RATE_LIMIT_PER_MINUTE=0 BEACON_RATE_LIMIT_PER_MINUTE=0
-
-if ! "$BIN" migrate >"$TMP/migrate.log" 2>&1; then
-	cat "$TMP/migrate.log" >&2
-	log "'newsdesk migrate' failed"
-	exit 1
-fi
-
-# Demo content, so that reads by key and the stateful phase meet real rows.
-if ! NEWSDESK_ADMIN_PASSWORD=fuzz-admin-password "$BIN" seed >"$TMP/seed.log" 2>&1; then
-	cat "$TMP/seed.log" >&2
-	log "'newsdesk seed' failed"
-	exit 1
-fi
-
-"$BIN" serve >"$TMP/server.log" 2>&1 &
-SERVER_PID=$!
-deadline=$((SECONDS + 60))
-until [[ $(curl -s -o /dev/null -w '%{http_code}' "$BASE/livez" 2>/dev/null) == 200 ]]; do
-	if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-		SERVER_PID=""
-		log "the server exited before answering GET /livez"
-		server_log_tail
-		exit 1
-	fi
-	if ((SECONDS >= deadline)); then
-		log "GET $BASE/livez did not answer 200 within 60 s"
-		server_log_tail
-		exit 1
-	fi
-	sleep 0.2
-done
-log "server up at $BASE"
-
-if ! "$BIN" users create --email fuzz@example.com --role admin --password 'fuzz-password-123' \
-	--display-name Fuzz >"$TMP/users.log" 2>&1; then
-	cat "$TMP/users.log" >&2
-	log "'newsdesk users create' failed"
-	exit 1
-fi
-
-login=$(curl -sS -X POST "$BASE/api/v1/auth/login" -H 'content-type: application/json' \
-	-d '{"email":"fuzz@example.com","password":"fuzz-password-123"}') || { log "login request failed"; exit 1; }
-TOKEN=$(printf '%s' "$login" | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["access_token"])' 2>/dev/null) || {
-	log "login did not return an access_token: $login"
-	exit 1
-}
+# Demo content (--seed), so that reads by key and the stateful phase meet real rows.
+live_server_start newsdesk_fuzz --seed
+BASE=$LIVE_BASE
+live_server_user fuzz@example.com 'fuzz-password-123' admin Fuzz
+TOKEN=$(live_server_token fuzz@example.com 'fuzz-password-123')
 
 # ---- schemathesis ---------------------------------------------------------------------------
 # Operations that end the fuzzing session itself (logging out everywhere, changing the
@@ -195,10 +109,9 @@ pass() {
 		log "pass '$name' did not finish within FUZZ_TIMEOUT=$TIMEOUT s"
 	fi
 	((prc == 0)) || rc=$prc
-	if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+	if ! live_server_alive; then
 		log "the server died during pass '$name'"
-		SERVER_PID=""
-		server_log_tail 60
+		live_server_log_tail 60
 		exit 1
 	fi
 }
@@ -215,5 +128,5 @@ pass "anonymous"
 only=()
 for op in "${SESSION_ENDERS[@]}"; do only+=(--include-operation-id "$op"); done
 pass "session enders" --header "Authorization: Bearer $TOKEN" "${only[@]}"
-((rc == 0)) || server_log_tail 40
+((rc == 0)) || live_server_log_tail 40
 exit "$rc"

@@ -3,7 +3,7 @@
 use actix_web::App;
 use utoipa::openapi::header::Header;
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{ArrayItems, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
@@ -120,6 +120,36 @@ fn document_rate_limits(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// utoipa copies a generic's type argument into the generic schema (juhaku/utoipa#1586), so
+/// `ListResponse_ArticleSummary.data` would hold a second, anonymous `ArticleSummary`: generated
+/// clients then get two types for one resource. Point each list's items back at the named schema
+/// (only where the copy is identical to it).
+fn reference_list_items(doc: &mut utoipa::openapi::OpenApi) {
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    let lists: Vec<(String, String)> = components
+        .schemas
+        .keys()
+        .filter_map(|name| {
+            let item = name.strip_prefix("ListResponse_")?;
+            Some((name.clone(), item.to_owned()))
+        })
+        .collect();
+    for (list, item) in lists {
+        let Some(named) = components.schemas.get(&item).cloned() else {
+            continue;
+        };
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(&list)
+            && let Some(RefOr::T(Schema::Array(array))) = object.properties.get_mut("data")
+            && let ArrayItems::RefOrSchema(items) = &mut array.items
+            && **items == named
+        {
+            **items = Ref::from_schema_name(item).into();
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -165,6 +195,7 @@ pub fn build() -> utoipa::openapi::OpenApi {
         .service(utoipa_actix_web::scope("/api/v1").configure(api::configure))
         .split_for_parts();
     document_rate_limits(&mut doc);
+    reference_list_items(&mut doc);
     doc
 }
 

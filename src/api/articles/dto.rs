@@ -147,7 +147,7 @@ pub struct ArticleDetail {
     pub view_count: i64,
     /// CJK characters count one each, as do runs of letters or digits.
     pub word_count: i32,
-    /// Bumped by every update; send it back as `If-Match: "<version>"`.
+    /// Bumped by every update; send it back as `If-Match: "v<version>"` (the staff `ETag`).
     pub version: i32,
     pub created_by: UserId,
     pub updated_by: UserId,
