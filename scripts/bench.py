@@ -327,8 +327,22 @@ def plan(base):
         ("channel page 50 by page", f"/api/v1/categories/{channel}/articles?per_page=20&page=50"),
         ("article by id", f"/api/v1/articles/{pick['id']}"),
         ("article by slug", f"/api/v1/articles/{pick['slug']}"),
+        ("article screen (related, latest, most-read)",
+         f"/api/v1/articles/{pick['id']}?include=related,latest_in_category,most_read"),
+        ("front page /home (12 channels x 6)", "/api/v1/home"),
+        ("change feed, first 100", "/api/v1/articles/changes?limit=100"),
+        ("change feed, 100 after 1,000", f"/api/v1/articles/changes?limit=100&since={feed_token(base, 10)}"),
         ("/livez (ceiling)", "/livez"),
     ]
+
+
+def feed_token(base, pages):
+    """The change feed's `next` after `pages` pages of 100."""
+    token = None
+    for _ in range(pages):
+        _, page = get(base + "/api/v1/articles/changes?limit=100" + (f"&since={token}" if token else ""))
+        token = page["next"]
+    return token
 
 
 def capture(base, path, trace):

@@ -27,7 +27,9 @@ from newsdesk_client import AuthenticatedClient, Client  # noqa: E402
 from newsdesk_client.api.articles import (  # noqa: E402
     create_article,
     get_article,
+    list_article_changes,
     list_articles,
+    delete_article,
     update_article,
 )
 from newsdesk_client.api.auth import create_token, get_current_user  # noqa: E402
@@ -41,9 +43,12 @@ from newsdesk_client.api.rankings import (  # noqa: E402
     replace_ranking_entries,
 )
 from newsdesk_client.api.search import search_articles  # noqa: E402
+from newsdesk_client.api.site import get_home  # noqa: E402
 from newsdesk_client.api.sources import create_source  # noqa: E402
 from newsdesk_client.models import (  # noqa: E402
+    ArticleChanges,
     ArticleDetail,
+    ArticleSummary,
     ArticleStatus,
     AuthorDto,
     CategoryDetail,
@@ -54,6 +59,7 @@ from newsdesk_client.models import (  # noqa: E402
     CreateSource,
     EntryInput,
     ErrorCode,
+    HomeScreen,
     ListResponseArticleSummary,
     ListResponseSearchHit,
     LoginRequest,
@@ -341,6 +347,62 @@ def page_with_a_cursor(s: State) -> str:
     return f"#{second.id} then #{first.id}, then the end"
 
 
+def read_the_front_page(s: State) -> str:
+    r = get_home.sync_detailed(client=s.anonymous, per_channel=3)  # type: ignore[arg-type]
+    home = ok(r, 200, HomeScreen, "GET /home")
+    check(bool(home.site.name), "site.name")
+    check("etag" in r.headers, "ETag")
+    for block in home.channels:
+        check(len(block.articles) <= 3, f"at most 3 in {block.channel.slug}")
+    most_read = [e.article.id for e in home.most_read]
+    check(need(s.first, "article").id in most_read, "the viewed article is most-read")
+    return f"{home.site.name}: {len(home.channels)} channel block(s), {len(most_read)} most-read"
+
+
+def read_an_article_screen(s: State) -> str:
+    first, second = need(s.first, "article"), need(s.second, "second article")
+    r = get_article.sync_detailed(
+        second.slug, client=s.anonymous, include="related,latest_in_category,most_read"  # type: ignore[arg-type]
+    )
+    article = ok(r, 200, ArticleDetail, "GET /articles/{slug}?include=…")
+    latest = article.latest_in_category
+    check(isinstance(latest, list), "latest_in_category is a list")
+    equal(latest[0].id, first.id, "latest_in_category")  # type: ignore[index]
+    check(all(a.id != second.id for a in latest), "not the article itself")  # type: ignore[union-attr]
+    check(isinstance(article.related, list) and isinstance(article.most_read, list), "related, most_read")
+    return f"{len(latest)} latest, {len(article.related)} related, {len(article.most_read)} most-read"  # type: ignore[arg-type]
+
+
+def sync_an_offline_copy(s: State) -> str:
+    copy: dict[int, ArticleSummary] = {}
+    since: str | None = None
+    pages = 0
+
+    def pull() -> None:
+        nonlocal since, pages
+        while True:
+            r = list_article_changes.sync_detailed(client=s.anonymous, limit=1, since=since or UNSET)  # type: ignore[arg-type]
+            page = ok(r, 200, ArticleChanges, "GET /articles/changes")
+            for article_id in page.removed:
+                copy.pop(article_id, None)
+            for a in page.changed:
+                copy[a.id] = a
+            since = page.next_
+            pages += 1
+            if not page.has_more:
+                return
+
+    pull()
+    first, second = need(s.first, "article"), need(s.second, "second article")
+    check(first.id in copy and second.id in copy, "both articles are in the copy")
+    r = delete_article.sync_detailed(str(second.id), client=need(s.staff, "staff client"))
+    equal(int(r.status_code), 204, "DELETE /articles/{id}")
+    pull()
+    check(second.id not in copy, "the trashed article left the copy")
+    equal(copy[first.id].title, FIRST_TITLE, "the other one stays")
+    return f"{len(copy)} article(s) after {pages} page(s)"
+
+
 def get_a_404(s: State) -> str:
     r = get_article.sync_detailed(slug("no-such-article"), client=s.anonymous)  # type: ignore[arg-type]
     problem = failed(r, 404, "GET /articles/{unknown}")
@@ -374,6 +436,9 @@ STEPS: list[tuple[str, Callable[[State], str]]] = [
     ("read a curated board", read_a_curated_board),
     ("search", search),
     ("page with a cursor", page_with_a_cursor),
+    ("read the front page", read_the_front_page),
+    ("read an article screen", read_an_article_screen),
+    ("sync an offline copy", sync_an_offline_copy),
     ("get a 404 as a typed problem", get_a_404),
     ("get a 422 as a typed problem", get_a_422),
 ]

@@ -369,6 +369,71 @@ const steps: Step[] = [
     },
   },
   {
+    name: "read the front page",
+    run: async () => {
+      const r = await anonymous.GET("/api/v1/home", { params: { query: { per_channel: 3 } } });
+      const home: Schemas["HomeScreen"] = ok(r, 200, "GET /home");
+      check(home.site.name.length > 0, "site.name");
+      check(r.response.headers.get("etag") !== null, "ETag");
+      for (const block of home.channels) {
+        check(block.articles.length <= 3, `at most 3 in ${block.channel.slug}`);
+      }
+      const mostRead = home.most_read.map((e) => e.article.id);
+      check(mostRead.includes(need(state.first, "article").id), "the viewed article is most-read");
+      return `${home.site.name}: ${home.channels.length} channel block(s), ${mostRead.length} most-read`;
+    },
+  },
+  {
+    name: "read an article screen",
+    run: async () => {
+      const second = need(state.second, "article");
+      const r = await anonymous.GET("/api/v1/articles/{key}", {
+        params: {
+          path: { key: second.slug },
+          query: { include: "related,latest_in_category,most_read" },
+        },
+      });
+      const article = ok(r, 200, "GET /articles/{slug}?include=…");
+      const latest = article.latest_in_category ?? [];
+      equal(latest[0]?.id, need(state.first, "article").id, "latest_in_category");
+      check(!latest.some((a) => a.id === second.id), "not the article itself");
+      check(Array.isArray(article.related) && Array.isArray(article.most_read), "related, most_read");
+      return `${latest.length} latest, ${article.related?.length} related, ${article.most_read?.length} most-read`;
+    },
+  },
+  {
+    name: "sync an offline copy",
+    run: async () => {
+      const copy = new Map<number, Schemas["ArticleSummary"]>();
+      let since: string | undefined;
+      let pages = 0;
+      const pull = async (): Promise<void> => {
+        for (;;) {
+          const r = await anonymous.GET("/api/v1/articles/changes", {
+            params: { query: { limit: 1, ...(since ? { since } : {}) } },
+          });
+          const page: Schemas["ArticleChanges"] = ok(r, 200, "GET /articles/changes");
+          page.removed.forEach((id) => copy.delete(id));
+          page.changed.forEach((a) => copy.set(a.id, a));
+          since = page.next;
+          pages++;
+          if (!page.has_more) return;
+        }
+      };
+      await pull();
+      const [first, second] = [need(state.first, "article"), need(state.second, "article")];
+      check(copy.has(first.id) && copy.has(second.id), "both articles are in the copy");
+      const trashed = await staff.DELETE("/api/v1/articles/{key}", {
+        params: { path: { key: String(second.id) } },
+      });
+      equal(trashed.response.status, 204, "DELETE /articles/{id}");
+      await pull();
+      check(!copy.has(second.id), "the trashed article left the copy");
+      equal(copy.get(first.id)?.title, firstTitle, "the other one stays");
+      return `${copy.size} article(s) after ${pages} page(s)`;
+    },
+  },
+  {
     name: "get a 404 as a typed problem",
     run: async () => {
       const r = await anonymous.GET("/api/v1/articles/{key}", {
