@@ -23,3 +23,4 @@ pub mod state;
 pub mod telemetry;
 pub mod text;
 pub mod views;
+pub mod webhooks;

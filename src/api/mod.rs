@@ -21,6 +21,7 @@ pub mod tags;
 pub mod users;
 pub mod validate;
 pub mod views;
+pub mod webhooks;
 
 /// Everything under `/api/v1`.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -46,4 +47,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(users::delete_user);
     api_keys::configure(cfg);
     site::configure(cfg);
+    webhooks::configure(cfg);
 }

@@ -80,6 +80,14 @@ pub fn test_config(database_url: String) -> Config {
         search_half_life_days: 60.0,
         search_rank_window: 300,
         search_count_cap: 10_000,
+        webhook_worker: true,
+        webhook_timeout_secs: 2.0,
+        webhook_poll_interval: 0.1,
+        webhook_retry_base_secs: 1.0,
+        webhook_retry_max_secs: 60.0,
+        webhook_max_age_secs: 86_400,
+        // Tests send to a receiver on loopback.
+        webhook_allow_private: true,
     }
 }
 
