@@ -304,6 +304,8 @@ diesel::joinable!(ranking_entries -> rankings (ranking_id));
 diesel::joinable!(rankings -> categories (category_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(site_settings -> users (updated_by));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(webhooks -> users (created_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
