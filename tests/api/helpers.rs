@@ -515,3 +515,26 @@ pub fn newsdesk(db_url: &str) -> std::process::Command {
         .current_dir(std::env::temp_dir());
     cmd
 }
+
+// ---- helpers for the webhook tests ----
+
+impl TestApp {
+    /// Stops this server (gracefully: its background tasks end too).
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
+    }
+
+    /// Starts another server on this app's database (a restart, or a second instance); it
+    /// stops when the returned handle is stopped (the database stays with `self`).
+    pub async fn start_another(
+        &self,
+        tweak: impl FnOnce(&mut Config),
+    ) -> actix_web::dev::ServerHandle {
+        let mut config = test_config(self.db.url.clone());
+        tweak(&mut config);
+        let app = Application::build(config).await.expect("build application");
+        let handle = app.handle();
+        tokio::spawn(app.run_until_stopped());
+        handle
+    }
+}

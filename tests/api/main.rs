@@ -28,3 +28,4 @@ mod sources;
 mod tags;
 mod users;
 mod views;
+mod webhooks;

@@ -67,14 +67,15 @@ fn checked_events(v: &mut Violations, events: &[String]) -> Vec<Option<String>> 
         .collect()
 }
 
-/// The URL as stored, or a violation of `url` (form, credentials, where its host points).
+/// The URL as stored (as sent, trimmed), or a violation of `url` (form, credentials, where its host points).
 async fn checked_url(v: &mut Violations, raw: &str, allow_private: bool) -> String {
     if raw.chars().any(char::is_control) {
         v.add("url", "must not contain control characters");
         return String::new();
     }
+    let raw = raw.trim();
     match guard::check(raw, allow_private).await {
-        Ok(url) => url.to_string(),
+        Ok(_) => raw.to_owned(),
         Err(message) => {
             v.add("url", message);
             String::new()
