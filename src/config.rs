@@ -204,6 +204,36 @@ pub struct Config {
     /// Search totals are counted up to this many matches (`meta.total_relation: gte` beyond).
     #[arg(long, env = "SEARCH_COUNT_CAP", default_value_t = 10_000)]
     pub search_count_cap: i64,
+
+    /// Run the webhook delivery worker in this process (deliveries wait in the database while
+    /// no process runs it).
+    #[arg(long, env = "WEBHOOK_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub webhook_worker: bool,
+
+    /// Seconds a webhook delivery may take (connect, send, first byte) before it fails.
+    #[arg(long, env = "WEBHOOK_TIMEOUT_SECS", default_value_t = 10.0)]
+    pub webhook_timeout_secs: f64,
+
+    /// Seconds the worker waits before looking for due deliveries again when it found none.
+    #[arg(long, env = "WEBHOOK_POLL_INTERVAL", default_value_t = 1.0)]
+    pub webhook_poll_interval: f64,
+
+    /// Wait before the first retry of a failed delivery, in seconds; it doubles per attempt.
+    #[arg(long, env = "WEBHOOK_RETRY_BASE_SECS", default_value_t = 30.0)]
+    pub webhook_retry_base_secs: f64,
+
+    /// Longest wait between two attempts, in seconds.
+    #[arg(long, env = "WEBHOOK_RETRY_MAX_SECS", default_value_t = 3600.0)]
+    pub webhook_retry_max_secs: f64,
+
+    /// A delivery is retried until it is this many seconds old, then marked failed.
+    #[arg(long, env = "WEBHOOK_MAX_AGE_SECS", default_value_t = 86_400)]
+    pub webhook_max_age_secs: u64,
+
+    /// Allow webhook URLs whose host is (or resolves to) a loopback, private or link-local
+    /// address. Off in production: the API must not be a way into the internal network.
+    #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub webhook_allow_private: bool,
 }
 
 impl Config {
@@ -254,6 +284,26 @@ impl Config {
         }
         if !(0.05..=3600.0).contains(&self.scheduler_interval) {
             return Err("SCHEDULER_INTERVAL must be between 0.05 and 3600 seconds".into());
+        }
+        let secs = |v: f64| v.is_finite() && (0.01..=86_400.0).contains(&v);
+        if !secs(self.webhook_timeout_secs) || !secs(self.webhook_poll_interval) {
+            return Err(
+                "WEBHOOK_TIMEOUT_SECS and WEBHOOK_POLL_INTERVAL must be between 0.01 and 86400"
+                    .into(),
+            );
+        }
+        if !secs(self.webhook_retry_base_secs)
+            || !secs(self.webhook_retry_max_secs)
+            || self.webhook_retry_max_secs < self.webhook_retry_base_secs
+        {
+            return Err(
+                "WEBHOOK_RETRY_BASE_SECS and WEBHOOK_RETRY_MAX_SECS must be between 0.01 and \
+                        86400, the maximum at least the base"
+                    .into(),
+            );
+        }
+        if !(1..=30 * 86_400).contains(&self.webhook_max_age_secs) {
+            return Err("WEBHOOK_MAX_AGE_SECS must be between 1 and 2592000 (30 days)".into());
         }
         if self.max_article_request_bytes < self.max_body_bytes {
             return Err("MAX_ARTICLE_REQUEST_BYTES must be at least MAX_BODY_BYTES".into());

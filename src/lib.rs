@@ -24,3 +24,4 @@ pub mod state;
 pub mod telemetry;
 pub mod text;
 pub mod views;
+pub mod webhooks;

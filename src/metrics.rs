@@ -140,6 +140,33 @@ impl Collector for SearchCollector {
     }
 }
 
+/// Webhook delivery attempts, read at scrape time.
+struct WebhooksCollector {
+    stats: Arc<crate::webhooks::worker::Stats>,
+    succeeded: IntGauge,
+    failed: IntGauge,
+}
+
+impl Collector for WebhooksCollector {
+    fn desc(&self) -> Vec<&Desc> {
+        [&self.succeeded, &self.failed]
+            .into_iter()
+            .flat_map(|g| g.desc())
+            .collect()
+    }
+
+    fn collect(&self) -> Vec<MetricFamily> {
+        self.succeeded
+            .set(self.stats.succeeded.load(Ordering::Relaxed) as i64);
+        self.failed
+            .set(self.stats.failed.load(Ordering::Relaxed) as i64);
+        [&self.succeeded, &self.failed]
+            .into_iter()
+            .flat_map(|g| g.collect())
+            .collect()
+    }
+}
+
 fn gauge(name: &str, help: &str) -> prometheus::Result<IntGauge> {
     IntGauge::with_opts(Opts::new(name, help).namespace("newsdesk"))
 }
@@ -149,6 +176,7 @@ pub fn build(
     pool: &DbPool,
     views: Arc<ViewCounter>,
     indexer: Arc<Indexer>,
+    webhooks: Arc<crate::webhooks::worker::Stats>,
 ) -> Result<PrometheusMetrics, String> {
     let registry = prometheus::Registry::new();
     let pool = PoolCollector::new(pool.clone()).map_err(|e| e.to_string())?;
@@ -174,6 +202,22 @@ pub fn build(
     };
     registry
         .register(Box::new(search))
+        .map_err(|e| e.to_string())?;
+    let webhooks = WebhooksCollector {
+        stats: webhooks,
+        succeeded: gauge(
+            "webhook_deliveries_succeeded_total",
+            "Webhook delivery attempts answered with 2xx since start",
+        )
+        .map_err(|e| e.to_string())?,
+        failed: gauge(
+            "webhook_delivery_attempts_failed_total",
+            "Webhook delivery attempts that failed (to be retried or given up) since start",
+        )
+        .map_err(|e| e.to_string())?,
+    };
+    registry
+        .register(Box::new(webhooks))
         .map_err(|e| e.to_string())?;
     PrometheusMetricsBuilder::new("newsdesk")
         .registry(registry)

@@ -175,6 +175,7 @@ fn reference_list_items(doc: &mut utoipa::openapi::OpenApi) {
         (name = "users", description = "Staff accounts (admins only)"),
         (name = "audit", description = "The audit log of staff writes and logins (admins only)"),
         (name = "api-keys", description = "Content API keys for third-party front ends: each has its own rate limit (admins only)"),
+        (name = "webhooks", description = "Signed webhooks: endpoints notified of content changes, and their delivery logs (admins only)"),
         (name = "health", description = "Liveness and readiness probes"),
     ),
     components(

@@ -1,5 +1,6 @@
 //! The scheduler: articles whose `published_at` came or whose `offline_at` passed change
-//! visibility without a write; it stamps them for the change feed (and fires their webhooks).
+//! visibility without a write; it stamps them for the change feed and announces them to
+//! webhooks (`article.published`, `article.unpublished`) in the same transaction.
 
 use std::time::Duration;
 
@@ -8,8 +9,10 @@ use chrono::Utc;
 use diesel_async::AsyncConnection;
 
 use crate::error::ApiError;
+use crate::models::category;
 use crate::models::sync::{self, Transition};
 use crate::state::AppState;
+use crate::webhooks::{self, EventKind};
 
 /// Most batches one run handles before yielding to the next tick.
 const MAX_BATCHES: usize = 20;
@@ -22,6 +25,20 @@ pub async fn run_due(state: &AppState) -> Result<Vec<Transition>, ApiError> {
         let done = conn
             .transaction::<_, ApiError, _>(async |conn| {
                 let done = sync::apply_due(conn, Utc::now()).await?;
+                if done.is_empty() {
+                    return Ok(done);
+                }
+                // Loaded here, not from the shared cache: an idle scheduler must not keep a
+                // tree cached that writes outside the API (seeding) would leave stale.
+                let tree = category::load_tree(conn).await?;
+                for t in &done {
+                    let kind = if t.visible {
+                        EventKind::ArticlePublished
+                    } else {
+                        EventKind::ArticleUnpublished
+                    };
+                    webhooks::announce_article_in(conn, &tree, kind, t.id).await?;
+                }
                 Ok(done)
             })
             .await?;

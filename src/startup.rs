@@ -28,6 +28,8 @@ pub struct Application {
     state: web::Data<AppState>,
     stop_flusher: Arc<Notify>,
     flusher: tokio::task::JoinHandle<()>,
+    stop_webhooks: Arc<Notify>,
+    webhooks: Option<tokio::task::JoinHandle<()>>,
 }
 
 fn cors(config: &Config) -> Cors {
@@ -118,8 +120,22 @@ impl Application {
             state.clone(),
             Duration::from_secs_f64(state.config.scheduler_interval),
         ));
-        let metrics =
-            crate::metrics::build(&state.pool, state.views.clone(), state.search.clone())?;
+        let webhook_stats = Arc::new(crate::webhooks::worker::Stats::default());
+        let metrics = crate::metrics::build(
+            &state.pool,
+            state.views.clone(),
+            state.search.clone(),
+            webhook_stats.clone(),
+        )?;
+        let stop_webhooks = Arc::new(Notify::new());
+        let webhooks = state.config.webhook_worker.then(|| {
+            tokio::spawn(crate::webhooks::worker::run(
+                state.pool.clone(),
+                crate::webhooks::worker::Settings::from_config(&state.config),
+                webhook_stats,
+                stop_webhooks.clone(),
+            ))
+        });
         let stop_flusher = Arc::new(Notify::new());
         let flusher = tokio::spawn(crate::views::run_flusher(
             state.views.clone(),
@@ -181,6 +197,8 @@ impl Application {
             state: app_state,
             stop_flusher,
             flusher,
+            stop_webhooks,
+            webhooks,
         })
     }
 
@@ -188,10 +206,17 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM, lets in-flight requests finish, then writes every counted
-    /// view to the database (retrying for up to 10 s while it is unreachable).
+    /// Serves until SIGINT/SIGTERM, lets in-flight requests finish, stops the webhook worker,
+    /// then writes every counted view to the database (retrying for up to 10 s while it is
+    /// unreachable).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
+        self.stop_webhooks.notify_one();
+        if let Some(worker) = self.webhooks {
+            // An attempt in flight finishes (bounded by WEBHOOK_TIMEOUT_SECS); a delivery
+            // left claimed is taken up again when its lease runs out.
+            let _ = worker.await;
+        }
         self.stop_flusher.notify_one();
         let _ = self.flusher.await;
         crate::views::drain(&self.state.views, &self.state.pool, Duration::from_secs(10)).await;

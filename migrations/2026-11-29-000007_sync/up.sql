@@ -21,7 +21,8 @@ CREATE FUNCTION article_visible_at(live BOOLEAN, published_at TIMESTAMPTZ,
 -- visible: whether it was visible when stamped; first_visible_seq: the first stamp at which
 -- it was visible (NULL: never was, so no client can hold it and its removal is not reported);
 -- live, published_at, offline_at: copies for the scheduler's indexes (live: published and
--- not in the trash).
+-- not in the trash); visible_before: whether it was visible before the transaction that
+-- stamped it last (stamp_xid), so a write can tell whether it published or unpublished it.
 CREATE TABLE article_sync (
     article_id        BIGINT  PRIMARY KEY,
     seq               BIGINT  NOT NULL,
@@ -30,7 +31,9 @@ CREATE TABLE article_sync (
     live              BOOLEAN NOT NULL,
     published_at      TIMESTAMPTZ,
     offline_at        TIMESTAMPTZ,
-    purged            BOOLEAN NOT NULL DEFAULT false
+    purged            BOOLEAN NOT NULL DEFAULT false,
+    visible_before    BOOLEAN NOT NULL DEFAULT false,
+    stamp_xid         BIGINT  NOT NULL DEFAULT 0
 );
 CREATE INDEX article_sync_seq_idx ON article_sync (seq, article_id);
 -- What the clock will change: stamped invisible but live and not yet offline (scheduled), and
@@ -54,11 +57,17 @@ DECLARE
     stamp BIGINT := sync_tick();
     is_live BOOLEAN := NEW.status = 'published' AND NEW.deleted_at IS NULL;
     vis BOOLEAN := article_visible_at(is_live, NEW.published_at, NEW.offline_at, clock_timestamp());
+    xid BIGINT := pg_current_xact_id()::text::bigint;
 BEGIN
-    INSERT INTO article_sync AS s (article_id, seq, visible, first_visible_seq, live, published_at, offline_at)
-    VALUES (NEW.id, stamp, vis, CASE WHEN vis THEN stamp END, is_live, NEW.published_at, NEW.offline_at)
+    INSERT INTO article_sync AS s (article_id, seq, visible, first_visible_seq, live, published_at,
+                                   offline_at, visible_before, stamp_xid)
+    VALUES (NEW.id, stamp, vis, CASE WHEN vis THEN stamp END, is_live, NEW.published_at,
+            NEW.offline_at, false, xid)
     ON CONFLICT (article_id) DO UPDATE
-        SET seq = EXCLUDED.seq, visible = EXCLUDED.visible,
+        SET visible_before = CASE WHEN s.stamp_xid = EXCLUDED.stamp_xid THEN s.visible_before
+                                  ELSE s.visible END,
+            stamp_xid = EXCLUDED.stamp_xid,
+            seq = EXCLUDED.seq, visible = EXCLUDED.visible,
             first_visible_seq = COALESCE(s.first_visible_seq, EXCLUDED.first_visible_seq),
             live = EXCLUDED.live, published_at = EXCLUDED.published_at,
             offline_at = EXCLUDED.offline_at;

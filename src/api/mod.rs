@@ -22,6 +22,7 @@ pub mod tags;
 pub mod users;
 pub mod validate;
 pub mod views;
+pub mod webhooks;
 
 /// Everything under `/api/v1`.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -48,4 +49,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     api_keys::configure(cfg);
     site::configure(cfg);
     cfg.service(home::get_home);
+    webhooks::configure(cfg);
 }

@@ -45,4 +45,8 @@ typed_id!(
     RankingId,
     /// Id of a content API key.
     ApiKeyId,
+    /// Id of a webhook endpoint.
+    WebhookId,
+    /// Id of a webhook delivery.
+    DeliveryId,
 );

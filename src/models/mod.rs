@@ -17,6 +17,8 @@ pub mod tag;
 pub mod throttle;
 pub mod user;
 pub mod views;
+pub mod webhook;
+pub mod webhook_delivery;
 
 /// A path key: all digits is an id, anything else a slug.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,8 +5,8 @@
 //! [`page`] reads stamps in order under the same lock in shared mode.
 
 use chrono::{DateTime, Utc};
-use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Bool, Nullable, Timestamptz};
+use diesel::{OptionalExtension, QueryableByName};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::models::ids::ArticleId;
@@ -148,4 +148,30 @@ pub async fn page(
     .bind::<BigInt, _>(limit)
     .load(conn)
     .await
+}
+
+#[derive(QueryableByName)]
+struct Flip {
+    #[diesel(sql_type = Bool)]
+    before: bool,
+    #[diesel(sql_type = Bool)]
+    after: bool,
+}
+
+/// Whether the article was visible before the caller's transaction stamped it, and is now (as
+/// stamped); `None` when this transaction has not stamped it. Judged by the same stamps as the
+/// change feed and the scheduler, so every change of visibility is seen exactly once.
+pub async fn visibility_change(
+    conn: &mut AsyncPgConnection,
+    id: ArticleId,
+) -> diesel::QueryResult<Option<(bool, bool)>> {
+    let flip: Option<Flip> = diesel::sql_query(
+        "SELECT visible_before AS before, visible AS after FROM article_sync \
+          WHERE article_id = $1 AND stamp_xid = pg_current_xact_id()::text::bigint",
+    )
+    .bind::<BigInt, _>(id)
+    .get_result(conn)
+    .await
+    .optional()?;
+    Ok(flip.map(|f| (f.before, f.after)))
 }

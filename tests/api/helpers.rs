@@ -81,6 +81,14 @@ pub fn test_config(database_url: String) -> Config {
         search_half_life_days: 60.0,
         search_rank_window: 300,
         search_count_cap: 10_000,
+        webhook_worker: true,
+        webhook_timeout_secs: 2.0,
+        webhook_poll_interval: 0.1,
+        webhook_retry_base_secs: 1.0,
+        webhook_retry_max_secs: 60.0,
+        webhook_max_age_secs: 86_400,
+        // Tests send to a receiver on loopback.
+        webhook_allow_private: true,
     }
 }
 
@@ -511,4 +519,27 @@ pub fn newsdesk(db_url: &str) -> std::process::Command {
         .env("DATABASE_URL", db_url)
         .current_dir(std::env::temp_dir());
     cmd
+}
+
+// ---- helpers for the webhook tests ----
+
+impl TestApp {
+    /// Stops this server (gracefully: its background tasks end too).
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
+    }
+
+    /// Starts another server on this app's database (a restart, or a second instance); it
+    /// stops when the returned handle is stopped (the database stays with `self`).
+    pub async fn start_another(
+        &self,
+        tweak: impl FnOnce(&mut Config),
+    ) -> actix_web::dev::ServerHandle {
+        let mut config = test_config(self.db.url.clone());
+        tweak(&mut config);
+        let app = Application::build(config).await.expect("build application");
+        let handle = app.handle();
+        tokio::spawn(app.run_until_stopped());
+        handle
+    }
 }

@@ -30,3 +30,4 @@ mod sync;
 mod tags;
 mod users;
 mod views;
+mod webhooks;

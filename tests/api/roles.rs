@@ -90,6 +90,15 @@ enum Action {
     CreateApiKey,
     RevokeApiKey,
     UpdateSite,
+    ListWebhooks,
+    GetWebhook,
+    CreateWebhook,
+    UpdateWebhook,
+    DeleteWebhook,
+    ListDeliveries,
+    GetDelivery,
+    Redeliver,
+    PingWebhook,
 }
 
 use Action::*;
@@ -144,6 +153,15 @@ const MATRIX: &[Row] = &[
     ("api-keys", "create",                               CreateApiKey,          [U, F, F, Y]),
     ("api-keys", "revoke (delete)",                      RevokeApiKey,          [U, F, F, Y]),
     ("site", "update the settings",                      UpdateSite,            [U, F, F, Y]),
+    ("webhooks", "list",                                 ListWebhooks,          [U, F, F, Y]),
+    ("webhooks", "get",                                  GetWebhook,            [U, F, F, Y]),
+    ("webhooks", "create",                               CreateWebhook,         [U, F, F, Y]),
+    ("webhooks", "update",                               UpdateWebhook,         [U, F, F, Y]),
+    ("webhooks", "delete",                               DeleteWebhook,         [U, F, F, Y]),
+    ("webhooks", "list deliveries",                      ListDeliveries,        [U, F, F, Y]),
+    ("webhooks", "get a delivery",                       GetDelivery,           [U, F, F, Y]),
+    ("webhooks", "redeliver",                            Redeliver,             [U, F, F, Y]),
+    ("webhooks", "ping",                                 PingWebhook,           [U, F, F, Y]),
 ];
 
 /// Tables whose contents a refused request must leave alone (not the audit log, sessions,
@@ -163,6 +181,8 @@ const CONTENT_TABLES: &[&str] = &[
     "ranking_entries",
     "api_keys",
     "site_settings",
+    "webhooks",
+    "webhook_deliveries",
 ];
 
 /// The operation (method, OpenAPI path) an action exercises.
@@ -207,6 +227,18 @@ fn operation(action: Action) -> (&'static str, &'static str) {
         CreateApiKey => ("POST", "/api/v1/api-keys"),
         RevokeApiKey => ("DELETE", "/api/v1/api-keys/{id}"),
         UpdateSite => ("PATCH", "/api/v1/site"),
+        ListWebhooks => ("GET", "/api/v1/webhooks"),
+        GetWebhook => ("GET", "/api/v1/webhooks/{id}"),
+        CreateWebhook => ("POST", "/api/v1/webhooks"),
+        UpdateWebhook => ("PATCH", "/api/v1/webhooks/{id}"),
+        DeleteWebhook => ("DELETE", "/api/v1/webhooks/{id}"),
+        ListDeliveries => ("GET", "/api/v1/webhooks/{id}/deliveries"),
+        GetDelivery => ("GET", "/api/v1/webhooks/{id}/deliveries/{delivery_id}"),
+        Redeliver => (
+            "POST",
+            "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+        ),
+        PingWebhook => ("POST", "/api/v1/webhooks/{id}/ping"),
     }
 }
 
@@ -258,7 +290,8 @@ struct Lab {
 
 impl Lab {
     async fn new() -> Self {
-        let app = spawn_app().await;
+        // No webhook worker: nothing may change the tables between a request and its check.
+        let app = spawn_app_with(|c| c.webhook_worker = false).await;
         app.seed().await;
         Self {
             writer: app.token(Role::Writer).await,
@@ -392,6 +425,24 @@ impl Lab {
             .await
     }
 
+    /// A webhook endpoint made by the admin (inactive: no event reaches it); returns its id.
+    async fn webhook(&self) -> i64 {
+        let body = json!({ "url": "http://127.0.0.1:9/matrix", "events": ["site.updated"],
+                           "active": false });
+        let hook = self
+            .ok("POST", "/api/v1/webhooks", &self.admin, Some(body))
+            .await;
+        hook["id"].as_i64().unwrap()
+    }
+
+    /// A queued delivery (a ping) of a new webhook; returns (webhook id, delivery id).
+    async fn delivery(&self) -> (i64, i64) {
+        let hook = self.webhook().await;
+        let path = format!("/api/v1/webhooks/{hook}/ping");
+        let delivery = self.ok("POST", &path, &self.admin, None).await;
+        (hook, delivery["id"].as_i64().unwrap())
+    }
+
     /// Builds fresh fixtures for one cell and returns its request.
     async fn prepare(&self, action: Action, who: Who) -> Req {
         let own = self.owner(who);
@@ -520,6 +571,32 @@ impl Lab {
             CreateApiKey => with("/api/v1/api-keys", json!({ "name": title })),
             RevokeApiKey => req(format!("/api/v1/api-keys/{}", self.api_key().await)),
             UpdateSite => with("/api/v1/site", json!({ "name": title })),
+            ListWebhooks => req("/api/v1/webhooks"),
+            GetWebhook => req(format!("/api/v1/webhooks/{}", self.webhook().await)),
+            CreateWebhook => with(
+                "/api/v1/webhooks",
+                json!({ "url": "http://127.0.0.1:9/matrix", "events": ["site.updated"] }),
+            ),
+            UpdateWebhook => with(
+                format!("/api/v1/webhooks/{}", self.webhook().await),
+                json!({ "description": title }),
+            ),
+            DeleteWebhook => req(format!("/api/v1/webhooks/{}", self.webhook().await)),
+            ListDeliveries => req(format!(
+                "/api/v1/webhooks/{}/deliveries",
+                self.webhook().await
+            )),
+            GetDelivery => {
+                let (hook, delivery) = self.delivery().await;
+                req(format!("/api/v1/webhooks/{hook}/deliveries/{delivery}"))
+            }
+            Redeliver => {
+                let (hook, delivery) = self.delivery().await;
+                req(format!(
+                    "/api/v1/webhooks/{hook}/deliveries/{delivery}/redeliver"
+                ))
+            }
+            PingWebhook => req(format!("/api/v1/webhooks/{}/ping", self.webhook().await)),
         }
     }
 
@@ -651,6 +728,11 @@ async fn matrix_users_audit_and_api_keys() {
     run(&["users", "audit", "api-keys", "site"]).await;
 }
 
+#[tokio::test]
+async fn matrix_webhooks() {
+    run(&["webhooks"]).await;
+}
+
 /// Every staff-only operation of the committed OpenAPI document (but the caller's own
 /// `/auth/...`) has a row, and every row names a real resource group of the tests above.
 #[tokio::test]
@@ -698,6 +780,7 @@ async fn the_matrix_covers_every_staff_operation() {
         "audit",
         "api-keys",
         "site",
+        "webhooks",
     ];
     for row in MATRIX {
         assert!(groups.contains(&row.0), "row {} is in no test", row.0);

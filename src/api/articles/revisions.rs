@@ -302,6 +302,7 @@ pub async fn restore_revision(
             };
             let saved = save(conn, &state.search, &user, Some(&current), draft).await?;
             let tree = state.tree(conn).await?;
+            crate::webhooks::announce_write(conn, &tree, &saved).await?;
             render(conn, &tree, saved).await
         })
         .await?;

@@ -13,6 +13,7 @@ use crate::auth::{Admin, AuthUser};
 use crate::error::ApiError;
 use crate::models::{Key, article};
 use crate::state::AppState;
+use crate::webhooks::{self, Event};
 
 /// Move an article to the trash (editors: any; writers: their own drafts).
 #[utoipa::path(
@@ -43,6 +44,11 @@ pub async fn trash_article(
             .ok_or_else(|| ApiError::NotFound(format!("article `{key}`")))?;
         may_edit(&user, &current)?;
         article::set_deleted(conn, current.id, Some(Utc::now()), user.id).await?;
+        webhooks::enqueue(
+            conn,
+            Event::article_deleted(current.id, &current.slug, false),
+        )
+        .await?;
         Ok(())
     })
     .await?;
@@ -86,6 +92,8 @@ pub async fn restore_article(
             may_edit(&user, &current)?;
             let restored = article::set_deleted(conn, current.id, None, user.id).await?;
             let tree = state.tree(conn).await?;
+            // Back from the trash: announced as published when the public can see it again.
+            webhooks::announce_write(conn, &tree, &restored).await?;
             render(conn, &tree, restored).await
         })
         .await?;
@@ -126,6 +134,11 @@ pub async fn purge_article(
             )));
         }
         article::purge(conn, current.id).await?;
+        webhooks::enqueue(
+            conn,
+            Event::article_deleted(current.id, &current.slug, true),
+        )
+        .await?;
         Ok(())
     })
     .await?;

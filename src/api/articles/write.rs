@@ -14,6 +14,7 @@ use crate::models::Key;
 use crate::models::article::{self, ArticleStatus};
 use crate::models::user::Role;
 use crate::state::AppState;
+use crate::webhooks;
 
 /// Create an article. Writers create drafts; editors and admins may publish directly.
 #[utoipa::path(
@@ -45,6 +46,7 @@ pub async fn create_article(
         .transaction::<_, ApiError, _>(async |conn| {
             let saved = save(conn, &state.search, &user, None, draft).await?;
             let tree = state.tree(conn).await?;
+            webhooks::announce_write(conn, &tree, &saved).await?;
             render(conn, &tree, saved).await
         })
         .await?;
@@ -107,6 +109,7 @@ pub async fn update_article(
             let draft = Draft::from_update(&current, lists, update);
             let saved = save(conn, &state.search, &user, Some(&current), draft).await?;
             let tree = state.tree(conn).await?;
+            webhooks::announce_write(conn, &tree, &saved).await?;
             render(conn, &tree, saved).await
         })
         .await?;

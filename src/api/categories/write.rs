@@ -16,6 +16,7 @@ use crate::models::category::{self, CategoryChanges, MAX_DEPTH, NewCategory, Tre
 use crate::models::ids::CategoryId;
 use crate::models::{Key, article};
 use crate::state::AppState;
+use crate::webhooks::{self, Event, EventKind};
 
 fn check_name(v: &mut Violations, name: &str) {
     v.name("name", name, 64);
@@ -113,7 +114,9 @@ pub async fn create_category(
                 visible: body.visible.unwrap_or(true),
             };
             let row = category::insert(conn, &new).await?;
-            reload(conn, row.id).await
+            let detail = reload(conn, row.id).await?;
+            webhooks::enqueue(conn, Event::new(EventKind::CategoryCreated, &detail)).await?;
+            Ok(detail)
         })
         .await?;
     state.forget_tree();
@@ -200,7 +203,9 @@ pub async fn update_category(
                 updated_at: Some(Utc::now()),
             };
             let row = category::update(conn, current.id, &changes).await?;
-            reload(conn, row.id).await
+            let detail = reload(conn, row.id).await?;
+            webhooks::enqueue(conn, Event::new(EventKind::CategoryUpdated, &detail)).await?;
+            Ok(detail)
         })
         .await?;
     state.forget_tree();
@@ -250,7 +255,9 @@ pub async fn delete_category(
                 current.slug
             )));
         }
+        let detail = reload(conn, current.id).await?;
         category::delete(conn, current.id).await?;
+        webhooks::enqueue(conn, Event::new(EventKind::CategoryDeleted, &detail)).await?;
         Ok(())
     })
     .await?;

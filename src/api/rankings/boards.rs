@@ -24,6 +24,7 @@ use crate::models::ids::ArticleId;
 use crate::models::ranking::{self, Ranking, RankingContent, RankingKind};
 use crate::models::{Key, article};
 use crate::state::AppState;
+use crate::webhooks::{self, Event};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -258,7 +259,9 @@ pub async fn create_ranking(
                 };
                 content.slug = crate::models::next_free(&base, taken.iter().map(String::as_str));
             }
-            Ok(ranking::insert(conn, &content).await?)
+            let board = ranking::insert(conn, &content).await?;
+            webhooks::enqueue(conn, Event::ranking(board.id, &board.slug, false)).await?;
+            Ok(board)
         })
         .await?;
     let body = detail(&state, &mut conn, &board, true).await?;
@@ -309,7 +312,13 @@ pub async fn update_ranking(
         category_id: u.category_id.unwrap_or(board.category_id),
     };
     let content = validated(&mut conn, content, slug_given).await?;
-    let updated = ranking::update(&mut conn, board.id, &content).await?;
+    let updated = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let updated = ranking::update(conn, board.id, &content).await?;
+            webhooks::enqueue(conn, Event::ranking(updated.id, &updated.slug, false)).await?;
+            Ok(updated)
+        })
+        .await?;
     let body = detail(&state, &mut conn, &updated, true).await?;
     Ok(staff_json(StatusCode::OK, &body))
 }
@@ -339,6 +348,10 @@ pub async fn delete_ranking(
     let board = ranking::find(&mut conn, &key)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("board `{key}`")))?;
-    ranking::delete(&mut conn, board.id).await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        ranking::delete(conn, board.id).await?;
+        webhooks::enqueue(conn, Event::ranking(board.id, &board.slug, true)).await
+    })
+    .await?;
     Ok(no_content())
 }

@@ -14,6 +14,7 @@ use crate::error::ApiError;
 use crate::models::ranking::{self, Entry, RankingKind};
 use crate::models::{Key, article};
 use crate::state::AppState;
+use crate::webhooks::{self, Event};
 
 const MAX_ENTRIES: usize = 100;
 
@@ -108,6 +109,7 @@ pub async fn replace_ranking_entries(
                 })
                 .collect();
             ranking::replace_entries(conn, board.id, &entries).await?;
+            webhooks::enqueue(conn, Event::ranking(board.id, &board.slug, false)).await?;
             Ok(board)
         })
         .await?;

@@ -20,6 +20,7 @@ use crate::models::category::{self, Tree};
 use crate::models::site::{self, Site};
 use crate::models::user::valid_email;
 use crate::state::AppState;
+use crate::webhooks::{self, Event, EventKind};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(get_site).service(update_site);
@@ -116,7 +117,9 @@ pub async fn update_site(
             let next = apply(current, body, &tree)?;
             check_if_match(if_match.as_deref(), version)?;
             let saved = site::save(conn, &next, Some(admin.0.id)).await?;
-            Ok(SiteDto::new(saved, &tree, true))
+            let dto = SiteDto::new(saved, &tree, true);
+            webhooks::enqueue(conn, Event::new(EventKind::SiteUpdated, &dto)).await?;
+            Ok(dto)
         })
         .await?;
     Ok(staff_site(&dto))

@@ -135,7 +135,15 @@ async fn injection_strings_through_every_write_endpoint() {
         )
         .await;
     let writer = writer["id"].as_i64().unwrap();
-    let endpoints = write_endpoints(fx.category, fx.article, &src, &author, &board, writer);
+    let (_, hook) = app
+        .post_json(
+            "/api/v1/webhooks",
+            &fx.token,
+            json!({ "url": "http://127.0.0.1:9/hook", "events": ["site.updated"], "active": false }),
+        )
+        .await;
+    let hook = hook["id"].as_i64().unwrap();
+    let endpoints = write_endpoints(fx.category, fx.article, &src, &author, &board, writer, hook);
     let tables_before = tables(&app).await;
     let mut before = Vec::new();
     for t in TABLES {
