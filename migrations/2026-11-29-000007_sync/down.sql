@@ -1,9 +1,7 @@
 DROP TRIGGER authors_sync_restamp ON authors;
-DROP FUNCTION authors_sync_restamp();
 DROP TRIGGER sources_sync_restamp ON sources;
-DROP FUNCTION sources_sync_restamp();
 DROP TRIGGER categories_sync_restamp ON categories;
-DROP FUNCTION categories_sync_restamp();
+DROP FUNCTION sync_restamp_articles_of();
 DROP FUNCTION sync_restamp(BIGINT[]);
 DROP TRIGGER articles_sync_purged ON articles;
 DROP FUNCTION articles_sync_purged();

@@ -108,29 +108,22 @@ BEGIN
     UPDATE article_sync SET seq = stamp WHERE article_id = ANY (ids);
 END $$;
 
-CREATE FUNCTION categories_sync_restamp() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION sync_restamp_articles_of() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM sync_restamp(ARRAY(SELECT id FROM articles WHERE category_id = NEW.id));
+    PERFORM sync_restamp(CASE TG_TABLE_NAME
+        WHEN 'categories' THEN ARRAY(SELECT id FROM articles WHERE category_id = NEW.id)
+        WHEN 'sources' THEN ARRAY(SELECT id FROM articles WHERE source_id = NEW.id)
+        ELSE ARRAY(SELECT article_id FROM article_authors WHERE author_id = NEW.id)
+    END);
     RETURN NULL;
 END $$;
+
 CREATE TRIGGER categories_sync_restamp AFTER UPDATE OF slug, name ON categories FOR EACH ROW
     WHEN (OLD.slug IS DISTINCT FROM NEW.slug OR OLD.name IS DISTINCT FROM NEW.name)
-    EXECUTE FUNCTION categories_sync_restamp();
-
-CREATE FUNCTION sources_sync_restamp() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM sync_restamp(ARRAY(SELECT id FROM articles WHERE source_id = NEW.id));
-    RETURN NULL;
-END $$;
+    EXECUTE FUNCTION sync_restamp_articles_of();
 CREATE TRIGGER sources_sync_restamp AFTER UPDATE OF slug, name ON sources FOR EACH ROW
     WHEN (OLD.slug IS DISTINCT FROM NEW.slug OR OLD.name IS DISTINCT FROM NEW.name)
-    EXECUTE FUNCTION sources_sync_restamp();
-
-CREATE FUNCTION authors_sync_restamp() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM sync_restamp(ARRAY(SELECT article_id FROM article_authors WHERE author_id = NEW.id));
-    RETURN NULL;
-END $$;
+    EXECUTE FUNCTION sync_restamp_articles_of();
 CREATE TRIGGER authors_sync_restamp AFTER UPDATE OF slug, name ON authors FOR EACH ROW
     WHEN (OLD.slug IS DISTINCT FROM NEW.slug OR OLD.name IS DISTINCT FROM NEW.name)
-    EXECUTE FUNCTION authors_sync_restamp();
+    EXECUTE FUNCTION sync_restamp_articles_of();

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::api::webhooks::payload::{ArticleDeleted, RankingChanged};
 use crate::models::ids::{ArticleId, DeliveryId, RankingId};
 
 /// The kinds of event a webhook can subscribe to (`ping` is sent only by hand).
@@ -97,18 +98,22 @@ impl Event {
     /// `article.deleted`: `data` is `{id, slug, purged}` (`purged`: gone for good rather than
     /// moved to the trash).
     pub fn article_deleted(id: ArticleId, slug: &str, purged: bool) -> Self {
-        Self::new(
-            EventKind::ArticleDeleted,
-            &json!({ "id": id, "slug": slug, "purged": purged }),
-        )
+        let data = ArticleDeleted {
+            id,
+            slug: slug.to_owned(),
+            purged,
+        };
+        Self::new(EventKind::ArticleDeleted, &data)
     }
 
     /// `ranking.updated`: `data` is `{id, slug, deleted}`.
     pub fn ranking(id: RankingId, slug: &str, deleted: bool) -> Self {
-        Self::new(
-            EventKind::RankingUpdated,
-            &json!({ "id": id, "slug": slug, "deleted": deleted }),
-        )
+        let data = RankingChanged {
+            id,
+            slug: slug.to_owned(),
+            deleted,
+        };
+        Self::new(EventKind::RankingUpdated, &data)
     }
 
     /// The body sent for delivery `id`.

@@ -316,6 +316,22 @@ pub fn field_errors(body: &Value) -> Vec<String> {
 
 // ---- helpers for the article, author and tag tests ----
 
+/// The seeded site navigation (`src/seed/site.json`), in order.
+pub const SEEDED_NAV: [&str; 12] = [
+    "guonei",
+    "shizheng",
+    "shehui",
+    "minsheng",
+    "hangye",
+    "zhuanti",
+    "bianjing",
+    "wenti",
+    "gedi",
+    "shengtai",
+    "shikong",
+    "lilun-pinglun",
+];
+
 /// An RFC 3339 time `secs` seconds from now (negative: in the past).
 pub fn at(secs: i64) -> String {
     (chrono::Utc::now() + chrono::Duration::seconds(secs)).to_rfc3339()

@@ -5,21 +5,6 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-const SEEDED_NAV: [&str; 12] = [
-    "guonei",
-    "shizheng",
-    "shehui",
-    "minsheng",
-    "hangye",
-    "zhuanti",
-    "bianjing",
-    "wenti",
-    "gedi",
-    "shengtai",
-    "shikong",
-    "lilun-pinglun",
-];
-
 fn nav_slugs(site: &Value) -> Vec<String> {
     site["navigation"]
         .as_array()

@@ -42,6 +42,16 @@ impl Replica {
         page["has_more"].as_bool().unwrap()
     }
 
+    /// The next page, not applied.
+    async fn peek(&self, app: &TestApp) -> Value {
+        let since = self.token.as_deref().unwrap_or_default();
+        let (status, page) = app
+            .get_as(&format!("/api/v1/articles/changes?since={since}"), None)
+            .await;
+        assert_eq!(status, 200, "{page}");
+        page
+    }
+
     /// Applies pages until the feed says the client is up to date.
     async fn sync(&mut self, app: &TestApp, limit: usize) {
         for _ in 0..1000 {
@@ -252,29 +262,13 @@ async fn removals_name_only_articles_a_client_could_hold() {
     .await;
     client.sync(&app, 100).await;
     assert!(client.articles.contains_key(&shown));
-    let (_, page) = app
-        .get_as(
-            &format!(
-                "/api/v1/articles/changes?since={}",
-                client.token.as_deref().unwrap()
-            ),
-            None,
-        )
-        .await;
+    let page = client.peek(&app).await;
     assert_eq!(page["changed"], json!([]));
     assert_eq!(page["removed"], json!([]));
 
     assert_eq!(app.delete_as(&p(draft), &t).await, 204);
     assert_eq!(app.delete_as(&p(shown), &t).await, 204);
-    let (_, page) = app
-        .get_as(
-            &format!(
-                "/api/v1/articles/changes?since={}",
-                client.token.as_deref().unwrap()
-            ),
-            None,
-        )
-        .await;
+    let page = client.peek(&app).await;
     assert_eq!(
         page["removed"],
         json!([shown]),

@@ -1,10 +1,10 @@
 //! A webhook's delivery log: list, read, redeliver by hand, and the `ping` test event.
 
+use super::payload::Ping;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::Utc;
 use diesel_async::AsyncConnection;
-use serde_json::json;
 
 use super::dto::{DeliveryDto, ListDeliveriesQuery};
 use super::{delivery_id, webhook_id};
@@ -161,7 +161,7 @@ pub async fn ping_webhook(
     let row = conn
         .transaction::<_, ApiError, _>(async |conn| {
             existing(conn, id).await?;
-            let event = Event::new(EventKind::Ping, &json!({ "webhook_id": id }));
+            let event = Event::new(EventKind::Ping, &Ping { webhook_id: id });
             webhooks::enqueue_to(conn, id, event).await
         })
         .await?;

@@ -128,8 +128,8 @@ pub struct DeliveryDto {
     pub created_at: DateTime<Utc>,
     /// When the endpoint answered 2xx.
     pub delivered_at: Option<DateTime<Utc>>,
-    /// The JSON body sent: `{id, event, occurred_at, data}`.
-    #[schema(value_type = Object)]
+    /// The JSON body sent.
+    #[schema(value_type = super::payload::WebhookPayload)]
     pub payload: serde_json::Value,
 }
 

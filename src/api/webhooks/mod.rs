@@ -3,6 +3,7 @@
 mod deliveries;
 mod dto;
 mod handlers;
+pub mod payload;
 
 pub use dto::*;
 
