@@ -291,6 +291,8 @@ class Server:
                         DATABASE_POOL_SIZE=os.environ.get("BENCH_POOL", "16"), **extra)
         if trace:
             self.env["NEWSDESK_SQL_TRACE"] = str(trace)
+            # Only the requests' statements: no background scheduler or webhook worker polls.
+            self.env.update(SCHEDULER_INTERVAL="3600", WEBHOOK_WORKER="false")
         self.log = open(work / f"server-{self.port}.log", "w")
 
     def __enter__(self):
@@ -352,7 +354,12 @@ def capture(base, path, trace):
     trace.write_text("")
     get(base + path)
     time.sleep(0.05)
-    return [to_sql(l) for l in trace.read_text().splitlines() if l.strip()]
+    return statements(trace)
+
+
+def statements(trace):
+    """The statements recorded in the trace file, in order."""
+    return [q for q in (to_sql(l) for l in trace.read_text().splitlines() if l.strip()) if q.strip()]
 
 
 def bench_one(base, name, path, sql, db_url, work, i):
@@ -440,7 +447,7 @@ def traced(base, path, trace):
     trace.write_text("")
     status, body = get(base + path)
     time.sleep(0.05)
-    return status, body, [to_sql(l) for l in trace.read_text().splitlines() if l.strip()]
+    return status, body, statements(trace)
 
 
 def rare_candidates(base):

@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::db::{DbConn, DbPool};
 use crate::error::ApiError;
 use crate::models::category::{self, Tree};
+use crate::models::ids::ArticleId;
 use crate::net::TrustedProxies;
 use crate::search::{Indexer, Ranking, Segmenter};
 use crate::views::ViewCounter;
@@ -32,6 +33,9 @@ pub struct AppState {
     tree: RwLock<Option<(Instant, Arc<Tree>)>>,
     /// Totals of public article lists, per filter set, for a few seconds.
     pub list_totals: moka::future::Cache<String, i64>,
+    /// 相关新闻 ids per (article, version, limit) for a minute: scoring the candidates costs tens
+    /// of milliseconds for articles with common keywords. Visibility is checked on each use.
+    pub related: moka::future::Cache<(ArticleId, i32, usize), Arc<Vec<ArticleId>>>,
     /// Word segmentation for the search index and queries.
     pub search: Arc<Indexer>,
     /// How search blends relevance with recency.
@@ -44,6 +48,8 @@ pub struct AppState {
 const TREE_TTL: Duration = Duration::from_secs(5);
 /// How long a public list total is reused.
 const TOTALS_TTL: Duration = Duration::from_secs(10);
+/// How long computed 相关新闻 are reused.
+const RELATED_TTL: Duration = Duration::from_secs(60);
 
 impl AppState {
     pub fn new(
@@ -71,6 +77,10 @@ impl AppState {
             .max_capacity(10_000)
             .time_to_live(TOTALS_TTL)
             .build();
+        let related = moka::future::Cache::builder()
+            .max_capacity(10_000)
+            .time_to_live(RELATED_TTL)
+            .build();
         Self {
             pool,
             config,
@@ -81,6 +91,7 @@ impl AppState {
             most_read,
             tree: RwLock::new(None),
             list_totals,
+            related,
             search,
             ranking,
             proxies,
@@ -110,6 +121,7 @@ impl AppState {
     /// totals and the beacon's visibility memory. Other instances catch up within seconds.
     pub fn content_changed(&self) {
         self.list_totals.invalidate_all();
+        self.related.invalidate_all();
         self.beacon_articles.invalidate_all();
     }
 

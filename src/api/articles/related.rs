@@ -1,5 +1,7 @@
 //! 相关新闻: editors' picks, then articles sharing tags and keywords.
 
+use std::sync::Arc;
+
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::Utc;
 use diesel_async::AsyncPgConnection;
@@ -32,7 +34,8 @@ pub struct RelatedQuery {
 }
 
 /// The related articles of `a`, best first: visible editors' picks in their order, then
-/// visible articles sharing tags and keywords by score. Never `a` itself.
+/// visible articles sharing tags and keywords by score. Never `a` itself. The choice is reused
+/// for a minute (`AppState::related`); visibility is checked on every call.
 pub async fn related_to(
     conn: &mut AsyncPgConnection,
     state: &AppState,
@@ -40,6 +43,32 @@ pub async fn related_to(
     a: &Article,
     limit: usize,
 ) -> Result<Vec<ArticleSummary>, ApiError> {
+    let chosen = state
+        .related
+        .try_get_with((a.id, a.version, limit), async {
+            choose(&mut *conn, state, a, limit).await.map(Arc::new)
+        })
+        .await
+        .map_err(|e: Arc<ApiError>| match &*e {
+            ApiError::Unavailable(m) => ApiError::Unavailable(m.clone()),
+            other => ApiError::Internal(other.to_string()),
+        })?;
+    let visible = article::visible_ids(conn, &chosen, Utc::now()).await?;
+    let ids: Vec<ArticleId> = chosen
+        .iter()
+        .copied()
+        .filter(|id| visible.contains(id))
+        .collect();
+    super::load::summaries_of(conn, tree, &ids).await
+}
+
+/// Picks the related articles of `a` (see [`related_to`]).
+async fn choose(
+    conn: &mut AsyncPgConnection,
+    state: &AppState,
+    a: &Article,
+    limit: usize,
+) -> Result<Vec<ArticleId>, ApiError> {
     let now = Utc::now();
     let chosen = picks::picks(conn, a.id).await?;
     let visible = article::visible_ids(conn, &chosen, now).await?;
@@ -68,7 +97,7 @@ pub async fn related_to(
             }
         }
     }
-    super::load::summaries_of(conn, tree, &ids).await
+    Ok(ids)
 }
 
 /// 相关新闻 of an article: editors' picks first (in their order), then articles sharing its
