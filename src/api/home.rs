@@ -7,17 +7,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::articles::{ArticleSummary, summaries_of};
-use crate::api::query::ApiQuery;
-use crate::api::rankings::{
-    MostReadKey, RankedArticle, RankingDetail, board_detail, by_id, most_read,
-};
+use crate::api::query::{ApiQuery, count_param};
+use crate::api::rankings::{RankedArticle, RankingDetail, board_detail, by_id, week_most_read};
 use crate::api::respond::{Audience, cached_json};
 use crate::api::site::{NavItem, SiteDto};
 use crate::auth::MaybeAuthUser;
 use crate::error::ApiError;
 use crate::models::category::Tree;
 use crate::models::ids::{ArticleId, CategoryId};
-use crate::models::ranking::TimeWindow;
 use crate::models::{Key, ranking, site};
 use crate::queries::newest::newest_per_group;
 use crate::state::AppState;
@@ -61,18 +58,6 @@ pub struct HomeScreen {
     pub most_read: Vec<RankedArticle>,
 }
 
-fn in_range(field: &str, value: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
-    let v = value.unwrap_or(default);
-    if (1..=max).contains(&v) {
-        Ok(v)
-    } else {
-        Err(ApiError::bad_request(
-            field,
-            format!("must be between 1 and {max}"),
-        ))
-    }
-}
-
 /// The channels of the front page: the navigation, or the visible roots without one.
 fn home_channels(site: &SiteDto, tree: &Tree) -> Vec<NavItem> {
     if !site.navigation.is_empty() {
@@ -109,8 +94,8 @@ pub async fn get_home(
     state: web::Data<AppState>,
     query: ApiQuery<HomeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let per_channel = in_range("per_channel", query.per_channel, 6, 20)?;
-    let most_read_n = in_range("most_read", query.most_read, 10, 50)?;
+    let per_channel = count_param("per_channel", query.per_channel, 6, 20)?;
+    let most_read_n = count_param("most_read", query.most_read, 10, 50)?;
     let headline_slug = query.headline.as_deref().unwrap_or(DEFAULT_HEADLINE_BOARD);
     if headline_slug.is_empty() || headline_slug.len() > 64 {
         return Err(ApiError::bad_request(
@@ -144,12 +129,7 @@ pub async fn get_home(
         }
     }
     drop(conn);
-    let week = MostReadKey {
-        window: TimeWindow::Week,
-        category: None,
-        limit: most_read_n,
-    };
-    let most_read = most_read(&state, week).await?.items.clone();
+    let most_read = week_most_read(&state, most_read_n).await?;
     let body = HomeScreen {
         site,
         headline,

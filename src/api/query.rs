@@ -62,6 +62,24 @@ fn check_encoding(query: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// A count parameter (`limit`, `per_channel`, …): `default` when absent, else 1 to `max`.
+pub fn count_param(
+    field: &str,
+    value: Option<i64>,
+    default: i64,
+    max: i64,
+) -> Result<i64, ApiError> {
+    let v = value.unwrap_or(default);
+    if (1..=max).contains(&v) {
+        Ok(v)
+    } else {
+        Err(ApiError::bad_request(
+            field,
+            format!("must be between 1 and {max}"),
+        ))
+    }
+}
+
 pub fn parse<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     check_encoding(query)?;
     let de = serde_urlencoded::Deserializer::new(url::form_urlencoded::parse(query.as_bytes()));

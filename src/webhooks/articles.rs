@@ -6,7 +6,7 @@ use super::{Event, EventKind, enqueue};
 use crate::api::articles::summaries_of;
 use crate::error::ApiError;
 use crate::models::article::Article;
-use crate::models::category::{self, Tree};
+use crate::models::category::Tree;
 use crate::models::ids::ArticleId;
 use crate::models::sync;
 
@@ -34,16 +34,6 @@ pub async fn announce_article_in(
         return Ok(());
     };
     enqueue(conn, Event::article(kind, &summary)).await
-}
-
-/// `announce_article_in` for callers without the channel tree at hand (it is loaded).
-pub async fn announce_article(
-    conn: &mut AsyncPgConnection,
-    kind: EventKind,
-    id: ArticleId,
-) -> Result<(), ApiError> {
-    let tree = category::load_tree(conn).await?;
-    announce_article_in(conn, &tree, kind, id).await
 }
 
 /// Queues the event (if any) of the caller's write to `after`. Visibility before and after is

@@ -5,8 +5,8 @@
 //!
 //! ```ignore
 //! webhooks::enqueue(conn, Event::article(EventKind::ArticlePublished, &summary)).await?;
-//! // or, with only an article id at hand:
-//! webhooks::announce_article(conn, EventKind::ArticlePublished, id).await?;
+//! // or, with an article id and the channel tree at hand:
+//! webhooks::announce_article_in(conn, &tree, EventKind::ArticlePublished, id).await?;
 //! ```
 
 mod articles;
@@ -17,7 +17,7 @@ pub mod worker;
 
 use diesel_async::AsyncPgConnection;
 
-pub use articles::{announce_article, announce_article_in, announce_write, article_transition};
+pub use articles::{announce_article_in, announce_write, article_transition};
 pub use event::{Event, EventKind};
 
 use crate::error::ApiError;

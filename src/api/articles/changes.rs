@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::dto::ArticleSummary;
 use super::load::summaries_of;
-use crate::api::query::ApiQuery;
+use crate::api::query::{ApiQuery, count_param};
 use crate::error::ApiError;
 use crate::models::ids::ArticleId;
 use crate::models::sync;
@@ -106,13 +106,7 @@ pub async fn list_article_changes(
     state: web::Data<AppState>,
     query: ApiQuery<ChangesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "limit",
-            format!("must be between 1 and {MAX_LIMIT}"),
-        ));
-    }
+    let limit = count_param("limit", query.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let from = match query.since.as_deref() {
         None | Some("") => Token::START,
         Some(raw) => Token::decode(raw)?,

@@ -12,12 +12,11 @@ use super::load::summaries_of;
 use super::related::{EMBEDDED, related_to};
 use super::save::{render, staff_article};
 use crate::api::query::ApiQuery;
-use crate::api::rankings::{MostReadKey, most_read};
+use crate::api::rankings::week_most_read;
 use crate::api::respond::{Audience, cached_json_with};
 use crate::auth::MaybeAuthUser;
 use crate::error::ApiError;
 use crate::models::ids::ArticleId;
-use crate::models::ranking::TimeWindow;
 use crate::models::{Key, article};
 use crate::queries::newest::newest_per_group;
 use crate::state::AppState;
@@ -130,12 +129,7 @@ pub async fn get_article(
     detail.related = related;
     detail.latest_in_category = latest;
     if include.most_read {
-        let week = MostReadKey {
-            window: TimeWindow::Week,
-            category: None,
-            limit: MOST_READ,
-        };
-        detail.most_read = Some(most_read(&state, week).await?.items.clone());
+        detail.most_read = Some(week_most_read(&state, MOST_READ).await?);
     }
     if user.is_staff() {
         return Ok(staff_article(StatusCode::OK, &detail));

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::dto::ArticleSummary;
-use crate::api::query::ApiQuery;
+use crate::api::query::{ApiQuery, count_param};
 use crate::api::respond::{self, Audience, ListResponse};
 use crate::auth::MaybeAuthUser;
 use crate::db::pagination::Paged;
@@ -125,13 +125,7 @@ pub async fn list_related(
     key: web::Path<String>,
     query: ApiQuery<RelatedQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = query.limit.unwrap_or(EMBEDDED as i64);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "limit",
-            format!("must be between 1 and {MAX_LIMIT}"),
-        ));
-    }
+    let limit = count_param("limit", query.limit, EMBEDDED as i64, MAX_LIMIT)?;
     let key = Key::parse(&key);
     let mut conn = state.conn().await?;
     let now = Utc::now();

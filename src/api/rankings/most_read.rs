@@ -10,7 +10,7 @@ use utoipa::IntoParams;
 
 use super::dto::{MostReadMeta, MostReadResponse, RankedArticle};
 use crate::api::articles::{ArticleSummary, CategoryBrief, summaries_of};
-use crate::api::query::ApiQuery;
+use crate::api::query::{ApiQuery, count_param};
 use crate::api::respond::{Audience, cached_json_with};
 use crate::auth::MaybeAuthUser;
 use crate::error::ApiError;
@@ -83,6 +83,16 @@ pub async fn most_read(state: &AppState, key: MostReadKey) -> Result<Arc<MostRea
         })
 }
 
+/// The week's (`TimeWindow::Week`) most-read across the site, up to `limit` (cached as above).
+pub async fn week_most_read(state: &AppState, limit: i64) -> Result<Vec<RankedArticle>, ApiError> {
+    let key = MostReadKey {
+        window: TimeWindow::Week,
+        category: None,
+        limit,
+    };
+    Ok(most_read(state, key).await?.items.clone())
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MostReadQuery {
@@ -119,10 +129,7 @@ pub async fn get_most_read(
     state: web::Data<AppState>,
     query: ApiQuery<MostReadQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = query.limit.unwrap_or(10);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::bad_request("limit", "must be between 1 and 100"));
-    }
+    let limit = count_param("limit", query.limit, 10, 100)?;
     let window = query.window.unwrap_or(TimeWindow::Week);
     let category = match &query.category {
         None => None,
