@@ -18,6 +18,7 @@ pub enum ErrorCode {
     PreconditionFailed,
     RateLimited,
     PayloadTooLarge,
+    RequestTimeout,
     ServiceUnavailable,
     Internal,
 }
@@ -33,6 +34,7 @@ impl ErrorCode {
             Self::PreconditionFailed => "precondition_failed",
             Self::RateLimited => "rate_limited",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::RequestTimeout => "request_timeout",
             Self::ServiceUnavailable => "service_unavailable",
             Self::Internal => "internal",
         }
@@ -106,6 +108,9 @@ pub enum ApiError {
     RateLimited { retry_after_secs: u64 },
     #[error("payload too large")]
     PayloadTooLarge { limit: usize },
+    /// The request body did not arrive within `BODY_READ_TIMEOUT_SECS` (408).
+    #[error("request timeout")]
+    RequestTimeout,
     /// The path and query are longer than `MAX_URL_BYTES` (414).
     #[error("uri too long")]
     UriTooLong { limit: usize },
@@ -155,6 +160,7 @@ impl ApiError {
             Self::PreconditionFailed => ErrorCode::PreconditionFailed,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            Self::RequestTimeout => ErrorCode::RequestTimeout,
             Self::Unavailable(_) => ErrorCode::ServiceUnavailable,
             Self::Internal(_) => ErrorCode::Internal,
         }
@@ -178,6 +184,7 @@ impl ApiError {
             Self::PayloadTooLarge { limit } => {
                 format!("the request body is larger than the limit of {limit} bytes")
             }
+            Self::RequestTimeout => "the request body did not arrive in time".into(),
             Self::UriTooLong { limit } => {
                 format!("the path and query are longer than the limit of {limit} bytes")
             }
@@ -235,6 +242,7 @@ impl ResponseError for ApiError {
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
             Self::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -260,6 +268,10 @@ impl ResponseError for ApiError {
             }
             Self::Unavailable(_) => {
                 res.insert_header((header::RETRY_AFTER, "5"));
+            }
+            // The rest of the body may still be on its way: the connection cannot be reused.
+            Self::RequestTimeout => {
+                res.force_close();
             }
             _ => {}
         }

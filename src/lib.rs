@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod deadlines;
 pub mod error;
 pub mod limits;
 pub mod metrics;

@@ -8,23 +8,41 @@ use prometheus::{IntGauge, Opts};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use crate::db::DbPool;
+use crate::db::{DbPool, DbStats};
 use crate::search::Indexer;
 use crate::views::ViewCounter;
 
-/// Reads the pool's status at scrape time.
+/// Reads the pool's status at scrape time. Saturation shows here (`db_pool_waiting`,
+/// `db_pool_checkout_timeouts_total`), not in `/readyz`, which has a connection of its own.
 struct PoolCollector {
     pool: DbPool,
+    stats: Arc<DbStats>,
     size: IntGauge,
     available: IntGauge,
     waiting: IntGauge,
     max: IntGauge,
+    timeouts: IntGauge,
+    budget: IntGauge,
+    discarded: IntGauge,
 }
 
 impl PoolCollector {
-    fn new(pool: DbPool) -> prometheus::Result<Self> {
+    fn new(pool: DbPool, stats: Arc<DbStats>) -> prometheus::Result<Self> {
         Ok(Self {
             pool,
+            stats,
+            timeouts: gauge(
+                "db_pool_checkout_timeouts_total",
+                "Requests that gave up waiting for a database connection (503)",
+            )?,
+            budget: gauge(
+                "db_request_budget_exceeded_total",
+                "Requests cut off by DATABASE_REQUEST_BUDGET_SECS (503)",
+            )?,
+            discarded: gauge(
+                "db_connections_discarded_total",
+                "Connections thrown away because a statement was still unanswered",
+            )?,
             size: gauge("db_pool_connections", "Open database connections")?,
             available: gauge("db_pool_idle", "Idle database connections")?,
             waiting: gauge(
@@ -36,12 +54,23 @@ impl PoolCollector {
     }
 }
 
+impl PoolCollector {
+    fn gauges(&self) -> [&IntGauge; 7] {
+        [
+            &self.size,
+            &self.available,
+            &self.waiting,
+            &self.max,
+            &self.timeouts,
+            &self.budget,
+            &self.discarded,
+        ]
+    }
+}
+
 impl Collector for PoolCollector {
     fn desc(&self) -> Vec<&Desc> {
-        [&self.size, &self.available, &self.waiting, &self.max]
-            .into_iter()
-            .flat_map(|g| g.desc())
-            .collect()
+        self.gauges().into_iter().flat_map(|g| g.desc()).collect()
     }
 
     fn collect(&self) -> Vec<MetricFamily> {
@@ -50,7 +79,11 @@ impl Collector for PoolCollector {
         self.available.set(status.available as i64);
         self.waiting.set(status.waiting as i64);
         self.max.set(status.max_size as i64);
-        [&self.size, &self.available, &self.waiting, &self.max]
+        let read = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed) as i64;
+        self.timeouts.set(read(&self.stats.checkout_timeouts));
+        self.budget.set(read(&self.stats.budget_exceeded));
+        self.discarded.set(read(&self.stats.discarded));
+        self.gauges()
             .into_iter()
             .flat_map(|g| g.collect())
             .collect()
@@ -174,12 +207,13 @@ fn gauge(name: &str, help: &str) -> prometheus::Result<IntGauge> {
 /// The middleware that counts requests and serves `GET /metrics`.
 pub fn build(
     pool: &DbPool,
+    db_stats: Arc<DbStats>,
     views: Arc<ViewCounter>,
     indexer: Arc<Indexer>,
     webhooks: Arc<crate::webhooks::worker::Stats>,
 ) -> Result<PrometheusMetrics, String> {
     let registry = prometheus::Registry::new();
-    let pool = PoolCollector::new(pool.clone()).map_err(|e| e.to_string())?;
+    let pool = PoolCollector::new(pool.clone(), db_stats).map_err(|e| e.to_string())?;
     registry
         .register(Box::new(pool))
         .map_err(|e| e.to_string())?;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Notify;
+use tokio::time::Instant;
 
 use actix_cors::Cors;
 use actix_web::dev::Server;
@@ -88,12 +89,12 @@ impl Application {
         if !applied.is_empty() {
             tracing::info!(?applied, "applied migrations");
         }
-        let pool = db::build_pool(
-            &config.database_url,
-            config.database_pool_size,
-            config.database_timeout(),
-            config.sql_trace_file.as_deref(),
-        )?;
+        let db_stats = Arc::new(db::DbStats::default());
+        let settings = db::PoolSettings::from_config(&config);
+        let pool = db::build_pool(&config.database_url, &settings, db_stats.clone())?;
+        let mut probe_settings = settings.sized(1);
+        probe_settings.trace = None;
+        let probe = db::build_pool(&config.database_url, &probe_settings, db_stats.clone())?;
         let jwt = JwtKeys::from_config(&config)?;
         let dummy_hash = Arc::new(password::hash("newsdesk-timing-equaliser")?);
         let listener = TcpListener::bind(config.bind_addr)
@@ -114,7 +115,13 @@ impl Application {
         let limits = Arc::new(crate::ratelimit::RateLimits::from_config(&config)?);
         crate::ratelimit::spawn_cleanup(&limits);
         let limits = web::Data::from(limits);
-        let state = web::Data::new(AppState::new(pool, config, jwt, dummy_hash, segmenter));
+        let state = web::Data::new(AppState::new(
+            (pool, probe, db_stats),
+            config,
+            jwt,
+            dummy_hash,
+            segmenter,
+        ));
         tokio::spawn(index_missing(state.clone()));
         tokio::spawn(crate::scheduler::run(
             state.clone(),
@@ -123,6 +130,7 @@ impl Application {
         let webhook_stats = Arc::new(crate::webhooks::worker::Stats::default());
         let metrics = crate::metrics::build(
             &state.pool,
+            state.db_stats.clone(),
             state.views.clone(),
             state.search.clone(),
             webhook_stats.clone(),
@@ -144,6 +152,8 @@ impl Application {
             stop_flusher.clone(),
         ));
         let app_state = state.clone();
+        let shutdown_secs = state.config.shutdown_timeout().as_secs().max(1);
+        let keep_alive = Duration::from_secs_f64(state.config.keep_alive_secs);
 
         let mut server = HttpServer::new(move || {
             let (app, _) = App::new()
@@ -180,12 +190,16 @@ impl Application {
                 .wrap(cors(&state.config))
                 .wrap(metrics.clone())
                 .wrap(from_fn(crate::audit::record_writes))
+                .wrap(from_fn(crate::deadlines::enforce))
                 .wrap(from_fn(crate::middleware::observe))
                 .wrap(from_fn(crate::security_headers::apply))
         })
         .listen(listener)
         .map_err(|e| e.to_string())?
-        .shutdown_timeout(30)
+        // Signals are handled in `run_until_stopped`, under one deadline for everything.
+        .disable_signals()
+        .shutdown_timeout(shutdown_secs)
+        .keep_alive(keep_alive)
         // A client has this long to send the request head (slow-loris guard).
         .client_request_timeout(Duration::from_secs(5));
         if workers > 0 {
@@ -206,20 +220,66 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM, lets in-flight requests finish, stops the webhook worker,
-    /// then writes every counted view to the database (retrying for up to 10 s while it is
-    /// unreachable).
+    /// Serves until SIGINT/SIGTERM (or until stopped through `handle`), then stops within
+    /// `SHUTDOWN_TIMEOUT_SECS` in all: in-flight requests finish (or are cut off at the deadline),
+    /// the webhook worker and the view flusher stop, and counted views are written; what could
+    /// not be written by the deadline is logged.
+    pub async fn run_until_signal(self) -> std::io::Result<()> {
+        self.run(true).await
+    }
+
+    /// As `run_until_signal`, but stopped only through `handle` (tests run many servers in one
+    /// process, which must stay interruptible).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let served = self.server.await;
+        self.run(false).await
+    }
+
+    async fn run(self, signals: bool) -> std::io::Result<()> {
+        let limit = self.state.config.shutdown_timeout();
+        let handle = self.server.handle();
+        let server = self.server;
+        tokio::pin!(server);
+        let (served, deadline) = tokio::select! {
+            served = &mut server => (served, Instant::now() + limit),
+            () = stop_signal(), if signals => {
+                let deadline = Instant::now() + limit;
+                tracing::info!(deadline_secs = limit.as_secs_f64(), "stopping");
+                // Sends the command now; completion is awaited through `server`.
+                drop(handle.stop(true));
+                match tokio::time::timeout_at(deadline, &mut server).await {
+                    Ok(served) => (served, deadline),
+                    Err(_) => {
+                        tracing::error!("requests still running at the shutdown deadline were cut off");
+                        (Ok(()), deadline)
+                    }
+                }
+            }
+        };
         self.stop_webhooks.notify_one();
-        if let Some(worker) = self.webhooks {
-            // An attempt in flight finishes (bounded by WEBHOOK_TIMEOUT_SECS); a delivery
-            // left claimed is taken up again when its lease runs out.
-            let _ = worker.await;
-        }
         self.stop_flusher.notify_one();
-        let _ = self.flusher.await;
-        crate::views::drain(&self.state.views, &self.state.pool, Duration::from_secs(10)).await;
+        let webhooks = async {
+            if let Some(mut worker) = self.webhooks
+                && tokio::time::timeout_at(deadline, &mut worker)
+                    .await
+                    .is_err()
+            {
+                // A delivery left claimed is taken up again when its lease runs out.
+                worker.abort();
+                tracing::warn!("webhook worker stopped at the shutdown deadline");
+            }
+        };
+        let views = async {
+            let mut flusher = self.flusher;
+            if tokio::time::timeout_at(deadline, &mut flusher)
+                .await
+                .is_err()
+            {
+                flusher.abort();
+            }
+            crate::views::drain(&self.state.views, &self.state.pool, deadline).await;
+        };
+        tokio::join!(webhooks, views);
+        tracing::info!("stopped");
         served
     }
 
@@ -232,4 +292,20 @@ impl Application {
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
     }
+}
+
+/// SIGTERM or SIGINT (Ctrl-C).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

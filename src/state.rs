@@ -6,27 +6,33 @@ use std::time::{Duration, Instant};
 use diesel_async::AsyncPgConnection;
 
 use crate::api::rankings::{MostReadKey, MostReadPage};
-use crate::api::views::BeaconArticle;
 use crate::auth::JwtKeys;
 use crate::config::Config;
-use crate::db::{DbConn, DbPool};
+use crate::db::{DbConn, DbPool, DbStats};
 use crate::error::ApiError;
 use crate::models::category::{self, Tree};
 use crate::models::ids::ArticleId;
 use crate::net::TrustedProxies;
 use crate::search::{Indexer, Ranking, Segmenter};
 use crate::views::ViewCounter;
+use crate::views::memory::BeaconMemory;
 
 pub struct AppState {
     pub pool: DbPool,
+    /// One connection of its own for `/readyz`, so readiness reflects the database, not the
+    /// queue for the request pool.
+    pub probe: DbPool,
+    /// Timeouts, budget overruns and discarded connections (for `/metrics`).
+    pub db_stats: Arc<DbStats>,
     pub config: Config,
     pub jwt: JwtKeys,
     /// A hash verified for unknown emails, so a login takes as long whether or not the email exists.
     pub dummy_hash: Arc<String>,
     /// Counted views waiting for the next flush.
     pub views: Arc<ViewCounter>,
-    /// The beacon's short memory of article visibility (a few seconds), so a view costs no query.
-    pub beacon_articles: moka::sync::Cache<String, Option<BeaconArticle>>,
+    /// The beacon's memory of article visibility, so a view costs no query and is counted while
+    /// the database is unreachable.
+    pub beacon: BeaconMemory,
     /// Most-read lists computed at most once per `RANKINGS_TTL`.
     pub most_read: moka::future::Cache<MostReadKey, Arc<MostReadPage>>,
     /// The channel tree, reloaded at most every few seconds (and after local channel writes).
@@ -53,7 +59,7 @@ const RELATED_TTL: Duration = Duration::from_secs(60);
 
 impl AppState {
     pub fn new(
-        pool: DbPool,
+        (pool, probe, db_stats): (DbPool, DbPool, Arc<DbStats>),
         config: Config,
         jwt: JwtKeys,
         dummy_hash: Arc<String>,
@@ -65,10 +71,6 @@ impl AppState {
             half_life_days: config.search_half_life_days,
         };
         let views = Arc::new(ViewCounter::new(&config));
-        let beacon_articles = moka::sync::Cache::builder()
-            .max_capacity(100_000)
-            .time_to_live(Duration::from_secs(5))
-            .build();
         let most_read = moka::future::Cache::builder()
             .max_capacity(10_000)
             .time_to_live(Duration::from_secs(config.rankings_ttl_secs.max(1)))
@@ -83,11 +85,13 @@ impl AppState {
             .build();
         Self {
             pool,
+            probe,
+            db_stats,
             config,
             jwt,
             dummy_hash,
             views,
-            beacon_articles,
+            beacon: BeaconMemory::default(),
             most_read,
             tree: RwLock::new(None),
             list_totals,
@@ -98,8 +102,17 @@ impl AppState {
         }
     }
 
+    /// A pooled connection; starts the request's database budget.
     pub async fn conn(&self) -> Result<DbConn, ApiError> {
-        Ok(self.pool.get().await?)
+        crate::db::budget::arm();
+        self.pool.get().await.map_err(|e| {
+            if matches!(e, crate::db::PoolError::Timeout(_)) {
+                self.db_stats
+                    .checkout_timeouts
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            ApiError::from(e)
+        })
     }
 
     /// The channel tree, from memory when loaded less than `TREE_TTL` ago.
@@ -118,11 +131,12 @@ impl AppState {
     }
 
     /// Forgets what was cached about articles (after an article write on this instance): list
-    /// totals and the beacon's visibility memory. Other instances catch up within seconds.
+    /// totals, and the beacon checks its visibility memory again (still using it while the
+    /// database is unreachable). Other instances catch up within seconds.
     pub fn content_changed(&self) {
         self.list_totals.invalidate_all();
         self.related.invalidate_all();
-        self.beacon_articles.invalidate_all();
+        self.beacon.outdate();
     }
 
     /// Drops the cached tree (after a channel write).

@@ -38,6 +38,9 @@ pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
 pub fn payload_error(err: &actix_web::Error, limit: usize) -> ApiError {
     match err.as_error::<PayloadError>() {
         Some(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit },
+        Some(PayloadError::Io(e)) if e.kind() == std::io::ErrorKind::TimedOut => {
+            ApiError::RequestTimeout
+        }
         _ => ApiError::BadRequest {
             detail: format!("cannot read the request body: {err}"),
             errors: vec![FieldError::new("body", "could not be read")],

@@ -2,37 +2,48 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 use crate::error::ApiError;
-use crate::models::article::{Article, ArticleStatus};
-use crate::models::ids::ArticleId;
 use crate::models::{Key, article};
 use crate::state::AppState;
+use crate::views::memory::{BeaconArticle, Recall};
 
-/// What the beacon remembers of an article for a few seconds.
-#[derive(Debug, Clone)]
-pub struct BeaconArticle {
-    pub id: ArticleId,
-    live: bool,
-    published_at: Option<DateTime<Utc>>,
-    offline_at: Option<DateTime<Utc>>,
+/// How long the beacon waits for the database when it could fall back on what it knew.
+const STALE_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Asks the database about an article and remembers the answer.
+async fn look_up(state: &AppState, raw: &str) -> Result<Option<BeaconArticle>, ApiError> {
+    let mut conn = state.conn().await?;
+    let found = article::find(&mut conn, &Key::parse(raw))
+        .await?
+        .map(|a| BeaconArticle::of(&a));
+    state.beacon.learn(raw.to_owned(), found.clone());
+    Ok(found)
 }
 
-impl BeaconArticle {
-    fn of(a: &Article) -> Self {
-        Self {
-            id: a.id,
-            live: a.status == ArticleStatus::Published && a.deleted_at.is_none(),
-            published_at: a.published_at,
-            offline_at: a.offline_at,
+/// What is known of an article: from memory while fresh, else from the database, else (the
+/// database unreachable) the last thing known.
+async fn recall(state: &AppState, raw: &str) -> Result<Option<BeaconArticle>, ApiError> {
+    match state.beacon.recall(raw) {
+        Recall::Fresh(found) => Ok(found),
+        Recall::Unknown => look_up(state, raw).await,
+        Recall::Stale(known) => {
+            let checked = tokio::time::timeout(STALE_CHECK, look_up(state, raw)).await;
+            match checked {
+                Ok(Ok(found)) => Ok(found),
+                Ok(Err(ApiError::Unavailable(cause))) => {
+                    tracing::debug!(%cause, "beacon: database unavailable, using what was known");
+                    state.beacon.keep(raw.to_owned(), known.clone());
+                    Ok(known)
+                }
+                Ok(Err(other)) => Err(other),
+                Err(_) => {
+                    state.beacon.keep(raw.to_owned(), known.clone());
+                    Ok(known)
+                }
+            }
         }
-    }
-
-    fn visible_at(&self, now: DateTime<Utc>) -> bool {
-        self.live
-            && self.published_at.is_some_and(|p| p <= now)
-            && self.offline_at.is_none_or(|o| o > now)
     }
 }
 
@@ -62,6 +73,8 @@ fn visitor(req: &HttpRequest, proxies: &crate::net::TrustedProxies, user_agent: 
 /// `X-Visitor-Id` (a random id kept by the app) so repeated reads within the dedupe window
 /// (30 minutes by default) count once; without it the address and User-Agent are used.
 /// Known crawlers are ignored (still 204). Counts reach the database within a few seconds.
+/// While the database is unreachable, views of articles the server knew to be visible are
+/// still accepted (204) and stored once it is back.
 #[utoipa::path(
     operation_id = "create_article_view",
     tag = "rankings",
@@ -82,18 +95,7 @@ pub async fn create_article_view(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let raw = key.into_inner();
-    let cached = state.beacon_articles.get(&raw);
-    let found = match cached {
-        Some(found) => found,
-        None => {
-            let mut conn = state.conn().await?;
-            let found = article::find(&mut conn, &Key::parse(&raw))
-                .await?
-                .map(|a| BeaconArticle::of(&a));
-            state.beacon_articles.insert(raw.clone(), found.clone());
-            found
-        }
-    };
+    let found = recall(&state, &raw).await?;
     let now = Utc::now();
     let Some(target) = found.filter(|a| a.visible_at(now)) else {
         return Err(ApiError::NotFound(format!("article `{raw}`")));

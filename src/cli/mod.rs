@@ -146,7 +146,7 @@ async fn serve(config: Config) -> Result<(), String> {
     crate::telemetry::init(config.log_format);
     let app = Application::build(config).await?;
     tracing::info!(port = app.port(), "newsdesk listening");
-    app.run_until_stopped().await.map_err(|e| e.to_string())
+    app.run_until_signal().await.map_err(|e| e.to_string())
 }
 
 async fn reindex(args: ReindexArgs) -> Result<(), String> {

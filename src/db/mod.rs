@@ -1,57 +1,65 @@
 //! Database access: the connection pool, embedded migrations, schema and pagination helpers.
 
+pub mod budget;
+pub mod connect;
 pub mod pagination;
 pub mod schema;
 pub mod timestamp;
 pub mod trace;
 
-use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
+use deadpool::managed::{Hook, HookError};
+
 use diesel::Connection;
+use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{ManagerConfig, RecyclingMethod};
-use diesel_async::{AsyncConnection as _, AsyncPgConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 pub type DbPool = Pool<AsyncPgConnection>;
 pub type DbConn = Object<AsyncPgConnection>;
+pub use connect::{DbStats, PoolSettings};
+
 pub type PoolError = diesel_async::pooled_connection::deadpool::PoolError;
 
 /// Builds a lazy pool: no connection is opened until the first request needs one.
 ///
-/// With `trace`, every statement is appended to that file (see `trace`).
+/// Every connection is bounded (see `connect`); one handed back broken, or with a statement
+/// still unanswered, is discarded (and counted in `stats`). With `trace`, every statement is
+/// appended to that file (see `trace`).
 pub fn build_pool(
     url: &str,
-    size: usize,
-    timeout: Duration,
-    trace: Option<&Path>,
+    settings: &PoolSettings,
+    stats: Arc<DbStats>,
 ) -> Result<DbPool, String> {
+    let pg = Arc::new(settings.pg_config(url)?);
+    let sink = settings.trace.as_deref().map(trace::open).transpose()?;
     // `Fast` recycling skips a `SELECT 1` per checkout; a connection the server closed is
     // still noticed (`is_broken` asks the client whether its socket is closed).
     let mut config = ManagerConfig::default();
     config.recycling_method = RecyclingMethod::Fast;
-    if let Some(path) = trace {
-        let sink = trace::open(path)?;
-        config.custom_setup = Box::new(move |url| {
-            let sink = sink.clone();
-            Box::pin(async move {
-                let mut conn = AsyncPgConnection::establish(url).await?;
-                conn.set_instrumentation(trace::recorder(sink));
-                Ok(conn)
-            })
-        });
-    }
+    config.custom_setup = Box::new(move |_url| connect::establish(pg.clone(), sink.clone()));
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
+    let timeout = settings.checkout_timeout;
     Pool::builder(manager)
-        .max_size(size)
+        .max_size(settings.size)
         .wait_timeout(Some(timeout))
         .create_timeout(Some(timeout))
         .recycle_timeout(Some(timeout))
+        .pre_recycle(Hook::sync_fn(move |conn: &mut AsyncPgConnection, _| {
+            if connect::reusable(conn) {
+                Ok(())
+            } else {
+                connect::count_discard(&stats);
+                Err(HookError::message("a statement was still unanswered"))
+            }
+        }))
         .runtime(deadpool::Runtime::Tokio1)
         .build()
         .map_err(|e| format!("cannot build the database pool: {e}"))
@@ -75,7 +83,8 @@ pub async fn run_migrations(url: &str) -> Result<Vec<String>, String> {
     .map_err(|e| format!("migration task failed: {e}"))?
 }
 
-/// One round trip, bounded in time: used by `/readyz`.
+/// One round trip, bounded in time: used by `/readyz` (on its own pool, so a saturated request
+/// pool does not read as a database outage).
 pub async fn ping(pool: &DbPool, timeout: Duration) -> Result<(), String> {
     use diesel_async::RunQueryDsl;
     let check = async {

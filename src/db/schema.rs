@@ -268,6 +268,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    view_flushes (id) {
+        id -> Uuid,
+        views -> Int8,
+        flushed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     webhook_deliveries (id) {
         id -> Int8,
         webhook_id -> Int8,
@@ -342,6 +350,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sources,
     tags,
     users,
+    view_flushes,
     webhook_deliveries,
     webhooks,
 );

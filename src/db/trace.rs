@@ -7,8 +7,6 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use diesel::connection::{Instrumentation, InstrumentationEvent};
-
 pub type Sink = Arc<Mutex<File>>;
 
 pub fn open(path: &Path) -> Result<Sink, String> {
@@ -20,14 +18,10 @@ pub fn open(path: &Path) -> Result<Sink, String> {
     Ok(Arc::new(Mutex::new(file)))
 }
 
-/// Writes `<sql> -- binds: [...]` for each statement started.
-pub fn recorder(sink: Sink) -> impl Instrumentation {
-    move |event: InstrumentationEvent<'_>| {
-        if let InstrumentationEvent::StartQuery { query, .. } = event {
-            let line = query.to_string().replace('\n', " ");
-            if let Ok(mut file) = sink.lock() {
-                let _ = writeln!(file, "{line}");
-            }
-        }
+/// Appends one statement (`<sql> -- binds: [...]`) as one line.
+pub fn record(sink: &Sink, statement: &str) {
+    let line = statement.replace('\n', " ");
+    if let Ok(mut file) = sink.lock() {
+        let _ = writeln!(file, "{line}");
     }
 }

@@ -30,8 +30,12 @@ pub enum Key {
 impl Key {
     pub fn parse(raw: &str) -> Self {
         if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
-            // Too many digits for an i64 cannot name any row: use an id that matches none.
-            Self::Id(raw.parse().unwrap_or(-1))
+            match raw.parse() {
+                Ok(id) => Self::Id(id),
+                // Too many digits for an i64: no row has that id, and no slug is all digits,
+                // so it matches nothing; kept as sent so a 404 names what was asked for.
+                Err(_) => Self::Slug(raw.to_owned()),
+            }
         } else {
             Self::Slug(raw.to_owned())
         }
@@ -255,8 +259,15 @@ mod tests {
     #[test]
     fn keys() {
         assert_eq!(Key::parse("12"), Key::Id(12));
+        assert_eq!(
+            Key::parse("99999999999999999999999").to_string(),
+            "99999999999999999999999"
+        );
         assert_eq!(Key::parse("a12"), Key::Slug("a12".into()));
-        assert_eq!(Key::parse("99999999999999999999"), Key::Id(-1));
+        assert_eq!(
+            Key::parse("99999999999999999999"),
+            Key::Slug("99999999999999999999".into())
+        );
         assert_eq!(like_escape("50%_a\\"), "50\\%\\_a\\\\");
         assert_eq!(next_free("a", ["b"].into_iter()), "a");
         assert_eq!(next_free("a", ["a", "a-2", "a-4"].into_iter()), "a-3");

@@ -4,41 +4,61 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Date, Nullable, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
 
 use super::ids::{ArticleId, CategoryId};
 
-/// Adds counts to the daily buckets and to `articles.view_count`, in one statement.
+#[derive(QueryableByName)]
+struct Claimed {
+    #[diesel(sql_type = BigInt)]
+    claimed: i64,
+}
+
+/// Adds one batch of counts to the daily buckets and to `articles.view_count`, in one
+/// statement, recording the batch's id in `view_flushes` in the same statement: a batch whose
+/// id is already there adds nothing. False when the batch had already been applied (its earlier
+/// flush committed but the answer was lost).
 ///
 /// Additive (`views = views + n`), so several instances may flush concurrently. Counts of
-/// articles that were purged meanwhile are dropped.
+/// articles that were purged meanwhile are dropped. Ids older than a week are pruned.
 pub async fn flush(
     conn: &mut AsyncPgConnection,
+    batch_id: Uuid,
     batch: &[(ArticleId, NaiveDate, i64)],
-) -> QueryResult<usize> {
-    if batch.is_empty() {
-        return Ok(0);
-    }
+) -> QueryResult<bool> {
     let ids: Vec<i64> = batch.iter().map(|b| b.0.0).collect();
     let days: Vec<NaiveDate> = batch.iter().map(|b| b.1).collect();
     let counts: Vec<i64> = batch.iter().map(|b| b.2).collect();
-    diesel::sql_query(
-        "WITH v AS ( \
+    let total: i64 = counts.iter().sum();
+    let row: Claimed = diesel::sql_query(
+        "WITH claim AS ( \
+           INSERT INTO view_flushes (id, views) VALUES ($4, $5) ON CONFLICT (id) DO NOTHING \
+           RETURNING id \
+         ), pruned AS ( \
+           DELETE FROM view_flushes WHERE flushed_at < now() - interval '7 days' AND id <> $4 \
+         ), v AS ( \
            SELECT u.article_id, u.day, u.views FROM unnest($1::bigint[], $2::date[], $3::bigint[]) \
                   AS u(article_id, day, views) \
-            WHERE EXISTS (SELECT 1 FROM articles a WHERE a.id = u.article_id) \
+            WHERE EXISTS (SELECT 1 FROM claim) \
+              AND EXISTS (SELECT 1 FROM articles a WHERE a.id = u.article_id) \
          ), daily AS ( \
            INSERT INTO article_views_daily (article_id, day, views) SELECT article_id, day, views FROM v \
            ON CONFLICT (article_id, day) DO UPDATE SET views = article_views_daily.views + EXCLUDED.views \
+         ), totals AS ( \
+           UPDATE articles a SET view_count = a.view_count + s.views \
+             FROM (SELECT article_id, sum(views)::bigint AS views FROM v GROUP BY article_id) s \
+            WHERE a.id = s.article_id \
          ) \
-         UPDATE articles a SET view_count = a.view_count + s.views \
-           FROM (SELECT article_id, sum(views)::bigint AS views FROM v GROUP BY article_id) s \
-          WHERE a.id = s.article_id",
+         SELECT count(*) AS claimed FROM claim",
     )
     .bind::<Array<BigInt>, _>(ids)
     .bind::<Array<Date>, _>(days)
     .bind::<Array<BigInt>, _>(counts)
-    .execute(conn)
-    .await
+    .bind::<diesel::sql_types::Uuid, _>(batch_id)
+    .bind::<BigInt, _>(total)
+    .get_result(conn)
+    .await?;
+    Ok(row.claimed > 0)
 }
 
 #[derive(Debug, Clone, QueryableByName)]

@@ -1,5 +1,7 @@
 //! The view beacon's engine: counts in memory, flushed in batches, nothing lost on a clean stop.
 
+pub mod memory;
+
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Mutex;
@@ -17,6 +19,13 @@ use crate::models::views;
 
 type Key = (ArticleId, NaiveDate);
 
+/// Counts taken from memory for one flush, under one id (see `models::views::flush`).
+struct Batch {
+    id: uuid::Uuid,
+    rows: Vec<(ArticleId, NaiveDate, i64)>,
+    views: i64,
+}
+
 fn visitor_key(visitor: &str, article: ArticleId) -> u64 {
     let mut h = DefaultHasher::new();
     (visitor, article.0).hash(&mut h);
@@ -25,6 +34,11 @@ fn visitor_key(visitor: &str, article: ArticleId) -> u64 {
 
 pub struct ViewCounter {
     pending: Mutex<HashMap<Key, i64>>,
+    /// A batch whose flush failed: it may or may not have been stored, so it is retried as it
+    /// is, under the same id, before anything else is flushed.
+    unsettled: Mutex<Option<Batch>>,
+    /// Longest time one flush may take (the request budget).
+    flush_timeout: Duration,
     wake: Notify,
     threshold: usize,
     max_pending: usize,
@@ -49,6 +63,8 @@ impl ViewCounter {
         });
         Self {
             pending: Mutex::new(HashMap::new()),
+            unsettled: Mutex::new(None),
+            flush_timeout: config.request_budget(),
             wake: Notify::new(),
             threshold: config.views_flush_threshold.max(1),
             max_pending: config.views_max_pending.max(1),
@@ -108,28 +124,39 @@ impl ViewCounter {
         true
     }
 
+    /// Counters waiting to be written (including a batch being retried).
     pub fn pending_keys(&self) -> usize {
-        self.pending.lock().map(|p| p.len()).unwrap_or(0)
+        let unsettled = self.lock_unsettled().as_ref().map_or(0, |b| b.rows.len());
+        self.pending.lock().map(|p| p.len()).unwrap_or(0) + unsettled
     }
 
-    fn take(&self) -> Vec<(ArticleId, NaiveDate, i64)> {
-        match self.pending.lock() {
+    /// Views waiting to be written (including a batch being retried).
+    pub fn pending_views(&self) -> i64 {
+        let unsettled = self.lock_unsettled().as_ref().map_or(0, |b| b.views);
+        self.pending.lock().map(|p| p.values().sum()).unwrap_or(0) + unsettled
+    }
+
+    fn lock_unsettled(&self) -> std::sync::MutexGuard<'_, Option<Batch>> {
+        self.unsettled.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The batch to write next: the unsettled one, or everything pending under a new id.
+    fn next_batch(&self) -> Option<Batch> {
+        if let Some(batch) = self.lock_unsettled().take() {
+            return Some(batch);
+        }
+        let rows: Vec<_> = match self.pending.lock() {
             Ok(mut p) => std::mem::take(&mut *p)
                 .into_iter()
                 .map(|((a, d), n)| (a, d, n))
                 .collect(),
             Err(_) => Vec::new(),
-        }
-    }
-
-    /// Puts a batch that could not be written back (bounded like `record`).
-    fn put_back(&self, batch: Vec<(ArticleId, NaiveDate, i64)>) {
-        let Ok(mut pending) = self.pending.lock() else {
-            return;
         };
-        for (a, d, n) in batch {
-            self.add(&mut pending, (a, d), n);
-        }
+        (!rows.is_empty()).then(|| Batch {
+            id: uuid::Uuid::new_v4(),
+            views: rows.iter().map(|r| r.2).sum(),
+            rows,
+        })
     }
 
     /// Adds `n` to a counter; a new counter past `max_pending` is refused and counted as dropped.
@@ -142,27 +169,40 @@ impl ViewCounter {
         true
     }
 
-    /// Writes everything pending in one statement; on failure the counts stay in memory.
+    /// Writes one batch in one statement, bounded by the request budget; returns the counters
+    /// written. A batch that fails is kept and retried under the same id, so a flush whose
+    /// answer was lost after it committed is not counted twice.
     pub async fn flush(&self, pool: &DbPool) -> Result<usize, String> {
-        let batch = self.take();
-        if batch.is_empty() {
+        self.flush_within(pool, self.flush_timeout).await
+    }
+
+    /// `flush`, given at most `limit`.
+    pub async fn flush_within(&self, pool: &DbPool, limit: Duration) -> Result<usize, String> {
+        let Some(batch) = self.next_batch() else {
             return Ok(0);
-        }
-        let total: i64 = batch.iter().map(|b| b.2).sum();
-        let result = async {
+        };
+        let write = async {
             let mut conn = pool.get().await.map_err(|e| e.to_string())?;
-            views::flush(&mut conn, &batch)
+            views::flush(&mut conn, batch.id, &batch.rows)
                 .await
                 .map_err(|e| e.to_string())
-        }
-        .await;
+        };
+        let result = match tokio::time::timeout(limit.min(self.flush_timeout), write).await {
+            Ok(result) => result,
+            Err(_) => Err("the database did not answer in time".into()),
+        };
         match result {
-            Ok(_) => {
-                self.flushed.fetch_add(total as u64, Ordering::Relaxed);
-                Ok(batch.len())
+            Ok(applied) => {
+                if !applied {
+                    tracing::info!(batch = %batch.id, views = batch.views,
+                                   "view batch had been stored before its answer was lost; not added again");
+                }
+                self.flushed
+                    .fetch_add(batch.views as u64, Ordering::Relaxed);
+                Ok(batch.rows.len())
             }
             Err(e) => {
-                self.put_back(batch);
+                *self.lock_unsettled() = Some(batch);
                 Err(e)
             }
         }
@@ -190,20 +230,22 @@ pub async fn run_flusher(
     }
 }
 
-/// The last flush on shutdown: retried until everything is written or `deadline` passes.
-pub async fn drain(counter: &ViewCounter, pool: &DbPool, deadline: Duration) {
-    let until = tokio::time::Instant::now() + deadline;
+/// The last flush on shutdown: retried until everything is written or `until` passes; what
+/// could not be written is logged.
+pub async fn drain(counter: &ViewCounter, pool: &DbPool, until: tokio::time::Instant) {
     loop {
-        match counter.flush(pool).await {
+        let left = until.saturating_duration_since(tokio::time::Instant::now());
+        match counter.flush_within(pool, left).await {
             Ok(_) if counter.pending_keys() == 0 => return,
             Ok(_) => continue,
-            Err(e) => {
-                if tokio::time::Instant::now() >= until {
-                    tracing::error!(error = %e, pending = counter.pending_keys(), "views lost at shutdown: database unreachable");
-                    return;
-                }
+            Err(e) if tokio::time::Instant::now() + Duration::from_millis(250) < until => {
                 tracing::warn!(error = %e, "final view flush failed; retrying");
                 tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, views = counter.pending_views(),
+                                "views lost at shutdown: the database could not be written in time");
+                return;
             }
         }
     }

@@ -41,6 +41,12 @@ pub fn test_config(database_url: String) -> Config {
         database_url,
         database_pool_size: 4,
         database_timeout_secs: 2,
+        database_statement_timeout_ms: 5000,
+        database_request_budget_secs: 10.0,
+        database_keepalive_secs: 10,
+        shutdown_timeout_secs: 15.0,
+        body_read_timeout_secs: 10.0,
+        keep_alive_secs: 5.0,
         bind_addr: "127.0.0.1:0".parse().unwrap(),
         jwt_secret: "test-secret-that-is-long-enough-for-hs256-0123456789".into(),
         jwt_ttl_secs: 900,
@@ -153,10 +159,20 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_routed(|url| url.to_owned(), tweak).await.0
+}
+
+/// A server that reaches its (fresh) database at the URL `route` makes of the direct one (for
+/// example through a fault proxy); also its shared state. `TestApp::conn` stays direct.
+pub async fn spawn_app_routed(
+    route: impl FnOnce(&str) -> String,
+    tweak: impl FnOnce(&mut Config),
+) -> (TestApp, actix_web::web::Data<newsdesk::state::AppState>) {
     let db = TestDb::create().await;
-    let mut config = test_config(db.url.clone());
+    let mut config = test_config(route(&db.url));
     tweak(&mut config);
     let app = Application::build(config).await.expect("build application");
+    let state = app.state();
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
@@ -164,12 +180,13 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    TestApp {
+    let app = TestApp {
         address,
         client,
         db,
         handle,
-    }
+    };
+    (app, state)
 }
 
 impl Drop for TestApp {

@@ -203,7 +203,9 @@ async fn home_costs_a_fixed_number_of_queries() {
     let path = trace.clone();
     let app = spawn_app_with(move |c| {
         c.sql_trace_file = Some(path);
+        // No background statements in the trace: the scheduler and the webhook worker poll.
         c.scheduler_interval = 3600.0;
+        c.webhook_worker = false;
     })
     .await;
     app.seed().await;

@@ -11,11 +11,15 @@ mod authors;
 mod categories;
 mod cli;
 mod errors;
+#[path = "../support/fault_proxy.rs"]
+pub mod fault_proxy;
+mod faults;
 mod hardening;
 mod health;
 mod helpers;
 mod home;
 mod openapi;
+mod proxy_selftest;
 mod rankings;
 mod rate_limits;
 mod related;

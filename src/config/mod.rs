@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use clap::Args;
 
+mod checks;
+
 /// Minimum length of `JWT_SECRET` in bytes.
 pub const MIN_JWT_SECRET_LEN: usize = 32;
 
@@ -40,6 +42,23 @@ pub struct Config {
     /// Seconds a request waits for a pooled connection before answering 503.
     #[arg(long, env = "DATABASE_TIMEOUT_SECS", default_value_t = 5)]
     pub database_timeout_secs: u64,
+
+    /// Milliseconds one SQL statement may run before PostgreSQL cancels it (`statement_timeout`,
+    /// set when a connection is made); 0 leaves the server's setting.
+    #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT_MS", default_value_t = 5000)]
+    pub database_statement_timeout_ms: u64,
+
+    /// Seconds a request's database work may take in all, from its first checkout (waiting for
+    /// a connection and every query); past it the request answers 503 and its connection is
+    /// discarded. Also bounds unacknowledged socket writes (TCP user timeout) and each view
+    /// flush.
+    #[arg(long, env = "DATABASE_REQUEST_BUDGET_SECS", default_value_t = 10.0)]
+    pub database_request_budget_secs: f64,
+
+    /// Seconds of silence on an idle database connection before TCP keepalive probes start
+    /// (three probes, this far apart, then the connection is dropped).
+    #[arg(long, env = "DATABASE_KEEPALIVE_SECS", default_value_t = 10)]
+    pub database_keepalive_secs: u64,
 
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080")]
@@ -179,6 +198,19 @@ pub struct Config {
     #[arg(long, env = "RANKINGS_TTL", default_value_t = 60)]
     pub rankings_ttl_secs: u64,
 
+    /// Seconds from SIGTERM/SIGINT to exit, in all: in-flight requests, the background workers
+    /// and the final flush of counted views share it; what cannot be written by then is logged.
+    #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value_t = 15.0)]
+    pub shutdown_timeout_secs: f64,
+
+    /// Seconds a client has to send a request body once its head arrived (408 after).
+    #[arg(long, env = "BODY_READ_TIMEOUT_SECS", default_value_t = 10.0)]
+    pub body_read_timeout_secs: f64,
+
+    /// Seconds an idle keep-alive connection is kept open.
+    #[arg(long, env = "KEEP_ALIVE_SECS", default_value_t = 5.0)]
+    pub keep_alive_secs: f64,
+
     /// Benchmark aid: append every SQL statement (with its bind values) to this file.
     #[arg(long, env = "NEWSDESK_SQL_TRACE")]
     pub sql_trace_file: Option<std::path::PathBuf>,
@@ -237,80 +269,6 @@ pub struct Config {
 }
 
 impl Config {
-    /// Checks what cannot be expressed as a default; a readable message on failure.
-    pub fn validate(&self) -> Result<(), String> {
-        if !(self.search_half_life_days > 0.0 && self.search_half_life_days.is_finite()) {
-            return Err("SEARCH_HALF_LIFE_DAYS must be a positive number of days".into());
-        }
-        if !(1..=10_000_000).contains(&self.search_count_cap) {
-            return Err("SEARCH_COUNT_CAP must be between 1 and 10000000".into());
-        }
-        if !(1..=100_000).contains(&self.search_rank_window) {
-            return Err("SEARCH_RANK_WINDOW must be between 1 and 100000".into());
-        }
-        if self.jwt_secret.len() < MIN_JWT_SECRET_LEN {
-            return Err(format!(
-                "JWT_SECRET must be at least {MIN_JWT_SECRET_LEN} bytes (it is {}); \
-                 generate one with `openssl rand -hex 32` and put it in .env",
-                self.jwt_secret.len()
-            ));
-        }
-        self.trusted_proxy_nets()?;
-        if self.login_max_failures == 0 {
-            return Err("LOGIN_MAX_FAILURES must be at least 1".into());
-        }
-        if self.rate_limit_per_minute > 0 && self.rate_limit_burst == 0 {
-            return Err("RATE_LIMIT_BURST must be at least 1".into());
-        }
-        if self.beacon_rate_limit_per_minute > 0 && self.beacon_rate_limit_burst == 0 {
-            return Err("BEACON_RATE_LIMIT_BURST must be at least 1".into());
-        }
-        if self.max_url_bytes < 256 {
-            return Err("MAX_URL_BYTES must be at least 256".into());
-        }
-        if !(1024..=MAX_HEADER_BYTES_CEILING).contains(&self.max_header_bytes) {
-            return Err(format!(
-                "MAX_HEADER_BYTES must be between 1024 and {MAX_HEADER_BYTES_CEILING}"
-            ));
-        }
-        if self.database_pool_size == 0 {
-            return Err("DATABASE_POOL_SIZE must be at least 1".into());
-        }
-        if self.max_body_bytes < 1024 {
-            return Err("MAX_BODY_BYTES must be at least 1024".into());
-        }
-        if !(0.05..=3600.0).contains(&self.views_flush_interval) {
-            return Err("VIEWS_FLUSH_INTERVAL must be between 0.05 and 3600 seconds".into());
-        }
-        if !(0.05..=3600.0).contains(&self.scheduler_interval) {
-            return Err("SCHEDULER_INTERVAL must be between 0.05 and 3600 seconds".into());
-        }
-        let secs = |v: f64| v.is_finite() && (0.01..=86_400.0).contains(&v);
-        if !secs(self.webhook_timeout_secs) || !secs(self.webhook_poll_interval) {
-            return Err(
-                "WEBHOOK_TIMEOUT_SECS and WEBHOOK_POLL_INTERVAL must be between 0.01 and 86400"
-                    .into(),
-            );
-        }
-        if !secs(self.webhook_retry_base_secs)
-            || !secs(self.webhook_retry_max_secs)
-            || self.webhook_retry_max_secs < self.webhook_retry_base_secs
-        {
-            return Err(
-                "WEBHOOK_RETRY_BASE_SECS and WEBHOOK_RETRY_MAX_SECS must be between 0.01 and \
-                        86400, the maximum at least the base"
-                    .into(),
-            );
-        }
-        if !(1..=30 * 86_400).contains(&self.webhook_max_age_secs) {
-            return Err("WEBHOOK_MAX_AGE_SECS must be between 1 and 2592000 (30 days)".into());
-        }
-        if self.max_article_request_bytes < self.max_body_bytes {
-            return Err("MAX_ARTICLE_REQUEST_BYTES must be at least MAX_BODY_BYTES".into());
-        }
-        Ok(())
-    }
-
     /// `TRUSTED_PROXIES` parsed: single addresses become /32 (or /128) networks.
     pub fn trusted_proxy_nets(&self) -> Result<Vec<ipnet::IpNet>, String> {
         self.trusted_proxies
@@ -327,6 +285,22 @@ impl Config {
 
     pub fn database_timeout(&self) -> Duration {
         Duration::from_secs(self.database_timeout_secs.max(1))
+    }
+
+    pub fn statement_timeout(&self) -> Duration {
+        Duration::from_millis(self.database_statement_timeout_ms)
+    }
+
+    pub fn request_budget(&self) -> Duration {
+        Duration::from_secs_f64(self.database_request_budget_secs)
+    }
+
+    pub fn body_read_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.body_read_timeout_secs)
+    }
+
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.shutdown_timeout_secs)
     }
 
     pub fn bot_user_agents(&self) -> Vec<String> {
