@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod deadlines;
 pub mod error;
+pub mod http_server;
 pub mod limits;
 pub mod metrics;
 pub mod middleware;

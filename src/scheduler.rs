@@ -8,6 +8,7 @@ use actix_web::web;
 use chrono::Utc;
 use diesel_async::AsyncConnection;
 
+use crate::db::budget::Bounded;
 use crate::error::ApiError;
 use crate::models::category;
 use crate::models::sync::{self, Transition};
@@ -64,8 +65,13 @@ pub async fn run(state: web::Data<AppState>, interval: Duration) {
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        if let Err(e) = run_due(&state).await {
-            tracing::warn!(error = %e, "scheduler run failed; will retry");
+        let budget = state.config.request_budget();
+        match crate::db::budget::within(budget, run_due(&state)).await {
+            Bounded::Done { output: Ok(_), .. } => {}
+            Bounded::Done { output: Err(e), .. } => {
+                tracing::warn!(error = %e, "scheduler run failed; will retry");
+            }
+            Bounded::Stuck => tracing::warn!("scheduler run overran its database budget"),
         }
     }
 }

@@ -10,7 +10,7 @@ use tokio::time::Instant;
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, from_fn};
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, web};
 use utoipa::OpenApi as _;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
@@ -155,7 +155,7 @@ impl Application {
         let shutdown_secs = state.config.shutdown_timeout().as_secs().max(1);
         let keep_alive = Duration::from_secs_f64(state.config.keep_alive_secs);
 
-        let mut server = HttpServer::new(move || {
+        let factory = move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
@@ -193,20 +193,19 @@ impl Application {
                 .wrap(from_fn(crate::deadlines::enforce))
                 .wrap(from_fn(crate::middleware::observe))
                 .wrap(from_fn(crate::security_headers::apply))
-        })
-        .listen(listener)
-        .map_err(|e| e.to_string())?
-        // Signals are handled in `run_until_stopped`, under one deadline for everything.
-        .disable_signals()
-        .shutdown_timeout(shutdown_secs)
-        .keep_alive(keep_alive)
-        // A client has this long to send the request head (slow-loris guard).
-        .client_request_timeout(Duration::from_secs(5));
-        if workers > 0 {
-            server = server.workers(workers);
-        }
+        };
+        // Signals are handled in `run`, under one deadline for everything.
+        let settings = crate::http_server::Settings {
+            workers,
+            shutdown_secs,
+            keep_alive,
+            // A client has this long to send the request head (slow-loris guard).
+            client_request_timeout: Duration::from_secs(5),
+        };
+        let server =
+            crate::http_server::serve(listener, factory, &settings).map_err(|e| e.to_string())?;
         Ok(Self {
-            server: server.run(),
+            server,
             port,
             state: app_state,
             stop_flusher,

@@ -2,13 +2,16 @@
 //! statement, all of its database work must end within `DATABASE_REQUEST_BUDGET_SECS`.
 //!
 //! The HTTP middleware (`crate::deadlines`) runs each request inside [`within`]; the pool
-//! checkout calls [`arm`] and every statement [`enlist`], which start the clock the first time.
+//! checkout calls [`arm`] and every statement `KillSwitch::started`, which start the clock the
+//! first time.
 //! Time spent before that (reading the body, checking a token's signature) is not counted. When
-//! the budget runs out, the connections the request used are closed: their pending statements
-//! fail, and the request answers 503 through its ordinary error path (with every header the
-//! middleware adds). A closed connection is never reused.
+//! the budget runs out, the connections on which the request's statements still wait are
+//! closed: those statements fail, and the request answers 503 through its ordinary error path
+//! (with every header the middleware adds). A closed connection is never reused. Background
+//! work (the scheduler, the webhook worker) runs under a budget too.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -23,17 +26,63 @@ tokio::task_local! {
 /// answers at once, with the error of its interrupted statement).
 const GRACE: Duration = Duration::from_secs(2);
 
-/// Closes one pooled connection's socket from outside (see `connect::establish`).
+/// One pooled connection's state as the budget sees it, and the means to close its socket from
+/// outside (see `connect::establish`).
 #[derive(Debug, Default)]
-pub struct KillSwitch(Notify);
+pub struct KillSwitch {
+    closed: Notify,
+    /// Statements started and not yet answered.
+    unanswered: AtomicU32,
+    /// The budget (request) whose statement started last on it; 0 for none.
+    owner: AtomicUsize,
+}
 
 impl KillSwitch {
+    /// Closes the connection.
     pub fn kill(&self) {
-        self.0.notify_one();
+        self.closed.notify_one();
     }
 
     pub async fn killed(&self) {
-        self.0.notified().await;
+        self.closed.notified().await;
+    }
+
+    /// Statements started and not yet answered on this connection.
+    pub fn unanswered(&self) -> u32 {
+        self.unanswered.load(Ordering::Acquire)
+    }
+
+    /// A statement starts on this connection: it belongs to the current request (if any), whose
+    /// clock starts.
+    pub fn started(self: &Arc<Self>) {
+        self.unanswered.fetch_add(1, Ordering::AcqRel);
+        let owner = BUDGET
+            .try_with(|b| {
+                b.arm();
+                if let Ok(mut used) = b.used.lock()
+                    && !used.iter().any(|s| Arc::ptr_eq(s, self))
+                {
+                    used.push(self.clone());
+                }
+                b.id()
+            })
+            .unwrap_or(0);
+        self.owner.store(owner, Ordering::Release);
+    }
+
+    /// A statement on this connection was answered.
+    pub fn finished(&self) {
+        let _ = self
+            .unanswered
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+    }
+
+    /// Closes the connection if `budget`'s statement is still waiting on it (a connection the
+    /// request already gave back may be serving someone else).
+    fn kill_if_stuck_for(&self, budget: usize) {
+        if self.unanswered() > 0 && self.owner.load(Ordering::Acquire) == budget {
+            self.kill();
+        }
     }
 }
 
@@ -46,6 +95,11 @@ struct Budget {
 }
 
 impl Budget {
+    /// Unique while the budget lives.
+    fn id(&self) -> usize {
+        std::ptr::from_ref(self) as usize
+    }
+
     fn arm(&self) {
         if self.armed_at.set(Instant::now()).is_ok() {
             self.armed.notify_one();
@@ -56,18 +110,6 @@ impl Budget {
 /// Starts the current request's clock (no-op outside a request, or when it already runs).
 pub fn arm() {
     let _ = BUDGET.try_with(|b| b.arm());
-}
-
-/// Starts the clock and notes the connection a statement is about to run on.
-pub fn enlist(switch: &Arc<KillSwitch>) {
-    let _ = BUDGET.try_with(|b| {
-        b.arm();
-        if let Ok(mut used) = b.used.lock()
-            && !used.iter().any(|s| Arc::ptr_eq(s, switch))
-        {
-            used.push(switch.clone());
-        }
-    });
 }
 
 /// How a bounded future ended.
@@ -98,7 +140,7 @@ pub async fn within<F: Future>(limit: Duration, fut: F) -> Bounded<F::Output> {
     }
     let used = budget.used.lock().map(|u| u.clone()).unwrap_or_default();
     for switch in &used {
-        switch.kill();
+        switch.kill_if_stuck_for(budget.id());
     }
     match tokio::time::timeout(GRACE, fut).await {
         Ok(output) => Bounded::Done {
@@ -148,7 +190,7 @@ mod tests {
         let connection = switch.clone();
         // A statement that answers only when its connection is closed.
         let interrupted = async move {
-            enlist(&connection);
+            connection.started();
             connection.killed().await;
             "closed"
         };

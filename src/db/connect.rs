@@ -105,7 +105,6 @@ pub struct DbStats {
 /// The instrumentation every pooled connection carries: statements started but not finished
 /// (and the optional SQL trace).
 pub struct Guard {
-    unanswered: u32,
     trace: Option<trace::Sink>,
     switch: Arc<KillSwitch>,
 }
@@ -114,15 +113,12 @@ impl Instrumentation for Guard {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
         match event {
             InstrumentationEvent::StartQuery { query, .. } => {
-                self.unanswered = self.unanswered.saturating_add(1);
-                super::budget::enlist(&self.switch);
+                self.switch.started();
                 if let Some(sink) = &self.trace {
                     trace::record(sink, &query.to_string());
                 }
             }
-            InstrumentationEvent::FinishQuery { .. } => {
-                self.unanswered = self.unanswered.saturating_sub(1);
-            }
+            InstrumentationEvent::FinishQuery { .. } => self.switch.finished(),
             _ => {}
         }
     }
@@ -137,7 +133,7 @@ pub fn reusable(conn: &mut AsyncPgConnection) -> bool {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         conn.instrumentation()
             .downcast_ref::<Guard>()
-            .is_none_or(|g| g.unanswered == 0)
+            .is_none_or(|g| g.switch.unanswered() == 0)
     }))
     .unwrap_or(false)
 }
@@ -170,11 +166,7 @@ pub fn establish(
             }
         });
         let mut conn = AsyncPgConnection::try_from(client).await?;
-        conn.set_instrumentation(Guard {
-            unanswered: 0,
-            trace,
-            switch,
-        });
+        conn.set_instrumentation(Guard { trace, switch });
         Ok(conn)
     }
     .boxed()

@@ -14,6 +14,7 @@ use tokio::sync::Notify;
 use super::{guard, sign};
 use crate::config::Config;
 use crate::db::DbPool;
+use crate::db::budget::{self, Bounded};
 use crate::models::ids::WebhookId;
 use crate::models::webhook::{self, Webhook};
 use crate::models::webhook_delivery::{self as delivery, Delivery, Outcome};
@@ -39,6 +40,8 @@ pub struct Settings {
     pub retry_max: Duration,
     pub max_age: chrono::Duration,
     pub allow_private: bool,
+    /// The database budget of one round (on top of the delivery timeout).
+    pub budget: Duration,
 }
 
 impl Settings {
@@ -52,6 +55,7 @@ impl Settings {
                 i64::try_from(c.webhook_max_age_secs).unwrap_or(86_400),
             ),
             allow_private: c.webhook_allow_private,
+            budget: c.request_budget(),
         }
     }
 
@@ -98,10 +102,15 @@ pub async fn run(pool: DbPool, settings: Settings, stats: Arc<Stats>, stop: Arc<
         }
     };
     loop {
-        let sent = match round(&pool, &client, &settings, &stats).await {
-            Ok(n) => n,
-            Err(e) => {
+        let limit = settings.budget + settings.timeout;
+        let sent = match budget::within(limit, round(&pool, &client, &settings, &stats)).await {
+            Bounded::Done { output: Ok(n), .. } => n,
+            Bounded::Done { output: Err(e), .. } => {
                 tracing::warn!(error = %e, "webhook worker: claiming deliveries failed");
+                0
+            }
+            Bounded::Stuck => {
+                tracing::warn!("webhook worker: a round overran its database budget");
                 0
             }
         };

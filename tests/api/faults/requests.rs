@@ -114,3 +114,42 @@ async fn an_id_too_long_for_a_number_is_named_as_sent() {
         assert!(!detail.contains("-1"), "{path}: {detail}");
     }
 }
+
+/// Sends raw bytes and reads until the server closes the connection.
+fn raw_exchange(address: &str, request: &[u8]) -> String {
+    let mut s = TcpStream::connect(address.trim_start_matches("http://")).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(request).unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn unparsable_requests_get_problem_json_too() {
+    let app = spawn_app().await;
+    let address = app.address.clone();
+    let answers = tokio::task::spawn_blocking(move || {
+        [
+            &b"GET /api/v1/articles/\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n"[..],
+            b"NOT HTTP AT ALL\r\n\r\n",
+            // After a good request on the same connection.
+            b"GET /livez HTTP/1.1\r\nHost: x\r\n\r\nGET /api/v1/\xe4 HTTP/1.1\r\nHost: x\r\n\r\n",
+        ]
+        .map(|req| raw_exchange(&address, req))
+    })
+    .await
+    .unwrap();
+    for answer in answers {
+        let last = &answer[answer.rfind("HTTP/1.1 ").unwrap()..];
+        assert!(last.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{answer}");
+        assert!(
+            last.contains("content-type: application/problem+json"),
+            "{answer}"
+        );
+        let body = &last[last.find("\r\n\r\n").unwrap() + 4..];
+        let problem: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(problem["status"], 400);
+        assert_eq!(problem["code"], "validation_failed");
+    }
+}
