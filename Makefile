@@ -12,7 +12,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 BIN := $(TARGET_DIR)/debug/newsdesk
 
-.PHONY: help run test lint fmt openapi openapi-check schema schema-check fuzz clients-test bootstrap-test clean-data bench
+.PHONY: help run test lint fmt openapi openapi-check schema schema-check fuzz clients-test bootstrap-test clean-data bench soak
 
 help:
 	@echo "make run            start the server (creates .env, finds/starts PostgreSQL, migrates, seeds)"
@@ -28,6 +28,7 @@ help:
 	echo "make bootstrap-test self-check of scripts/ensure-postgres.sh"
 	echo "make clean-data     stop the project-local PostgreSQL cluster and delete .data/"
 	echo "make bench          release build, synthetic data (BENCH_ARTICLES=20000), wrk + pgbench table"
+	echo "make soak           release build, SOAK_MINUTES=10 of mixed traffic with a database fault in the middle (not in make test)"
 
 run:
 	@if [[ ! -f .env ]]; then
@@ -109,3 +110,11 @@ bench:
 	fi
 	cargo build --release
 	NEWSDESK_BIN=$(TARGET_DIR)/release/newsdesk python3 scripts/bench.py
+
+# A bounded soak run (examples/soak.rs): mixed traffic for SOAK_MINUTES against a release server
+# whose database connections go through a fault-injection proxy (SOAK_FAULT=blackhole|cut|none,
+# SOAK_FAULT_SECS in the middle of the run); see README.md, "Soak".
+soak:
+	@cargo build --release --bins --examples
+	SERVER_URL=$$(scripts/ensure-postgres.sh postgres)
+	$(TARGET_DIR)/release/examples/soak $(TARGET_DIR)/release/newsdesk "$$SERVER_URL"
