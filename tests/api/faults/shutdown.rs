@@ -78,38 +78,27 @@ async fn sigterm_during_a_blackhole_exits_within_the_shutdown_deadline() {
         .output()
         .unwrap();
     assert!(users.status.success(), "{users:?}");
-    let login: serde_json::Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({ "email": "chief@example.com", "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let login = json_of(
+        client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({ "email": "chief@example.com", "password": PASSWORD })),
+    )
+    .await;
     let token = login["access_token"].as_str().unwrap().to_owned();
     let post = |path: &str, body: serde_json::Value| {
-        client
-            .post(format!("{base}{path}"))
-            .bearer_auth(&token)
-            .json(&body)
-            .send()
+        json_of(
+            client
+                .post(format!("{base}{path}"))
+                .bearer_auth(&token)
+                .json(&body),
+        )
     };
-    let channel: serde_json::Value = post("/api/v1/categories", json!({ "name": "停机" }))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let article: serde_json::Value = post(
+    let channel = post("/api/v1/categories", json!({ "name": "停机" })).await;
+    let article = post(
         "/api/v1/articles",
         json!({ "title": "停机测试", "category_id": channel["id"], "status": "published" }),
     )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    .await;
     let views = client
         .post(format!("{base}/api/v1/articles/{}/views", article["id"]))
         .header("user-agent", "Mozilla/5.0")
@@ -149,6 +138,10 @@ async fn sigterm_during_a_blackhole_exits_within_the_shutdown_deadline() {
     assert!(output.contains("views lost at shutdown"), "{output}");
     stuck.abort();
     proxy.set(Mode::Open);
+}
+
+async fn json_of(req: reqwest::RequestBuilder) -> serde_json::Value {
+    req.send().await.unwrap().json().await.unwrap()
 }
 
 fn tempfile_path(name: &str) -> std::path::PathBuf {
