@@ -117,4 +117,4 @@ bench:
 soak:
 	@cargo build --release --bins --examples
 	SERVER_URL=$$(scripts/ensure-postgres.sh postgres)
-	$(TARGET_DIR)/release/examples/soak $(TARGET_DIR)/release/newsdesk "$$SERVER_URL"
+	$(TARGET_DIR)/release/examples/soak $(abspath $(TARGET_DIR))/release/newsdesk "$$SERVER_URL"

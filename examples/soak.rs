@@ -98,7 +98,9 @@ impl Settings {
             ));
         }
         Ok(Settings {
-            server_bin: PathBuf::from(bin),
+            // The server runs in a temp directory: a relative path must not be read from there.
+            server_bin: std::fs::canonicalize(&bin)
+                .map_err(|e| format!("the newsdesk binary {bin}: {e}"))?,
             server_url: url,
             run,
             articles: env_num("SOAK_ARTICLES", 5000.0)? as usize,

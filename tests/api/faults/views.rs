@@ -80,6 +80,45 @@ async fn beacons_during_a_cut_are_all_stored_once_after_restore() {
 }
 
 #[tokio::test]
+async fn beacons_during_a_blackhole_answer_in_time_and_are_stored_after() {
+    let (app, state, proxy) = behind_proxy(|_| {}).await;
+    let ids = publish(&app, 2).await;
+    for id in &ids {
+        assert_eq!(beacon(&app, *id, &format!("warm-{id}")).await, 204);
+    }
+    assert_eq!(app.wait_for_i64(STORED, 2).await, 2);
+
+    proxy.set(Mode::Blackhole);
+    state.content_changed();
+    let mut sent = 2;
+    for round in 0..5 {
+        for id in &ids {
+            let started = std::time::Instant::now();
+            assert_eq!(beacon(&app, *id, &format!("dark-{round}-{id}")).await, 204);
+            // One bounded look at the database (1 s) at most, then what was known.
+            assert!(
+                started.elapsed() < Duration::from_secs(4),
+                "{:?}",
+                started.elapsed()
+            );
+            sent += 1;
+        }
+    }
+    proxy.set(Mode::Open);
+    let stored = eventually(Duration::from_secs(20), || async {
+        app.sql_i64(STORED).await == sent
+    })
+    .await;
+    assert!(
+        stored.is_some(),
+        "stored {} of {sent}",
+        app.sql_i64(STORED).await
+    );
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(app.sql_i64(STORED).await, sent, "nothing doubled");
+}
+
+#[tokio::test]
 async fn a_flush_whose_reply_is_lost_after_commit_is_not_counted_twice() {
     // No flushes but the ones this test makes.
     let (app, state, proxy) = behind_proxy(|c| c.views_flush_interval = 3600.0).await;
