@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use diesel_async::AsyncPgConnection;
 
-use crate::api::rankings::{MostReadKey, MostReadPage};
 use crate::auth::JwtKeys;
 use crate::config::Config;
+use crate::content::rankings::{MostReadKey, MostReadPage};
 use crate::db::{DbConn, DbPool, DbStats};
 use crate::error::ApiError;
 use crate::models::category::{self, Tree};

@@ -1,60 +1,18 @@
 //! `/tags`: keywords on articles, with article counts.
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::api::query::ApiQuery;
 use crate::api::respond::{self, Audience, ListResponse};
 use crate::auth::MaybeAuthUser;
 use crate::db::pagination::PageRequest;
 use crate::error::ApiError;
-use crate::models::ids::TagId;
-use crate::models::tag::{self, Tag, TagCount};
+use crate::models::tag::{self};
 use crate::state::AppState;
 
-/// A tag (关键词).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TagDto {
-    pub id: TagId,
-    /// URL key, generated from the name.
-    pub slug: String,
-    pub name: String,
-}
-
-impl From<Tag> for TagDto {
-    fn from(t: Tag) -> Self {
-        Self {
-            id: t.id,
-            slug: t.slug,
-            name: t.name,
-        }
-    }
-}
-
-/// A tag with how many articles carry it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TagWithCount {
-    pub id: TagId,
-    pub slug: String,
-    pub name: String,
-    /// Articles with this tag: visible ones for the public, all outside the trash for staff.
-    pub article_count: i64,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<TagCount> for TagWithCount {
-    fn from(t: TagCount) -> Self {
-        Self {
-            id: t.tag.id,
-            slug: t.tag.slug,
-            name: t.tag.name,
-            article_count: t.article_count,
-            created_at: t.tag.created_at,
-        }
-    }
-}
+pub use crate::content::tags::{TagDto, TagWithCount};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -71,7 +71,7 @@ pub async fn find_or_create(
             let slug = super::free_slug(
                 conn,
                 super::SlugTable::Tags,
-                &crate::api::validate::slugify(name, "tag"),
+                &crate::slugs::slugify(name, "tag"),
             )
             .await?;
             let inserted = diesel::insert_into(tags::table)

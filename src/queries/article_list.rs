@@ -185,7 +185,7 @@ impl ArticleQuery {
             q = q.filter(articles::updated_at.ge(t));
         }
         if let Some(tsquery) = &f.search {
-            q = q.filter(super::search::matches(tsquery));
+            q = q.filter(matches(tsquery));
         }
         q
     }
@@ -455,4 +455,15 @@ pub async fn summary_rows(
     let mut by_id: std::collections::HashMap<ArticleId, SummaryRow> =
         rows.into_iter().map(|r| (r.id, r)).collect();
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
+/// `search_vector @@ <query>`, for `ArticleQuery` filters.
+pub fn matches(
+    tsquery: &str,
+) -> Box<dyn BoxableExpression<articles::table, Pg, SqlType = diesel::sql_types::Bool>> {
+    Box::new(
+        diesel::dsl::sql::<diesel::sql_types::Bool>("articles.search_vector @@ CAST(")
+            .bind::<diesel::sql_types::Text, _>(tsquery.to_owned())
+            .sql(" AS tsquery)"),
+    )
 }

@@ -2,24 +2,14 @@
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::sql;
-use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Float, Text};
+use diesel::sql_types::{Array, BigInt, Float, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::article_list::ArticleQuery;
 use crate::db::schema::{article_tags, articles, tags};
 use crate::models::ids::ArticleId;
 use crate::search::Indexed;
-
-/// `search_vector @@ <query>`, for `ArticleQuery` filters.
-pub fn matches(tsquery: &str) -> Box<dyn BoxableExpression<articles::table, Pg, SqlType = Bool>> {
-    Box::new(
-        sql::<Bool>("articles.search_vector @@ CAST(")
-            .bind::<Text, _>(tsquery.to_owned())
-            .sql(" AS tsquery)"),
-    )
-}
 
 /// Writes an article's index (inside the caller's transaction).
 pub async fn store(

@@ -198,7 +198,7 @@ pub fn article<R: Rng>(rng: &mut R, words: &Words, pools: &Pools, n: u64) -> Pla
     let want = rng.random_range(1..=5);
     distinct(rng, pools.tags.len(), want, 2.0, &mut tag_idx);
 
-    let slug_base = crate::api::validate::slugify(&title, "article");
+    let slug_base = crate::slugs::slugify(&title, "article");
     let row = NewSynthetic {
         slug: format!("s-{n}-{slug_base}"),
         kicker,

@@ -3,7 +3,7 @@
 use diesel_async::AsyncPgConnection;
 
 use super::{Event, EventKind, enqueue};
-use crate::api::articles::summaries_of;
+use crate::content::articles::summaries_of;
 use crate::error::ApiError;
 use crate::models::article::Article;
 use crate::models::category::Tree;

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::api::webhooks::payload::{ArticleDeleted, RankingChanged};
+use crate::content::webhooks::{ArticleDeleted, RankingChanged};
 use crate::models::ids::{ArticleId, DeliveryId, RankingId};
 
 /// The kinds of event a webhook can subscribe to (`ping` is sent only by hand).
@@ -90,8 +90,8 @@ impl Event {
     }
 
     /// `article.published`, `article.updated` or `article.unpublished`: `data` is the article
-    /// summary (`crate::api::articles::ArticleSummary`, from `summaries_of`).
-    pub fn article(kind: EventKind, summary: &crate::api::articles::ArticleSummary) -> Self {
+    /// summary (`crate::content::articles::ArticleSummary`, from `summaries_of`).
+    pub fn article(kind: EventKind, summary: &crate::content::articles::ArticleSummary) -> Self {
         Self::new(kind, summary)
     }
 

@@ -18,6 +18,7 @@ mod hardening;
 mod health;
 mod helpers;
 mod home;
+mod layering;
 mod openapi;
 mod proxy_selftest;
 mod rankings;

@@ -8,9 +8,9 @@ use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::dto::ArticleSummary;
-use super::load::summaries_of;
 use crate::api::query::{ApiQuery, count_param};
+use crate::content::articles::ArticleSummary;
+use crate::content::articles::summaries_of;
 use crate::error::ApiError;
 use crate::models::ids::ArticleId;
 use crate::models::sync;

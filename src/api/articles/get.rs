@@ -7,14 +7,14 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::dto::ArticleDetail;
-use super::load::summaries_of;
 use super::related::{EMBEDDED, related_to};
 use super::save::{render, staff_article};
 use crate::api::query::ApiQuery;
 use crate::api::rankings::week_most_read;
 use crate::api::respond::{Audience, cached_json_with};
 use crate::auth::MaybeAuthUser;
+use crate::content::articles::ArticleDetail;
+use crate::content::articles::summaries_of;
 use crate::error::ApiError;
 use crate::models::ids::ArticleId;
 use crate::models::{Key, article};

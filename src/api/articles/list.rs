@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::dto::ArticleSummary;
-use super::load::summaries_of_rows;
 use crate::api::query::ApiQuery;
 use crate::api::respond::{self, Audience, ListResponse};
 use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::content::articles::ArticleSummary;
+use crate::content::articles::summaries_of_rows;
 use crate::db::pagination::PageRequest;
 use crate::db::pagination::Paged;
 use crate::error::ApiError;

@@ -1,20 +1,17 @@
 //! `/articles`: the news content itself, its workflow, revisions and trash.
 
 mod changes;
-mod dto;
 mod get;
 mod input;
 mod list;
-mod load;
 mod related;
 mod revisions;
 mod save;
 mod workflow;
 mod write;
 
-pub use dto::*;
+pub use crate::content::articles::*;
 pub use input::{CreateArticle, FlagsInput, UpdateArticle};
-pub use load::{summaries_of, summaries_of_rows};
 pub use save::{check_if_match, version_etag};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -8,10 +8,10 @@ use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::dto::ArticleSummary;
 use crate::api::query::{ApiQuery, count_param};
 use crate::api::respond::{self, Audience, ListResponse};
 use crate::auth::MaybeAuthUser;
+use crate::content::articles::ArticleSummary;
 use crate::db::pagination::Paged;
 use crate::error::ApiError;
 use crate::models::article::{self, Article};
@@ -59,7 +59,7 @@ pub async fn related_to(
         .copied()
         .filter(|id| visible.contains(id))
         .collect();
-    super::load::summaries_of(conn, tree, &ids).await
+    crate::content::articles::summaries_of(conn, tree, &ids).await
 }
 
 /// Picks the related articles of `a` (see [`related_to`]).

@@ -7,13 +7,13 @@ use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::dto::{ArticleDetail, ArticleFlags, StaffBrief};
 use super::input::{Body, Draft};
 use super::save::{check_if_match, render, save, staff_article};
 use super::write::may_edit;
 use crate::api::query::ApiQuery;
 use crate::api::respond::{self, Audience, ListResponse};
 use crate::auth::AuthUser;
+use crate::content::articles::{ArticleDetail, ArticleFlags, StaffBrief};
 use crate::db::pagination::{PageRequest, Paged};
 use crate::error::ApiError;
 use crate::models::article::{ArticleKind, ArticleStatus};

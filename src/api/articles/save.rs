@@ -7,9 +7,9 @@ use actix_web::http::{StatusCode, header};
 use chrono::Utc;
 use diesel_async::AsyncPgConnection;
 
-use super::dto::{ArticleDetail, detail};
 use super::input::{Draft, Lists};
 use crate::auth::AuthUser;
+use crate::content::articles::{ArticleDetail, detail};
 use crate::error::ApiError;
 use crate::models::article::{self, Article};
 use crate::models::category::Tree;

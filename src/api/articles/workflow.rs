@@ -5,11 +5,11 @@ use actix_web::{HttpResponse, delete, post, web};
 use chrono::Utc;
 use diesel_async::AsyncConnection;
 
-use super::dto::ArticleDetail;
 use super::save::{render, staff_article};
 use super::write::may_edit;
 use crate::api::respond::no_content;
 use crate::auth::{Admin, AuthUser};
+use crate::content::articles::ArticleDetail;
 use crate::error::ApiError;
 use crate::models::{Key, article};
 use crate::state::AppState;

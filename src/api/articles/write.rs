@@ -4,11 +4,11 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, patch, post, web};
 use diesel_async::AsyncConnection;
 
-use super::dto::ArticleDetail;
 use super::input::{CreateArticle, Draft, UpdateArticle};
 use super::save::{check_if_match, lists_of, render, save, staff_article};
 use crate::api::json::LargeJson;
 use crate::auth::AuthUser;
+use crate::content::articles::ArticleDetail;
 use crate::error::ApiError;
 use crate::models::Key;
 use crate::models::article::{self, ArticleStatus};

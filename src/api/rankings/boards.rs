@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::dto::{CreateRanking, RankedArticle, RankingDetail, RankingDto, UpdateRanking};
-use super::most_read::{MostReadKey, by_id, most_read};
+use super::most_read::{by_id, most_read};
 use crate::api::articles::summaries_of;
 use crate::api::json::ApiJson;
 use crate::api::query::ApiQuery;
@@ -17,6 +17,7 @@ use crate::api::respond::{
 };
 use crate::api::validate::{Violations, slugify};
 use crate::auth::{Editor, MaybeAuthUser};
+use crate::content::rankings::MostReadKey;
 use crate::db::pagination::{PageRequest, paginate_in_memory};
 use crate::error::ApiError;
 use crate::models::category;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -13,23 +13,12 @@ use crate::api::articles::{ArticleSummary, CategoryBrief, summaries_of};
 use crate::api::query::{ApiQuery, count_param};
 use crate::api::respond::{Audience, cached_json_with};
 use crate::auth::MaybeAuthUser;
+use crate::content::rankings::{MostReadKey, MostReadPage};
 use crate::error::ApiError;
 use crate::models::ids::{ArticleId, CategoryId};
 use crate::models::ranking::TimeWindow;
 use crate::models::{Key, views};
 use crate::state::AppState;
-
-#[derive(Debug, Clone, Hash, PartialEq, Eq)]
-pub struct MostReadKey {
-    pub window: TimeWindow,
-    pub category: Option<CategoryId>,
-    pub limit: i64,
-}
-
-pub struct MostReadPage {
-    pub generated_at: DateTime<Utc>,
-    pub items: Vec<RankedArticle>,
-}
 
 /// Summaries keyed by article id.
 pub fn by_id(list: Vec<ArticleSummary>) -> std::collections::HashMap<ArticleId, ArticleSummary> {

@@ -1,6 +1,6 @@
 //! A webhook's delivery log: list, read, redeliver by hand, and the `ping` test event.
 
-use super::payload::Ping;
+use crate::content::webhooks::Ping;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::Utc;

@@ -129,7 +129,7 @@ pub struct DeliveryDto {
     /// When the endpoint answered 2xx.
     pub delivered_at: Option<DateTime<Utc>>,
     /// The JSON body sent.
-    #[schema(value_type = super::payload::WebhookPayload)]
+    #[schema(value_type = crate::content::webhooks::WebhookPayload)]
     pub payload: serde_json::Value,
 }
 

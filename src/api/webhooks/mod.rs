@@ -3,7 +3,6 @@
 mod deliveries;
 mod dto;
 mod handlers;
-pub mod payload;
 
 pub use dto::*;
 

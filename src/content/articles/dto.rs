@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::api::categories::CategoryRef;
-use crate::api::sources::SourceDto;
-use crate::api::tags::TagDto;
+use crate::content::categories::CategoryRef;
+use crate::content::sources::SourceDto;
+use crate::content::tags::TagDto;
 use crate::models::article::{ArticleKind, ArticleStatus};
 use crate::models::category::Tree;
 use crate::models::ids::{ArticleId, AuthorId, CategoryId, SourceId, UserId};
@@ -170,7 +170,7 @@ pub struct ArticleDetail {
     pub latest_in_category: Option<Vec<ArticleSummary>>,
     /// The week's most-read articles, up to 10 (only with `include=most_read`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub most_read: Option<Vec<crate::api::rankings::RankedArticle>>,
+    pub most_read: Option<Vec<crate::content::rankings::RankedArticle>>,
 }
 
 fn category_brief(tree: &Tree, id: CategoryId) -> CategoryBrief {

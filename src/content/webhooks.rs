@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::api::articles::ArticleSummary;
-use crate::api::categories::CategoryDetail;
-use crate::api::site::SiteDto;
+use crate::content::articles::ArticleSummary;
+use crate::content::categories::CategoryDetail;
+use crate::content::site::SiteDto;
 use crate::models::ids::{ArticleId, RankingId, WebhookId};
 
 /// The JSON body POSTed for one event.

@@ -1,0 +1,7 @@
+//! Articles as the API and webhooks show them: summaries, details, and how they are loaded.
+
+mod dto;
+mod load;
+
+pub use dto::*;
+pub use load::{summaries_of, summaries_of_rows};

@@ -1,0 +1,144 @@
+//! Site settings as the API shows them: navigation, slogans, footer.
+
+use crate::content::categories::CategoryRef;
+use crate::models::category::Tree;
+use crate::models::ids::CategoryId;
+use crate::models::site::Site;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The site's settings (站点设置): what a front end needs for its header, scrolling slogans,
+/// navigation and footer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SiteDto {
+    /// The site's name, 1–64 characters.
+    #[schema(example = "黑河新闻网")]
+    pub name: String,
+    /// The logo (an absolute http(s) URL), if any.
+    pub logo_url: Option<String>,
+    /// Scrolling slogans, in display order.
+    pub slogans: Vec<SloganDto>,
+    /// Navigation channels, in display order. The public sees only channels that exist and
+    /// are visible (with their ancestors); staff also see hidden ones.
+    pub navigation: Vec<NavItem>,
+    pub footer: FooterDto,
+    /// Bumped by every change; staff responses carry it as the ETag `"v<version>"` for
+    /// `If-Match`. 0 while nothing has been stored yet.
+    pub version: i32,
+    /// When the settings last changed; `null` while nothing has been stored yet.
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// One scrolling slogan (滚动标语).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SloganDto {
+    /// The slogan, 1–100 characters.
+    #[schema(
+        example = "垃圾分类齐参与,美丽黑河共受益。",
+        min_length = 1,
+        max_length = 100
+    )]
+    pub text: String,
+    /// Where the slogan links to (an absolute http(s) URL), if anywhere.
+    #[serde(default)]
+    #[schema(
+        max_length = 2048,
+        pattern = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?([/?#][^\s]*)?$"
+    )]
+    pub url: Option<String>,
+}
+
+/// A channel of the navigation.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NavItem {
+    pub id: CategoryId,
+    /// The channel's URL key.
+    pub slug: String,
+    /// The channel's display name.
+    pub name: String,
+    /// Breadcrumb from the root down to this channel, inclusive.
+    pub path: Vec<CategoryRef>,
+    /// Whether the public sees it (always `true` in public responses).
+    pub visible: bool,
+}
+
+/// The footer lines (页脚).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FooterDto {
+    /// The copyright line (版权所有).
+    pub copyright: Option<String>,
+    /// Contact phone number.
+    pub phone: Option<String>,
+    /// Contact email address.
+    pub email: Option<String>,
+    /// Postal address.
+    pub address: Option<String>,
+    /// ICP record number (ICP备案号).
+    pub icp: Option<String>,
+}
+
+impl NavItem {
+    /// A channel of the tree (which must hold `id`) with its breadcrumb.
+    pub fn of(tree: &Tree, id: CategoryId, visible: bool) -> Self {
+        let path: Vec<CategoryRef> = tree
+            .path(id)
+            .into_iter()
+            .map(|p| CategoryRef {
+                id: p.id,
+                slug: p.slug.clone(),
+                name: p.name.clone(),
+            })
+            .collect();
+        let (slug, name) = path
+            .last()
+            .map(|c| (c.slug.clone(), c.name.clone()))
+            .unwrap_or_default();
+        Self {
+            id,
+            slug,
+            name,
+            path,
+            visible,
+        }
+    }
+}
+
+impl SiteDto {
+    /// The settings with their navigation resolved against the channel tree: ids of deleted
+    /// channels are dropped, and hidden channels too unless `staff`.
+    pub fn new(site: Site, tree: &Tree, staff: bool) -> Self {
+        let navigation = site
+            .navigation
+            .iter()
+            .filter_map(|&id| {
+                tree.get(id)?;
+                let visible = tree.publicly_visible(id);
+                (staff || visible).then(|| NavItem::of(tree, id, visible))
+            })
+            .collect();
+        Self {
+            name: site.name,
+            logo_url: site.logo_url,
+            slogans: site
+                .slogans
+                .into_iter()
+                .map(|s| SloganDto {
+                    text: s.text,
+                    url: s.url,
+                })
+                .collect(),
+            navigation,
+            footer: FooterDto {
+                copyright: site.copyright,
+                phone: site.phone,
+                email: site.email,
+                address: site.address,
+                icp: site.icp,
+            },
+            version: site.version,
+            updated_at: site.updated_at,
+        }
+    }
+}
