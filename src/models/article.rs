@@ -55,10 +55,13 @@ pub struct Article {
 impl Article {
     /// The public rule: published, live by the clock, and not in the trash.
     pub fn is_visible_at(&self, now: DateTime<Utc>) -> bool {
-        self.status == ArticleStatus::Published
-            && self.deleted_at.is_none()
-            && self.published_at.is_some_and(|p| p <= now)
-            && self.offline_at.is_none_or(|o| o > now)
+        super::visibility::visible_at(
+            self.status,
+            self.deleted_at,
+            self.published_at,
+            self.offline_at,
+            now,
+        )
     }
 }
 
@@ -268,14 +271,8 @@ pub async fn visible_ids(
 ) -> QueryResult<Vec<ArticleId>> {
     articles::table
         .filter(articles::id.eq_any(ids))
-        .filter(articles::status.eq(ArticleStatus::Published))
-        .filter(articles::deleted_at.is_null())
-        .filter(articles::published_at.le(now))
-        .filter(
-            articles::offline_at
-                .is_null()
-                .or(articles::offline_at.gt(now)),
-        )
+        .into_boxed()
+        .filter(super::visibility::visible(now))
         .select(articles::id)
         .load(conn)
         .await

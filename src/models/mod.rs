@@ -17,6 +17,7 @@ pub mod tag;
 pub mod throttle;
 pub mod user;
 pub mod views;
+pub mod visibility;
 pub mod webhook;
 pub mod webhook_delivery;
 

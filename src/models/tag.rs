@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::Key;
@@ -137,11 +137,12 @@ pub async fn for_articles(
 
 pub type TagCursorKey = (String, i64);
 
-/// Tags by name, with counts of articles; `public` counts (and lists) only visible articles.
+/// Tags by name, with counts of articles; `public` (the time to judge visibility at) counts
+/// and lists only articles visible then.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     prefix: Option<&str>,
-    public: bool,
+    public: Option<DateTime<Utc>>,
     req: &PageRequest<TagCursorKey>,
 ) -> QueryResult<Paged<TagCount, TagCursorKey>> {
     let pattern = prefix.map(|p| format!("{}%", super::like_escape(p)));
@@ -159,14 +160,16 @@ pub async fn list(
     let descending = before.is_some();
     // Tags are filtered with EXISTS (stops at the first visible article) and paged first;
     // articles are counted only for the tags of the page.
-    let visible = "a.deleted_at IS NULL AND (NOT $2 OR (a.status = 'published' AND a.published_at <= now() \
-                   AND (a.offline_at IS NULL OR a.offline_at > now())))";
+    let visible = format!(
+        "a.deleted_at IS NULL AND ($2::timestamptz IS NULL OR {})",
+        super::visibility::sql("a", "$2::timestamptz")
+    );
     let sql = format!(
         "WITH live AS ( \
            SELECT t.id, t.slug, t.name, t.created_at FROM tags t \
             WHERE ($1::text IS NULL OR t.name LIKE $1::text) \
-              AND (NOT $2 OR EXISTS (SELECT 1 FROM article_tags at JOIN articles a ON a.id = at.article_id \
-                                      WHERE at.tag_id = t.id AND {visible})) \
+              AND ($2::timestamptz IS NULL OR EXISTS (SELECT 1 FROM article_tags at \
+                   JOIN articles a ON a.id = at.article_id WHERE at.tag_id = t.id AND {visible})) \
          ), page AS ( \
            SELECT *, count(*) OVER () AS total FROM live \
             WHERE ($3::text IS NULL OR (name, id) > ($3::text, $4::bigint)) \
@@ -181,7 +184,7 @@ pub async fn list(
     );
     let rows: Vec<TagCount> = diesel::sql_query(sql)
         .bind::<Nullable<Text>, _>(pattern)
-        .bind::<Bool, _>(public)
+        .bind::<Nullable<Timestamptz>, _>(public)
         .bind::<Nullable<Text>, _>(after.as_ref().map(|k| k.0.clone()))
         .bind::<Nullable<BigInt>, _>(after.as_ref().map(|k| k.1))
         .bind::<Nullable<Text>, _>(before.as_ref().map(|k| k.0.clone()))
@@ -210,17 +213,17 @@ struct Count {
 async fn count(
     conn: &mut AsyncPgConnection,
     prefix: Option<&str>,
-    public: bool,
+    public: Option<DateTime<Utc>>,
 ) -> QueryResult<i64> {
     let pattern = prefix.map(|p| format!("{}%", super::like_escape(p)));
-    let row: Count = diesel::sql_query(
+    let row: Count = diesel::sql_query(format!(
         "SELECT count(*) AS n FROM tags t WHERE ($1::text IS NULL OR t.name LIKE $1::text) \
-           AND (NOT $2 OR EXISTS (SELECT 1 FROM article_tags at JOIN articles a ON a.id = at.article_id \
-                WHERE at.tag_id = t.id AND a.deleted_at IS NULL AND a.status = 'published' \
-                  AND a.published_at <= now() AND (a.offline_at IS NULL OR a.offline_at > now())))",
-    )
+           AND ($2::timestamptz IS NULL OR EXISTS (SELECT 1 FROM article_tags at \
+                JOIN articles a ON a.id = at.article_id WHERE at.tag_id = t.id AND {}))",
+        super::visibility::sql("a", "$2::timestamptz")
+    ))
     .bind::<Nullable<Text>, _>(pattern)
-    .bind::<Bool, _>(public)
+    .bind::<Nullable<Timestamptz>, _>(public)
     .get_result(conn)
     .await?;
     Ok(row.n)

@@ -79,9 +79,10 @@ pub async fn most_read(
     limit: i64,
 ) -> QueryResult<Vec<MostRead>> {
     let cats: Option<Vec<i64>> = categories.map(|c| c.iter().map(|c| c.0).collect());
-    let visible = "a.status = 'published' AND a.deleted_at IS NULL AND a.published_at <= $2 \
-                   AND (a.offline_at IS NULL OR a.offline_at > $2) \
-                   AND ($3::bigint[] IS NULL OR a.category_id = ANY($3::bigint[]))";
+    let visible = format!(
+        "{} AND ($3::bigint[] IS NULL OR a.category_id = ANY($3::bigint[]))",
+        super::visibility::sql("a", "$2")
+    );
     match from {
         None => {
             diesel::sql_query(format!(

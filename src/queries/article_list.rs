@@ -130,15 +130,7 @@ impl ArticleQuery {
         let f = &self.filters;
         let mut q = articles::table.into_boxed();
         q = match self.scope {
-            Scope::Public(now) => q
-                .filter(articles::status.eq(ArticleStatus::Published))
-                .filter(articles::deleted_at.is_null())
-                .filter(articles::published_at.le(now))
-                .filter(
-                    articles::offline_at
-                        .is_null()
-                        .or(articles::offline_at.gt(now)),
-                ),
+            Scope::Public(now) => q.filter(crate::models::visibility::visible(now)),
             Scope::Staff(status) => {
                 let q = q.filter(articles::deleted_at.is_null());
                 match status {

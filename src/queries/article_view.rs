@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::schema::{article_authors, articles, authors, sources, users};
-use crate::models::article::{Article, ArticleStatus};
+use crate::models::article::Article;
 use crate::models::author::Author;
 use crate::models::ids::{ArticleId, AuthorId, CategoryId, SourceId, UserId};
 use crate::models::source::Source;
@@ -97,13 +97,10 @@ async fn neighbour(
     use articles::dsl as a;
     let q = a::articles
         .filter(a::category_id.eq(category))
-        .filter(a::status.eq(ArticleStatus::Published))
-        .filter(a::deleted_at.is_null())
-        .filter(a::published_at.le(now))
-        .filter(a::offline_at.is_null().or(a::offline_at.gt(now)))
+        .into_boxed()
+        .filter(crate::models::visibility::visible(now))
         .select((a::id, a::slug, a::title, a::published_at))
-        .limit(1)
-        .into_boxed();
+        .limit(1);
     // The plain range (`>= at` / `<= at`) lets the index start at `at`; the OR breaks ties by id.
     let q = if newer {
         q.filter(a::published_at.ge(at))

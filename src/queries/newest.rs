@@ -38,20 +38,19 @@ pub async fn newest_per_group(
     }
     // The newest `per_group` of each channel by its feed index, then the newest of those per
     // group: a short index scan per channel, however large the channels are.
-    diesel::sql_query(
+    diesel::sql_query(format!(
         "WITH s AS (SELECT * FROM unnest($1::int[], $2::bigint[]) AS s(grp, category_id)) \
          SELECT grp, id FROM ( \
            SELECT s.grp, x.id, x.published_at, row_number() OVER ( \
                     PARTITION BY s.grp ORDER BY x.published_at DESC NULLS LAST, x.id DESC) AS n \
              FROM s CROSS JOIN LATERAL ( \
                SELECT a.id, a.published_at FROM articles a \
-                WHERE a.category_id = s.category_id AND a.deleted_at IS NULL \
-                  AND a.status = 'published' AND a.published_at <= $3 \
-                  AND (a.offline_at IS NULL OR a.offline_at > $3) \
+                WHERE a.category_id = s.category_id AND {visible} \
                 ORDER BY a.published_at DESC NULLS LAST, a.id DESC LIMIT $4) x \
          ) r WHERE n <= $4 \
          ORDER BY grp, published_at DESC NULLS LAST, id DESC",
-    )
+        visible = crate::models::visibility::sql("a", "$3")
+    ))
     .bind::<Array<Integer>, _>(&grp)
     .bind::<Array<BigInt>, _>(&cats)
     .bind::<Timestamptz, _>(now)

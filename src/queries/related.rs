@@ -84,18 +84,20 @@ pub async fn candidates(
     if s.tag_ids.is_empty() && s.keywords.is_empty() {
         return Ok(Vec::new());
     }
-    const VISIBLE: &str = "a.status = 'published' AND a.deleted_at IS NULL AND a.published_at <= $4 \
-                           AND (a.offline_at IS NULL OR a.offline_at > $4) AND a.id <> $1";
+    let visible = format!(
+        "{} AND a.id <> $1",
+        crate::models::visibility::sql("a", "$4")
+    );
     let query = format!(
         "WITH kw AS (SELECT k, ord FROM unnest($2::text[]) WITH ORDINALITY AS t(k, ord)), \
          cand AS ( \
            SELECT c.id FROM kw CROSS JOIN LATERAL ( \
-             SELECT a.id FROM articles a WHERE a.keywords @> ARRAY[kw.k] AND {VISIBLE} \
+             SELECT a.id FROM articles a WHERE a.keywords @> ARRAY[kw.k] AND {visible} \
              ORDER BY a.published_at DESC, a.id DESC LIMIT {PER_TERM}) c \
            UNION \
            SELECT c.id FROM unnest($3::bigint[]) AS t(tag_id) CROSS JOIN LATERAL ( \
              SELECT a.id FROM article_tags x JOIN articles a ON a.id = x.article_id \
-             WHERE x.tag_id = t.tag_id AND {VISIBLE} \
+             WHERE x.tag_id = t.tag_id AND {visible} \
              ORDER BY a.published_at DESC, a.id DESC LIMIT {PER_TERM}) c) \
          SELECT a.id, \
            (SELECT count(*) FROM article_tags x WHERE x.article_id = a.id AND x.tag_id = ANY($3))::float8 AS shared_tags, \

@@ -29,7 +29,8 @@ const CAPACITY: u64 = 100_000;
 #[derive(Debug, Clone)]
 pub struct BeaconArticle {
     pub id: ArticleId,
-    live: bool,
+    status: ArticleStatus,
+    deleted_at: Option<DateTime<Utc>>,
     published_at: Option<DateTime<Utc>>,
     offline_at: Option<DateTime<Utc>>,
 }
@@ -38,16 +39,21 @@ impl BeaconArticle {
     pub fn of(a: &Article) -> Self {
         Self {
             id: a.id,
-            live: a.status == ArticleStatus::Published && a.deleted_at.is_none(),
+            status: a.status,
+            deleted_at: a.deleted_at,
             published_at: a.published_at,
             offline_at: a.offline_at,
         }
     }
 
     pub fn visible_at(&self, now: DateTime<Utc>) -> bool {
-        self.live
-            && self.published_at.is_some_and(|p| p <= now)
-            && self.offline_at.is_none_or(|o| o > now)
+        crate::models::visibility::visible_at(
+            self.status,
+            self.deleted_at,
+            self.published_at,
+            self.offline_at,
+            now,
+        )
     }
 }
 

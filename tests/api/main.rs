@@ -35,4 +35,5 @@ mod sync;
 mod tags;
 mod users;
 mod views;
+mod visibility;
 mod webhooks;
