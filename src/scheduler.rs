@@ -8,6 +8,7 @@ use actix_web::web;
 use chrono::Utc;
 use diesel_async::AsyncConnection;
 
+use crate::content::change::Change;
 use crate::db::budget::Bounded;
 use crate::error::ApiError;
 use crate::models::category;
@@ -49,7 +50,7 @@ pub async fn run_due(state: &AppState) -> Result<Vec<Transition>, ApiError> {
         all.extend(done);
     }
     if !all.is_empty() {
-        state.content_changed();
+        state.changed(Change::Articles(all.iter().map(|t| t.id).collect()));
         tracing::info!(
             published = all.iter().filter(|t| t.visible).count(),
             taken_down = all.iter().filter(|t| !t.visible).count(),

@@ -138,7 +138,7 @@ pub async fn search(
             per_page,
             state.config.search_rank_window,
             &state.ranking,
-            Some(&state.list_totals),
+            Some(&state.caches.list_totals),
         )
         .await?;
     let ids: Vec<_> = ranked.hits.iter().map(|(id, _)| *id).collect();

@@ -18,14 +18,14 @@ async fn look_up(state: &AppState, raw: &str) -> Result<Option<BeaconArticle>, A
     let found = article::find(&mut conn, &Key::parse(raw))
         .await?
         .map(|a| BeaconArticle::of(&a));
-    state.beacon.learn(raw.to_owned(), found.clone());
+    state.caches.beacon.learn(raw.to_owned(), found.clone());
     Ok(found)
 }
 
 /// What is known of an article: from memory while fresh, else from the database, else (the
 /// database unreachable) the last thing known.
 async fn recall(state: &AppState, raw: &str) -> Result<Option<BeaconArticle>, ApiError> {
-    match state.beacon.recall(raw) {
+    match state.caches.beacon.recall(raw) {
         Recall::Fresh(found) => Ok(found),
         Recall::Unknown => look_up(state, raw).await,
         Recall::Stale(known) => {
@@ -34,12 +34,12 @@ async fn recall(state: &AppState, raw: &str) -> Result<Option<BeaconArticle>, Ap
                 Ok(Ok(found)) => Ok(found),
                 Ok(Err(ApiError::Unavailable(cause))) => {
                     tracing::debug!(%cause, "beacon: database unavailable, using what was known");
-                    state.beacon.keep(raw.to_owned(), known.clone());
+                    state.caches.beacon.keep(raw.to_owned(), known.clone());
                     Ok(known)
                 }
                 Ok(Err(other)) => Err(other),
                 Err(_) => {
-                    state.beacon.keep(raw.to_owned(), known.clone());
+                    state.caches.beacon.keep(raw.to_owned(), known.clone());
                     Ok(known)
                 }
             }

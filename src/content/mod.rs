@@ -4,6 +4,7 @@
 pub mod articles;
 pub mod authors;
 pub mod categories;
+pub mod change;
 pub mod rankings;
 pub mod site;
 pub mod sources;

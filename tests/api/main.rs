@@ -8,6 +8,7 @@ mod articles_workflow;
 mod audit;
 mod auth;
 mod authors;
+mod cache;
 mod categories;
 mod cli;
 mod errors;

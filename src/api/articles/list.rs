@@ -156,7 +156,7 @@ async fn run(
     scope: Scope,
     audience: Audience,
 ) -> Result<HttpResponse, ApiError> {
-    let totals = &state.list_totals;
+    let totals = &state.caches.list_totals;
     let aq = build_query(
         &mut conn,
         &state.search,

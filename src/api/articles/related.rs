@@ -44,6 +44,7 @@ pub async fn related_to(
     limit: usize,
 ) -> Result<Vec<ArticleSummary>, ApiError> {
     let chosen = state
+        .caches
         .related
         .try_get_with((a.id, a.version, limit), async {
             choose(&mut *conn, state, a, limit).await.map(Arc::new)

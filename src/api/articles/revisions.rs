@@ -14,6 +14,7 @@ use crate::api::query::ApiQuery;
 use crate::api::respond::{self, Audience, ListResponse};
 use crate::auth::AuthUser;
 use crate::content::articles::{ArticleDetail, ArticleFlags, StaffBrief};
+use crate::content::change::Change;
 use crate::db::pagination::{PageRequest, Paged};
 use crate::error::ApiError;
 use crate::models::article::{ArticleKind, ArticleStatus};
@@ -306,6 +307,6 @@ pub async fn restore_revision(
             render(conn, &tree, saved).await
         })
         .await?;
-    state.content_changed();
+    state.changed(Change::article(detail.id));
     Ok(staff_article(StatusCode::OK, &detail))
 }

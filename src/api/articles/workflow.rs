@@ -10,6 +10,7 @@ use super::write::may_edit;
 use crate::api::respond::no_content;
 use crate::auth::{Admin, AuthUser};
 use crate::content::articles::ArticleDetail;
+use crate::content::change::Change;
 use crate::error::ApiError;
 use crate::models::{Key, article};
 use crate::state::AppState;
@@ -37,22 +38,23 @@ pub async fn trash_article(
 ) -> Result<HttpResponse, ApiError> {
     let key = Key::parse(&key);
     let mut conn = state.conn().await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        let current = article::find_for_update(conn, &key)
-            .await?
-            .filter(|a| a.deleted_at.is_none())
-            .ok_or_else(|| ApiError::NotFound(format!("article `{key}`")))?;
-        may_edit(&user, &current)?;
-        article::set_deleted(conn, current.id, Some(Utc::now()), user.id).await?;
-        webhooks::enqueue(
-            conn,
-            Event::article_deleted(current.id, &current.slug, false),
-        )
+    let id = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = article::find_for_update(conn, &key)
+                .await?
+                .filter(|a| a.deleted_at.is_none())
+                .ok_or_else(|| ApiError::NotFound(format!("article `{key}`")))?;
+            may_edit(&user, &current)?;
+            article::set_deleted(conn, current.id, Some(Utc::now()), user.id).await?;
+            webhooks::enqueue(
+                conn,
+                Event::article_deleted(current.id, &current.slug, false),
+            )
+            .await?;
+            Ok(current.id)
+        })
         .await?;
-        Ok(())
-    })
-    .await?;
-    state.content_changed();
+    state.changed(Change::article(id));
     Ok(no_content())
 }
 
@@ -97,7 +99,7 @@ pub async fn restore_article(
             render(conn, &tree, restored).await
         })
         .await?;
-    state.content_changed();
+    state.changed(Change::article(detail.id));
     Ok(staff_article(StatusCode::OK, &detail))
 }
 
@@ -124,24 +126,25 @@ pub async fn purge_article(
 ) -> Result<HttpResponse, ApiError> {
     let key = Key::parse(&key);
     let mut conn = state.conn().await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        let current = article::find_for_update(conn, &key)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("article `{key}`")))?;
-        if current.deleted_at.is_none() {
-            return Err(ApiError::conflict(format!(
-                "article `{key}` is not in the trash; move it there first"
-            )));
-        }
-        article::purge(conn, current.id).await?;
-        webhooks::enqueue(
-            conn,
-            Event::article_deleted(current.id, &current.slug, true),
-        )
+    let id = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = article::find_for_update(conn, &key)
+                .await?
+                .ok_or_else(|| ApiError::NotFound(format!("article `{key}`")))?;
+            if current.deleted_at.is_none() {
+                return Err(ApiError::conflict(format!(
+                    "article `{key}` is not in the trash; move it there first"
+                )));
+            }
+            article::purge(conn, current.id).await?;
+            webhooks::enqueue(
+                conn,
+                Event::article_deleted(current.id, &current.slug, true),
+            )
+            .await?;
+            Ok(current.id)
+        })
         .await?;
-        Ok(())
-    })
-    .await?;
-    state.content_changed();
+    state.changed(Change::article(id));
     Ok(no_content())
 }

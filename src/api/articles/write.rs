@@ -9,6 +9,7 @@ use super::save::{check_if_match, lists_of, render, save, staff_article};
 use crate::api::json::LargeJson;
 use crate::auth::AuthUser;
 use crate::content::articles::ArticleDetail;
+use crate::content::change::Change;
 use crate::error::ApiError;
 use crate::models::Key;
 use crate::models::article::{self, ArticleStatus};
@@ -50,7 +51,7 @@ pub async fn create_article(
             render(conn, &tree, saved).await
         })
         .await?;
-    state.content_changed();
+    state.changed(Change::article(detail.id));
     Ok(staff_article(StatusCode::CREATED, &detail))
 }
 
@@ -113,7 +114,7 @@ pub async fn update_article(
             render(conn, &tree, saved).await
         })
         .await?;
-    state.content_changed();
+    state.changed(Change::article(detail.id));
     Ok(staff_article(StatusCode::OK, &detail))
 }
 

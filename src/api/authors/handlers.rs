@@ -13,6 +13,7 @@ use crate::api::respond::{
 };
 use crate::api::validate::{Violations, slugify};
 use crate::auth::{Editor, MaybeAuthUser};
+use crate::content::change::Change;
 use crate::db::pagination::PageRequest;
 use crate::error::ApiError;
 use crate::models::author::{self, AuthorChanges, NewAuthor};
@@ -219,6 +220,7 @@ pub async fn update_author(
         updated_at: Some(Utc::now()),
     };
     let row = author::update(&mut conn, current.id, &changes).await?;
+    state.changed(Change::Author(row.id));
     Ok(staff_json(StatusCode::OK, &AuthorDto::from(row)))
 }
 

@@ -11,6 +11,7 @@ use crate::api::json::ApiJson;
 use crate::api::respond::{created, no_content, staff_json};
 use crate::api::validate::{Violations, slugify};
 use crate::auth::Editor;
+use crate::content::change::Change;
 use crate::error::ApiError;
 use crate::models::category::{self, CategoryChanges, MAX_DEPTH, NewCategory, Tree};
 use crate::models::ids::CategoryId;
@@ -119,7 +120,7 @@ pub async fn create_category(
             Ok(detail)
         })
         .await?;
-    state.forget_tree();
+    state.changed(Change::Category(detail.category.id));
     Ok(created(
         format!("/api/v1/categories/{}", detail.category.id),
         &detail,
@@ -208,7 +209,7 @@ pub async fn update_category(
             Ok(detail)
         })
         .await?;
-    state.forget_tree();
+    state.changed(Change::Category(detail.category.id));
     Ok(staff_json(StatusCode::OK, &detail))
 }
 
@@ -235,7 +236,7 @@ pub async fn delete_category(
 ) -> Result<HttpResponse, ApiError> {
     let key = Key::parse(&key);
     let mut conn = state.conn().await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
+    let id = conn.transaction::<_, ApiError, _>(async |conn| {
         category::lock_tree(conn).await?;
         let tree = category::load_tree(conn).await?;
         let current = tree
@@ -258,9 +259,9 @@ pub async fn delete_category(
         let detail = reload(conn, current.id).await?;
         category::delete(conn, current.id).await?;
         webhooks::enqueue(conn, Event::new(EventKind::CategoryDeleted, &detail)).await?;
-        Ok(())
+        Ok(current.id)
     })
     .await?;
-    state.forget_tree();
+    state.changed(Change::Category(id));
     Ok(no_content())
 }

@@ -17,6 +17,7 @@ use crate::api::respond::{
 };
 use crate::api::validate::{Violations, slugify};
 use crate::auth::{Editor, MaybeAuthUser};
+use crate::content::change::Change;
 use crate::content::rankings::MostReadKey;
 use crate::db::pagination::{PageRequest, paginate_in_memory};
 use crate::error::ApiError;
@@ -265,6 +266,7 @@ pub async fn create_ranking(
             Ok(board)
         })
         .await?;
+    state.changed(Change::Board(board.id));
     let body = detail(&state, &mut conn, &board, true).await?;
     Ok(created(format!("/api/v1/rankings/{}", board.slug), &body))
 }
@@ -320,6 +322,7 @@ pub async fn update_ranking(
             Ok(updated)
         })
         .await?;
+    state.changed(Change::Board(updated.id));
     let body = detail(&state, &mut conn, &updated, true).await?;
     Ok(staff_json(StatusCode::OK, &body))
 }
@@ -354,5 +357,6 @@ pub async fn delete_ranking(
         webhooks::enqueue(conn, Event::ranking(board.id, &board.slug, true)).await
     })
     .await?;
+    state.changed(Change::Board(board.id));
     Ok(no_content())
 }

@@ -10,6 +10,7 @@ use crate::api::json::ApiJson;
 use crate::api::respond::staff_json;
 use crate::api::validate::Violations;
 use crate::auth::Editor;
+use crate::content::change::Change;
 use crate::error::ApiError;
 use crate::models::ranking::{self, Entry, RankingKind};
 use crate::models::{Key, article};
@@ -113,6 +114,7 @@ pub async fn replace_ranking_entries(
             Ok(board)
         })
         .await?;
+    state.changed(Change::Board(board.id));
     let body = detail(&state, &mut conn, &board, true).await?;
     Ok(staff_json(StatusCode::OK, &body))
 }

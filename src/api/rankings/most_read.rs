@@ -61,6 +61,7 @@ async fn compute(state: &AppState, key: &MostReadKey) -> Result<MostReadPage, Ap
 /// The most-read list for a window and scope: computed at most once per TTL, however many ask.
 pub async fn most_read(state: &AppState, key: MostReadKey) -> Result<Arc<MostReadPage>, ApiError> {
     state
+        .caches
         .most_read
         .try_get_with(key.clone(), async {
             compute(state, &key).await.map(Arc::new)

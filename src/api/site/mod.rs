@@ -15,6 +15,7 @@ use crate::api::json::ApiJson;
 use crate::api::respond::{Audience, cached_json};
 use crate::api::validate::Violations;
 use crate::auth::{Admin, MaybeAuthUser};
+use crate::content::change::Change;
 use crate::error::ApiError;
 use crate::models::category::{self, Tree};
 use crate::models::site::{self, Site};
@@ -122,6 +123,7 @@ pub async fn update_site(
             Ok(dto)
         })
         .await?;
+    state.changed(Change::Site);
     Ok(staff_site(&dto))
 }
 

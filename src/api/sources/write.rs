@@ -10,6 +10,7 @@ use crate::api::json::ApiJson;
 use crate::api::respond::{created, no_content, staff_json};
 use crate::api::validate::{Violations, slugify};
 use crate::auth::Editor;
+use crate::content::change::Change;
 use crate::error::ApiError;
 use crate::models::source::{self, NewSource, SourceChanges, SourceKind};
 use crate::models::{Key, SlugTable, article, free_slug};
@@ -127,6 +128,7 @@ pub async fn update_source(
         updated_at: Some(Utc::now()),
     };
     let row = source::update(&mut conn, current.id, &changes).await?;
+    state.changed(Change::Source(row.id));
     Ok(staff_json(StatusCode::OK, &SourceDto::from(row)))
 }
 

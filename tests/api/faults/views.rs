@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use newsdesk::content::change::Change;
+use newsdesk::models::ids::ArticleId;
 use newsdesk::models::user::Role;
 use serde_json::json;
 
@@ -53,7 +55,9 @@ async fn beacons_during_a_cut_are_all_stored_once_after_restore() {
     proxy.set(Mode::Cut);
     // What the beacon knew is now due for a check (as after any write, or a few seconds): it
     // must ask the database, find it unreachable, and count the view anyway.
-    state.content_changed();
+    state.changed(Change::Articles(
+        ids.iter().map(|i| ArticleId(*i)).collect(),
+    ));
     let mut sent = 3;
     for round in 0..20 {
         for id in &ids {
@@ -89,7 +93,9 @@ async fn beacons_during_a_blackhole_answer_in_time_and_are_stored_after() {
     assert_eq!(app.wait_for_i64(STORED, 2).await, 2);
 
     proxy.set(Mode::Blackhole);
-    state.content_changed();
+    state.changed(Change::Articles(
+        ids.iter().map(|i| ArticleId(*i)).collect(),
+    ));
     let mut sent = 2;
     for round in 0..5 {
         for id in &ids {
