@@ -121,6 +121,7 @@ impl Application {
             jwt,
             dummy_hash,
             segmenter,
+            limits.keys.clone(),
         ));
         tokio::spawn(index_missing(state.clone()));
         tokio::spawn(crate::scheduler::run(

@@ -45,6 +45,7 @@ impl AppState {
         jwt: JwtKeys,
         dummy_hash: Arc<String>,
         segmenter: Arc<Segmenter>,
+        api_keys: Arc<crate::ratelimit::ApiKeys>,
     ) -> Self {
         let search = Arc::new(Indexer::new(segmenter));
         let proxies = TrustedProxies(config.trusted_proxy_nets().unwrap_or_default());
@@ -52,7 +53,7 @@ impl AppState {
             half_life_days: config.search_half_life_days,
         };
         let views = Arc::new(ViewCounter::new(&config));
-        let caches = Caches::new(&config);
+        let caches = Caches::new(&config, api_keys);
         Self {
             pool,
             probe,

@@ -14,6 +14,7 @@ use crate::content::rankings::{MostReadKey, MostReadPage};
 use crate::error::ApiError;
 use crate::models::category::{self, Tree};
 use crate::models::ids::ArticleId;
+use crate::ratelimit::ApiKeys;
 use crate::views::memory::BeaconMemory;
 
 /// How long a cached channel tree is trusted (other instances' channel writes show up after it).
@@ -37,10 +38,12 @@ pub struct Caches {
     /// The beacon's memory of article visibility, so a view costs no query and is counted while
     /// the database is unreachable.
     pub beacon: BeaconMemory,
+    /// API keys looked up by the rate limiter (shared with it).
+    api_keys: Arc<ApiKeys>,
 }
 
 impl Caches {
-    pub fn new(config: &Config) -> Self {
+    pub fn new(config: &Config, api_keys: Arc<ApiKeys>) -> Self {
         Self {
             tree: RwLock::new(None),
             list_totals: moka::future::Cache::builder()
@@ -56,6 +59,7 @@ impl Caches {
                 .time_to_live(Duration::from_secs(config.rankings_ttl_secs.max(1)))
                 .build(),
             beacon: BeaconMemory::default(),
+            api_keys,
         }
     }
 
@@ -93,6 +97,7 @@ impl Caches {
             Change::Source(_) | Change::Author(_) => self.most_read.invalidate_all(),
             // Boards and site settings are read from the database on each request.
             Change::Board(_) | Change::Site => {}
+            Change::ApiKey(_) => self.api_keys.forget_lookups(),
         }
     }
 

@@ -1,7 +1,7 @@
 //! What a write changed, as one typed event. Every write emits one after it commits; the caches
 //! (`crate::cache::Caches::apply`) are its consumer, and nothing else drops cached data.
 
-use crate::models::ids::{ArticleId, AuthorId, CategoryId, RankingId, SourceId};
+use crate::models::ids::{ApiKeyId, ArticleId, AuthorId, CategoryId, RankingId, SourceId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
@@ -19,6 +19,8 @@ pub enum Change {
     Board(RankingId),
     /// The site settings changed.
     Site,
+    /// An API key was revoked (its lookups are forgotten).
+    ApiKey(ApiKeyId),
 }
 
 impl Change {

@@ -39,7 +39,7 @@ pub struct RateLimits {
     trusted: TrustedProxies,
     public: Option<ClientBuckets>,
     beacon: Option<ClientBuckets>,
-    pub keys: ApiKeys,
+    pub keys: std::sync::Arc<ApiKeys>,
 }
 
 impl RateLimits {
@@ -53,7 +53,7 @@ impl RateLimits {
                 config.beacon_rate_limit_burst,
             )
             .map(ClientBuckets::new),
-            keys: ApiKeys::default(),
+            keys: std::sync::Arc::new(ApiKeys::default()),
         })
     }
 

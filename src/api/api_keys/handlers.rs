@@ -13,12 +13,13 @@ use crate::api::query::ApiQuery;
 use crate::api::respond::{self, Audience, created, no_content, staff_json};
 use crate::api::validate::Violations;
 use crate::auth::Admin;
+use crate::content::change::Change;
 use crate::db::pagination::PageRequest;
 use crate::error::ApiError;
 use crate::models::Key;
 use crate::models::api_key::{self, NewApiKey};
 use crate::models::ids::ApiKeyId;
-use crate::ratelimit::{RateLimits, keys};
+use crate::ratelimit::keys;
 use crate::state::AppState;
 
 /// A path id: digits only, anything else names no key.
@@ -180,16 +181,13 @@ pub async fn get_api_key(
 pub async fn revoke_api_key(
     admin: Admin,
     state: web::Data<AppState>,
-    limits: Option<web::Data<RateLimits>>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = key_id(&id)?;
     api_key::revoke(&mut *state.conn().await?, id, Utc::now())
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("API key `{id}`")))?;
-    if let Some(limits) = limits {
-        limits.keys.forget_lookups();
-    }
+    state.changed(Change::ApiKey(id));
     tracing::info!(key = %id, admin = %admin.0.id, "API key revoked");
     Ok(no_content())
 }
