@@ -360,6 +360,17 @@ impl From<actix_web::error::BlockingError> for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// A missing row as a 404 that names what was asked for: "article `abc` was not found".
+pub trait OrNotFound<T> {
+    fn or_not_found(self, what: &str, key: impl std::fmt::Display) -> Result<T, ApiError>;
+}
+
+impl<T> OrNotFound<T> for Option<T> {
+    fn or_not_found(self, what: &str, key: impl std::fmt::Display) -> Result<T, ApiError> {
+        self.ok_or_else(|| ApiError::NotFound(format!("{what} `{key}`")))
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {

@@ -15,7 +15,7 @@ use crate::api::validate::Violations;
 use crate::auth::Admin;
 use crate::content::change::Change;
 use crate::db::pagination::PageRequest;
-use crate::error::ApiError;
+use crate::error::{ApiError, OrNotFound};
 use crate::models::Key;
 use crate::models::api_key::{self, NewApiKey};
 use crate::models::ids::ApiKeyId;
@@ -158,7 +158,7 @@ pub async fn get_api_key(
     let id = key_id(&id)?;
     let key = api_key::find(&mut *state.conn().await?, id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("API key `{id}`")))?;
+        .or_not_found("API key", id)?;
     Ok(staff_json(StatusCode::OK, &ApiKeyDto::of(key, Utc::now())))
 }
 
@@ -186,7 +186,7 @@ pub async fn revoke_api_key(
     let id = key_id(&id)?;
     api_key::revoke(&mut *state.conn().await?, id, Utc::now())
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("API key `{id}`")))?;
+        .or_not_found("API key", id)?;
     state.changed(Change::ApiKey(id));
     tracing::info!(key = %id, admin = %admin.0.id, "API key revoked");
     Ok(no_content())

@@ -15,7 +15,7 @@ use crate::api::respond::{Audience, cached_json_with};
 use crate::auth::MaybeAuthUser;
 use crate::content::articles::ArticleDetail;
 use crate::content::articles::summaries_of;
-use crate::error::ApiError;
+use crate::error::{ApiError, OrNotFound};
 use crate::models::ids::ArticleId;
 use crate::models::{Key, article};
 use crate::queries::newest::newest_per_group;
@@ -103,7 +103,7 @@ pub async fn get_article(
     let found = article::find(&mut conn, &key)
         .await?
         .filter(|a| user.is_staff() || a.is_visible_at(now))
-        .ok_or_else(|| ApiError::NotFound(format!("article `{key}`")))?;
+        .or_not_found("article", &key)?;
     let updated = found.updated_at;
     let tree = state.tree(&mut conn).await?;
     let related = if include.related {

@@ -12,7 +12,7 @@ use crate::content::articles::ArticleSummary;
 use crate::content::articles::summaries_of_rows;
 use crate::db::pagination::PageRequest;
 use crate::db::pagination::Paged;
-use crate::error::ApiError;
+use crate::error::{ApiError, OrNotFound};
 use crate::models::article::{ArticleKind, ArticleStatus};
 use crate::models::category::Tree;
 use crate::models::{Key, author, source, tag};
@@ -285,7 +285,7 @@ pub async fn list_category_articles(
     let c = tree
         .find(&k)
         .filter(|c| user.is_staff() || tree.publicly_visible(c.id))
-        .ok_or_else(|| ApiError::NotFound(format!("category `{k}`")))?;
+        .or_not_found("category", &k)?;
     query.category = Some(c.id.to_string());
     run(&req, &state, conn, tree, &query, scope, audience).await
 }

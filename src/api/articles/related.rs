@@ -13,7 +13,7 @@ use crate::api::respond::{self, Audience, ListResponse};
 use crate::auth::MaybeAuthUser;
 use crate::content::articles::ArticleSummary;
 use crate::db::pagination::Paged;
-use crate::error::ApiError;
+use crate::error::{ApiError, OrNotFound};
 use crate::models::article::{self, Article};
 use crate::models::category::Tree;
 use crate::models::ids::ArticleId;
@@ -133,7 +133,7 @@ pub async fn list_related(
     let found = article::find(&mut conn, &key)
         .await?
         .filter(|a| user.is_staff() || a.is_visible_at(now))
-        .ok_or_else(|| ApiError::NotFound(format!("article `{key}`")))?;
+        .or_not_found("article", &key)?;
     let tree = state.tree(&mut conn).await?;
     let rows = related_to(&mut conn, &state, &tree, &found, limit as usize).await?;
     let paged = Paged::<ArticleSummary, ()> {

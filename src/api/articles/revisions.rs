@@ -16,7 +16,7 @@ use crate::auth::AuthUser;
 use crate::content::articles::{ArticleDetail, ArticleFlags, StaffBrief};
 use crate::content::change::Change;
 use crate::db::pagination::{PageRequest, Paged};
-use crate::error::ApiError;
+use crate::error::{ApiError, OrNotFound};
 use crate::models::article::{ArticleKind, ArticleStatus};
 use crate::models::ids::{ArticleId, AuthorId, CategoryId, SourceId, UserId};
 use crate::models::revision::{self, Revision};
@@ -110,7 +110,7 @@ async fn article_id(
 ) -> Result<crate::models::ids::ArticleId, ApiError> {
     Ok(article::find(conn, key)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("article `{key}`")))?
+        .or_not_found("article", key)?
         .id)
 }
 
@@ -269,7 +269,7 @@ pub async fn restore_revision(
             let current = article::find_for_update(conn, &key)
                 .await?
                 .filter(|a| a.deleted_at.is_none())
-                .ok_or_else(|| ApiError::NotFound(format!("article `{key}`")))?;
+                .or_not_found("article", &key)?;
             check_if_match(if_match.as_deref(), current.version)?;
             may_edit(&user, &current)?;
             let rev = revision::find(conn, current.id, n)

@@ -11,7 +11,7 @@ use crate::api::respond::no_content;
 use crate::auth::{Admin, AuthUser};
 use crate::content::articles::ArticleDetail;
 use crate::content::change::Change;
-use crate::error::ApiError;
+use crate::error::{ApiError, OrNotFound};
 use crate::models::{Key, article};
 use crate::state::AppState;
 use crate::webhooks::{self, Event};
@@ -43,7 +43,7 @@ pub async fn trash_article(
             let current = article::find_for_update(conn, &key)
                 .await?
                 .filter(|a| a.deleted_at.is_none())
-                .ok_or_else(|| ApiError::NotFound(format!("article `{key}`")))?;
+                .or_not_found("article", &key)?;
             may_edit(&user, &current)?;
             article::set_deleted(conn, current.id, Some(Utc::now()), user.id).await?;
             webhooks::enqueue(
@@ -85,7 +85,7 @@ pub async fn restore_article(
         .transaction::<_, ApiError, _>(async |conn| {
             let current = article::find_for_update(conn, &key)
                 .await?
-                .ok_or_else(|| ApiError::NotFound(format!("article `{key}`")))?;
+                .or_not_found("article", &key)?;
             if current.deleted_at.is_none() {
                 return Err(ApiError::conflict(format!(
                     "article `{key}` is not in the trash"
@@ -130,7 +130,7 @@ pub async fn purge_article(
         .transaction::<_, ApiError, _>(async |conn| {
             let current = article::find_for_update(conn, &key)
                 .await?
-                .ok_or_else(|| ApiError::NotFound(format!("article `{key}`")))?;
+                .or_not_found("article", &key)?;
             if current.deleted_at.is_none() {
                 return Err(ApiError::conflict(format!(
                     "article `{key}` is not in the trash; move it there first"

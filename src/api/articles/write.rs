@@ -10,7 +10,7 @@ use crate::api::json::LargeJson;
 use crate::auth::AuthUser;
 use crate::content::articles::ArticleDetail;
 use crate::content::change::Change;
-use crate::error::ApiError;
+use crate::error::{ApiError, OrNotFound};
 use crate::models::Key;
 use crate::models::article::{self, ArticleStatus};
 use crate::models::user::Role;
@@ -103,7 +103,7 @@ pub async fn update_article(
             let current = article::find_for_update(conn, &key)
                 .await?
                 .filter(|a| a.deleted_at.is_none())
-                .ok_or_else(|| ApiError::NotFound(format!("article `{key}`")))?;
+                .or_not_found("article", &key)?;
             check_if_match(if_match.as_deref(), current.version)?;
             may_edit(&user, &current)?;
             let lists = lists_of(conn, current.id).await?;

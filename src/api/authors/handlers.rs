@@ -15,7 +15,7 @@ use crate::api::validate::{Violations, slugify};
 use crate::auth::{Editor, MaybeAuthUser};
 use crate::content::change::Change;
 use crate::db::pagination::PageRequest;
-use crate::error::ApiError;
+use crate::error::{ApiError, OrNotFound};
 use crate::models::author::{self, AuthorChanges, NewAuthor};
 use crate::models::{Key, SlugTable, free_slug};
 use crate::state::AppState;
@@ -92,7 +92,7 @@ pub async fn get_author(
     let key = Key::parse(&key);
     let found = author::find(&mut *state.conn().await?, &key)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("author `{key}`")))?;
+        .or_not_found("author", &key)?;
     let audience = Audience::of(&user, state.config.cache_max_age_secs);
     Ok(cached_json(
         &req,
@@ -210,7 +210,7 @@ pub async fn update_author(
     let mut conn = state.conn().await?;
     let current = author::find(&mut conn, &key)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("author `{key}`")))?;
+        .or_not_found("author", &key)?;
     let changes = AuthorChanges {
         slug: body.slug,
         name: body.name.map(|n| n.trim().to_owned()),
@@ -248,7 +248,7 @@ pub async fn delete_author(
     let key = Key::parse(&key);
     let mut conn = state.conn().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let current = author::find(conn, &key).await?.ok_or_else(|| ApiError::NotFound(format!("author `{key}`")))?;
+        let current = author::find(conn, &key).await?.or_not_found("author", &key)?;
         let used = author::usage(conn, current.id).await?;
         if used > 0 {
             return Err(ApiError::conflict(format!(

@@ -9,7 +9,7 @@ use super::dto::{CategoryDetail, CategoryDto, CategoryList, CategoryListMeta, Ca
 use crate::api::query::ApiQuery;
 use crate::api::respond::{Audience, cached_json};
 use crate::auth::MaybeAuthUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, OrNotFound};
 use crate::models::Key;
 use crate::models::category::{Category, Tree};
 use crate::state::AppState;
@@ -137,7 +137,7 @@ pub fn detail(tree: &Tree, key: &Key, staff: bool) -> Result<CategoryDetail, Api
     let c = tree
         .find(key)
         .filter(|c| shown(tree, c, staff))
-        .ok_or_else(|| ApiError::NotFound(format!("category `{key}`")))?;
+        .or_not_found("category", key)?;
     Ok(detail_of(tree, c, staff))
 }
 

@@ -12,7 +12,7 @@ use crate::api::respond::{created, no_content, staff_json};
 use crate::api::validate::{Violations, slugify};
 use crate::auth::Editor;
 use crate::content::change::Change;
-use crate::error::ApiError;
+use crate::error::{ApiError, OrNotFound};
 use crate::models::category::{self, CategoryChanges, MAX_DEPTH, NewCategory, Tree};
 use crate::models::ids::CategoryId;
 use crate::models::{Key, article};
@@ -170,9 +170,7 @@ pub async fn update_category(
         .transaction::<_, ApiError, _>(async |conn| {
             category::lock_tree(conn).await?;
             let tree = category::load_tree(conn).await?;
-            let current = tree
-                .find(&key)
-                .ok_or_else(|| ApiError::NotFound(format!("category `{key}`")))?;
+            let current = tree.find(&key).or_not_found("category", &key)?;
             if let Some(Some(parent)) = body.parent_id {
                 if tree.get(parent).is_none() {
                     return Err(ApiError::invalid(
@@ -241,7 +239,7 @@ pub async fn delete_category(
         let tree = category::load_tree(conn).await?;
         let current = tree
             .find(&key)
-            .ok_or_else(|| ApiError::NotFound(format!("category `{key}`")))?;
+            .or_not_found("category", &key)?;
         let children = tree.children(Some(current.id)).count();
         if children > 0 {
             return Err(ApiError::conflict(format!(

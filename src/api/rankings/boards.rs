@@ -20,7 +20,7 @@ use crate::auth::{Editor, MaybeAuthUser};
 use crate::content::change::Change;
 use crate::content::rankings::MostReadKey;
 use crate::db::pagination::{PageRequest, paginate_in_memory};
-use crate::error::ApiError;
+use crate::error::{ApiError, OrNotFound};
 use crate::models::category;
 use crate::models::ids::ArticleId;
 use crate::models::ranking::{self, Ranking, RankingContent, RankingKind};
@@ -159,7 +159,7 @@ pub async fn get_ranking(
     let mut conn = state.conn().await?;
     let board = ranking::find(&mut conn, &key)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("board `{key}`")))?;
+        .or_not_found("board", &key)?;
     let body = detail(&state, &mut conn, &board, user.is_staff()).await?;
     let audience = Audience::of(&user, state.config.cache_list_max_age_secs);
     Ok(cached_json(&req, audience, StatusCode::OK, &body))
@@ -302,7 +302,7 @@ pub async fn update_ranking(
     let mut conn = state.conn().await?;
     let board = ranking::find(&mut conn, &key)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("board `{key}`")))?;
+        .or_not_found("board", &key)?;
     let slug_given = u.slug.is_some();
     let content = RankingContent {
         slug: u.slug.unwrap_or_else(|| board.slug.clone()),
@@ -351,7 +351,7 @@ pub async fn delete_ranking(
     let mut conn = state.conn().await?;
     let board = ranking::find(&mut conn, &key)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("board `{key}`")))?;
+        .or_not_found("board", &key)?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         ranking::delete(conn, board.id).await?;
         webhooks::enqueue(conn, Event::ranking(board.id, &board.slug, true)).await

@@ -11,7 +11,7 @@ use crate::api::respond::staff_json;
 use crate::api::validate::Violations;
 use crate::auth::Editor;
 use crate::content::change::Change;
-use crate::error::ApiError;
+use crate::error::{ApiError, OrNotFound};
 use crate::models::ranking::{self, Entry, RankingKind};
 use crate::models::{Key, article};
 use crate::state::AppState;
@@ -75,7 +75,7 @@ pub async fn replace_ranking_entries(
         .transaction::<_, ApiError, _>(async |conn| {
             let board = ranking::find(conn, &key)
                 .await?
-                .ok_or_else(|| ApiError::NotFound(format!("board `{key}`")))?;
+                .or_not_found("board", &key)?;
             if board.kind != RankingKind::Curated {
                 return Err(ApiError::conflict(format!(
                     "board `{}` is computed from views; it has no entries to set",

@@ -14,7 +14,7 @@ use crate::api::query::{ApiQuery, count_param};
 use crate::api::respond::{Audience, cached_json_with};
 use crate::auth::MaybeAuthUser;
 use crate::content::rankings::{MostReadKey, MostReadPage};
-use crate::error::ApiError;
+use crate::error::{ApiError, OrNotFound};
 use crate::models::ids::{ArticleId, CategoryId};
 use crate::models::ranking::TimeWindow;
 use crate::models::{Key, views};
@@ -129,7 +129,7 @@ pub async fn get_most_read(
             let c = tree
                 .find(&key)
                 .filter(|c| user.is_staff() || tree.publicly_visible(c.id))
-                .ok_or_else(|| ApiError::NotFound(format!("category `{key}`")))?;
+                .or_not_found("category", &key)?;
             Some(CategoryBrief {
                 id: c.id,
                 slug: c.slug.clone(),

@@ -8,7 +8,7 @@ use crate::api::query::ApiQuery;
 use crate::api::respond::{self, ListResponse, cached_json};
 use crate::auth::MaybeAuthUser;
 use crate::db::pagination::PageRequest;
-use crate::error::ApiError;
+use crate::error::{ApiError, OrNotFound};
 use crate::models::Key;
 use crate::models::source;
 use crate::state::AppState;
@@ -75,7 +75,7 @@ pub async fn get_source(
     let key = Key::parse(&key);
     let found = source::find(&mut *state.conn().await?, &key)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("source `{key}`")))?;
+        .or_not_found("source", &key)?;
     Ok(cached_json(
         &req,
         audience(&user, &state),

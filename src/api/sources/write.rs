@@ -11,7 +11,7 @@ use crate::api::respond::{created, no_content, staff_json};
 use crate::api::validate::{Violations, slugify};
 use crate::auth::Editor;
 use crate::content::change::Change;
-use crate::error::ApiError;
+use crate::error::{ApiError, OrNotFound};
 use crate::models::source::{self, NewSource, SourceChanges, SourceKind};
 use crate::models::{Key, SlugTable, article, free_slug};
 use crate::state::AppState;
@@ -119,7 +119,7 @@ pub async fn update_source(
     let mut conn = state.conn().await?;
     let current = source::find(&mut conn, &key)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("source `{key}`")))?;
+        .or_not_found("source", &key)?;
     let changes = SourceChanges {
         slug: body.slug,
         name: body.name.map(|n| n.trim().to_owned()),
@@ -156,7 +156,7 @@ pub async fn delete_source(
     let key = Key::parse(&key);
     let mut conn = state.conn().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let current = source::find(conn, &key).await?.ok_or_else(|| ApiError::NotFound(format!("source `{key}`")))?;
+        let current = source::find(conn, &key).await?.or_not_found("source", &key)?;
         let used = article::count_from_source(conn, current.id).await?;
         if used > 0 {
             return Err(ApiError::conflict(format!(

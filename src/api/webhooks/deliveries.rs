@@ -11,7 +11,7 @@ use super::{delivery_id, webhook_id};
 use crate::api::query::ApiQuery;
 use crate::api::respond::{self, Audience, staff_json};
 use crate::db::pagination::PageRequest;
-use crate::error::ApiError;
+use crate::error::{ApiError, OrNotFound};
 use crate::models::ids::WebhookId;
 use crate::models::webhook;
 use crate::models::webhook_delivery as delivery;
@@ -29,7 +29,7 @@ async fn existing(
     webhook::find(conn, id)
         .await?
         .map(|_| ())
-        .ok_or_else(|| ApiError::NotFound(format!("webhook `{id}`")))
+        .or_not_found("webhook", id)
 }
 
 /// A webhook's deliveries, newest first, paginated; `status` filters.

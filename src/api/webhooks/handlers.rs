@@ -13,7 +13,7 @@ use crate::api::respond::{self, Audience, no_content};
 use crate::api::validate::Violations;
 use crate::auth::Admin;
 use crate::db::pagination::PageRequest;
-use crate::error::ApiError;
+use crate::error::{ApiError, OrNotFound};
 use crate::models::webhook::{self, NewWebhook, WebhookChanges};
 use crate::state::AppState;
 use crate::webhooks::sign;
@@ -152,7 +152,7 @@ pub async fn get_webhook(
     let id = webhook_id(&id)?;
     let row = webhook::find(&mut *state.conn().await?, id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("webhook `{id}`")))?;
+        .or_not_found("webhook", id)?;
     Ok(staff_webhook(StatusCode::OK, &row.into()))
 }
 
@@ -218,7 +218,7 @@ pub async fn update_webhook(
         .transaction::<_, ApiError, _>(async |conn| {
             let current = webhook::find_for_update(conn, id)
                 .await?
-                .ok_or_else(|| ApiError::NotFound(format!("webhook `{id}`")))?;
+                .or_not_found("webhook", id)?;
             check_if_match(if_match.as_deref(), current.version)?;
             Ok(webhook::update(conn, id, &changes).await?)
         })
