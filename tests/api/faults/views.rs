@@ -7,6 +7,7 @@ use std::time::Duration;
 use newsdesk::content::change::Change;
 use newsdesk::models::ids::ArticleId;
 use newsdesk::models::user::Role;
+use newsdesk::state::AppState;
 use serde_json::json;
 
 use super::{behind_proxy, eventually};
@@ -43,21 +44,43 @@ async fn beacon(app: &TestApp, id: i64, visitor: &str) -> u16 {
         .as_u16()
 }
 
-#[tokio::test]
-async fn beacons_during_a_cut_are_all_stored_once_after_restore() {
-    let (app, state, proxy) = behind_proxy(|_| {}).await;
-    let ids = publish(&app, 3).await;
+/// Articles whose views the beacon has counted once while the database answered: it knows them.
+async fn known_articles(app: &TestApp, n: usize) -> Vec<i64> {
+    let ids = publish(app, n).await;
     for id in &ids {
-        assert_eq!(beacon(&app, *id, &format!("warm-{id}")).await, 204);
+        assert_eq!(beacon(app, *id, &format!("warm-{id}")).await, 204);
     }
-    assert_eq!(app.wait_for_i64(STORED, 3).await, 3);
+    assert_eq!(app.wait_for_i64(STORED, n as i64).await, n as i64);
+    ids
+}
 
-    proxy.set(Mode::Cut);
-    // What the beacon knew is now due for a check (as after any write, or a few seconds): it
-    // must ask the database, find it unreachable, and count the view anyway.
+/// What the beacon knew is now due for a check (as after any write, or a few seconds): it must
+/// ask the database, find it unreachable, and count the view anyway.
+fn outdate(state: &AppState, ids: &[i64]) {
     state.changed(Change::Articles(
         ids.iter().map(|i| ArticleId(*i)).collect(),
     ));
+}
+
+/// After the link is back, exactly `sent` views are stored (and stay so: nothing doubled).
+async fn all_stored_once(app: &TestApp, sent: i64) {
+    let stored = eventually(Duration::from_secs(20), || async {
+        app.sql_i64(STORED).await == sent
+    })
+    .await;
+    let now = app.sql_i64(STORED).await;
+    assert!(stored.is_some(), "stored {now} of {sent}");
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(app.sql_i64(STORED).await, sent, "nothing doubled");
+    assert_eq!(app.sql_i64(COUNTED).await, sent);
+}
+
+#[tokio::test]
+async fn beacons_during_a_cut_are_all_stored_once_after_restore() {
+    let (app, state, proxy) = behind_proxy(|_| {}).await;
+    let ids = known_articles(&app, 3).await;
+    proxy.set(Mode::Cut);
+    outdate(&state, &ids);
     let mut sent = 3;
     for round in 0..20 {
         for id in &ids {
@@ -69,59 +92,28 @@ async fn beacons_during_a_cut_are_all_stored_once_after_restore() {
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(app.sql_i64(STORED).await, 3);
     proxy.set(Mode::Open);
-    let stored = eventually(Duration::from_secs(15), || async {
-        app.sql_i64(STORED).await == sent
-    })
-    .await;
-    assert!(
-        stored.is_some(),
-        "stored {} of {sent}",
-        app.sql_i64(STORED).await
-    );
-    tokio::time::sleep(Duration::from_millis(1000)).await;
-    assert_eq!(app.sql_i64(STORED).await, sent, "nothing doubled");
-    assert_eq!(app.sql_i64(COUNTED).await, sent);
+    all_stored_once(&app, sent).await;
 }
 
 #[tokio::test]
 async fn beacons_during_a_blackhole_answer_in_time_and_are_stored_after() {
     let (app, state, proxy) = behind_proxy(|_| {}).await;
-    let ids = publish(&app, 2).await;
-    for id in &ids {
-        assert_eq!(beacon(&app, *id, &format!("warm-{id}")).await, 204);
-    }
-    assert_eq!(app.wait_for_i64(STORED, 2).await, 2);
-
+    let ids = known_articles(&app, 2).await;
     proxy.set(Mode::Blackhole);
-    state.changed(Change::Articles(
-        ids.iter().map(|i| ArticleId(*i)).collect(),
-    ));
+    outdate(&state, &ids);
     let mut sent = 2;
     for round in 0..5 {
         for id in &ids {
             let started = std::time::Instant::now();
             assert_eq!(beacon(&app, *id, &format!("dark-{round}-{id}")).await, 204);
             // One bounded look at the database (1 s) at most, then what was known.
-            assert!(
-                started.elapsed() < Duration::from_secs(4),
-                "{:?}",
-                started.elapsed()
-            );
+            let took = started.elapsed();
+            assert!(took < Duration::from_secs(4), "{took:?}");
             sent += 1;
         }
     }
     proxy.set(Mode::Open);
-    let stored = eventually(Duration::from_secs(20), || async {
-        app.sql_i64(STORED).await == sent
-    })
-    .await;
-    assert!(
-        stored.is_some(),
-        "stored {} of {sent}",
-        app.sql_i64(STORED).await
-    );
-    tokio::time::sleep(Duration::from_millis(1000)).await;
-    assert_eq!(app.sql_i64(STORED).await, sent, "nothing doubled");
+    all_stored_once(&app, sent).await;
 }
 
 #[tokio::test]
