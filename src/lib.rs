@@ -7,6 +7,7 @@ pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod content;
+pub mod cors;
 pub mod db;
 pub mod deadlines;
 pub mod error;

@@ -7,7 +7,6 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, web};
@@ -31,35 +30,6 @@ pub struct Application {
     flusher: tokio::task::JoinHandle<()>,
     stop_webhooks: Arc<Notify>,
     webhooks: Option<tokio::task::JoinHandle<()>>,
-}
-
-fn cors(config: &Config) -> Cors {
-    let mut cors = Cors::default()
-        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
-        .allowed_headers([
-            "authorization",
-            "content-type",
-            "if-match",
-            "if-none-match",
-            "x-request-id",
-            "x-api-key",
-            "x-visitor-id",
-        ])
-        .expose_headers([
-            "etag",
-            "link",
-            "location",
-            "x-request-id",
-            "retry-after",
-            "ratelimit-limit",
-            "ratelimit-remaining",
-            "ratelimit-reset",
-        ])
-        .max_age(3600);
-    for origin in config.cors_origins() {
-        cors = cors.allowed_origin(&origin);
-    }
-    cors
 }
 
 /// Indexes articles that have no search vector yet (rows from before the search migration, or
@@ -188,7 +158,7 @@ impl Application {
                 // Inside CORS (so a 429 carries CORS headers and preflights are never limited)
                 // and inside metrics (so refusals are counted).
                 .wrap(from_fn(crate::ratelimit::limit))
-                .wrap(cors(&state.config))
+                .wrap(crate::cors::cors(&state.config))
                 .wrap(metrics.clone())
                 .wrap(from_fn(crate::audit::record_writes))
                 .wrap(from_fn(crate::deadlines::enforce))
