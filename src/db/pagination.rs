@@ -99,6 +99,40 @@ impl<K> PageRequest<K> {
             Self::Page { per_page, .. } | Self::Cursor { per_page, .. } => *per_page,
         }
     }
+
+    /// Rows a query loads: one more than the page, to know whether another follows.
+    pub fn limit(&self) -> i64 {
+        self.per_page() + 1
+    }
+
+    /// Whether the list counts its total (page mode only: cursors never count).
+    pub fn counts_total(&self) -> bool {
+        matches!(self, Self::Page { .. })
+    }
+
+    /// Where the page starts, in terms a query uses. Every keyset list reads it the same way:
+    /// `Offset` in the list's own order, `After` a key in the list's order, `Before` a key in
+    /// reverse order (`Paged::from_rows` turns those rows back).
+    pub fn seek(&self) -> Seek<'_, K> {
+        match self {
+            Self::Page { page, per_page } => Seek::Offset(offset(*page, *per_page)),
+            Self::Cursor { cursor, .. } => match cursor.dir {
+                Direction::Next => Seek::After(&cursor.key),
+                Direction::Prev => Seek::Before(&cursor.key),
+            },
+        }
+    }
+}
+
+/// Where a page starts (see `PageRequest::seek`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seek<'a, K> {
+    /// Page mode: skip this many rows in the list's order.
+    Offset(i64),
+    /// The rows that follow this key in the list's order.
+    After(&'a K),
+    /// The rows that precede this key, read in reverse order.
+    Before(&'a K),
 }
 
 /// One loaded page: rows in display order plus what is needed for meta and links.

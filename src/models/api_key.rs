@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::ids::{ApiKeyId, UserId};
-use crate::db::pagination::{Direction, PageRequest, Paged};
+use crate::db::pagination::{PageRequest, Paged, Seek};
 use crate::db::schema::api_keys;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -79,38 +79,24 @@ pub async fn list(
     conn: &mut AsyncPgConnection,
     req: &PageRequest<i64>,
 ) -> QueryResult<Paged<ApiKey, i64>> {
-    let limit = req.per_page() + 1;
-    let select = || api_keys::table.select(ApiKey::as_select()).limit(limit);
-    let (rows, total) = match req {
-        PageRequest::Page { page, per_page } => {
-            let total: i64 = api_keys::table.count().get_result(conn).await?;
-            let rows = select()
-                .order(api_keys::id.desc())
-                .offset(crate::db::pagination::offset(*page, *per_page))
-                .load(conn)
-                .await?;
-            (rows, Some(total))
-        }
-        PageRequest::Cursor { cursor, .. } => {
-            let id = ApiKeyId(cursor.key);
-            let rows = match cursor.dir {
-                Direction::Next => {
-                    select()
-                        .filter(api_keys::id.lt(id))
-                        .order(api_keys::id.desc())
-                        .load(conn)
-                        .await?
-                }
-                Direction::Prev => {
-                    select()
-                        .filter(api_keys::id.gt(id))
-                        .order(api_keys::id.asc())
-                        .load(conn)
-                        .await?
-                }
-            };
-            (rows, None)
-        }
+    let q = api_keys::table
+        .select(ApiKey::as_select())
+        .limit(req.limit())
+        .into_boxed();
+    let rows = match req.seek() {
+        Seek::Offset(n) => q.order(api_keys::id.desc()).offset(n),
+        Seek::After(&id) => q
+            .filter(api_keys::id.lt(ApiKeyId(id)))
+            .order(api_keys::id.desc()),
+        Seek::Before(&id) => q
+            .filter(api_keys::id.gt(ApiKeyId(id)))
+            .order(api_keys::id.asc()),
+    }
+    .load(conn)
+    .await?;
+    let total = match req.counts_total() {
+        true => Some(api_keys::table.count().get_result(conn).await?),
+        false => None,
     };
     Ok(Paged::from_rows(rows, req, total, |k: &ApiKey| k.id.0))
 }

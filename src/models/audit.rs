@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::ids::UserId;
-use crate::db::pagination::{Direction, PageRequest, Paged, offset};
+use crate::db::pagination::{PageRequest, Paged, Seek};
 use crate::db::schema::audit_log;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -95,47 +95,23 @@ pub async fn list(
         }
         q
     };
-    let limit = req.per_page() + 1;
-    let (rows, total) = match req {
-        PageRequest::Page { page, per_page } => {
-            let total: i64 = filtered().count().get_result(conn).await?;
-            let rows = filtered()
-                .order((audit_log::at.desc(), audit_log::id.desc()))
-                .select(Entry::as_select())
-                .offset(offset(*page, *per_page))
-                .limit(limit)
-                .load(conn)
-                .await?;
-            (rows, Some(total))
-        }
-        PageRequest::Cursor { cursor, .. } => {
-            let (at, id) = (cursor.key.at, cursor.key.id);
-            let q = filtered();
-            let rows = if cursor.dir == Direction::Prev {
-                q.filter(
-                    audit_log::at
-                        .gt(at)
-                        .or(audit_log::at.eq(at).and(audit_log::id.gt(id))),
-                )
-                .order((audit_log::at.asc(), audit_log::id.asc()))
-                .select(Entry::as_select())
-                .limit(limit)
-                .load(conn)
-                .await?
-            } else {
-                q.filter(
-                    audit_log::at
-                        .lt(at)
-                        .or(audit_log::at.eq(at).and(audit_log::id.lt(id))),
-                )
-                .order((audit_log::at.desc(), audit_log::id.desc()))
-                .select(Entry::as_select())
-                .limit(limit)
-                .load(conn)
-                .await?
-            };
-            (rows, None)
-        }
+    // Newest first, ties by id.
+    let (at, id) = (audit_log::at, audit_log::id);
+    let q = filtered().select(Entry::as_select()).limit(req.limit());
+    let rows = match req.seek() {
+        Seek::Offset(n) => q.order((at.desc(), id.desc())).offset(n),
+        Seek::After(k) => q
+            .filter(at.lt(k.at).or(at.eq(k.at).and(id.lt(k.id))))
+            .order((at.desc(), id.desc())),
+        Seek::Before(k) => q
+            .filter(at.gt(k.at).or(at.eq(k.at).and(id.gt(k.id))))
+            .order((at.asc(), id.asc())),
+    }
+    .load(conn)
+    .await?;
+    let total = match req.counts_total() {
+        true => Some(filtered().count().get_result(conn).await?),
+        false => None,
     };
     Ok(Paged::from_rows(rows, req, total, |e| AuditCursor {
         at: e.at,

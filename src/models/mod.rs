@@ -128,46 +128,31 @@ macro_rules! list_by_name {
                 }
                 q
             };
-            let limit = req.per_page() + 1;
-            let (rows, total) = match req {
-                PageRequest::Page { page, per_page } => {
-                    let total: i64 = filtered().count().get_result(conn).await?;
-                    let rows = filtered()
-                        .select($row::as_select())
-                        .order(($table::name.asc(), $table::id.asc()))
-                        .offset($crate::db::pagination::offset(*page, *per_page))
-                        .limit(limit)
-                        .load(conn)
-                        .await?;
-                    (rows, Some(total))
+            // By name, ties by id.
+            let (name, id) = ($table::name, $table::id);
+            let q = filtered().select($row::as_select()).limit(req.limit());
+            let rows = match req.seek() {
+                $crate::db::pagination::Seek::Offset(n) => {
+                    q.order((name.asc(), id.asc())).offset(n)
                 }
-                PageRequest::Cursor { cursor, .. } => {
-                    let (name, id) = (cursor.key.0.clone(), $id(cursor.key.1));
-                    let q = filtered().select($row::as_select()).limit(limit);
-                    let rows = match cursor.dir {
-                        Direction::Next => {
-                            q.filter(
-                                $table::name
-                                    .gt(name.clone())
-                                    .or($table::name.eq(name).and($table::id.gt(id))),
-                            )
-                            .order(($table::name.asc(), $table::id.asc()))
-                            .load(conn)
-                            .await?
-                        }
-                        Direction::Prev => {
-                            q.filter(
-                                $table::name
-                                    .lt(name.clone())
-                                    .or($table::name.eq(name).and($table::id.lt(id))),
-                            )
-                            .order(($table::name.desc(), $table::id.desc()))
-                            .load(conn)
-                            .await?
-                        }
-                    };
-                    (rows, None)
-                }
+                $crate::db::pagination::Seek::After((k, i)) => q
+                    .filter(
+                        name.gt(k.clone())
+                            .or(name.eq(k.clone()).and(id.gt($id(*i)))),
+                    )
+                    .order((name.asc(), id.asc())),
+                $crate::db::pagination::Seek::Before((k, i)) => q
+                    .filter(
+                        name.lt(k.clone())
+                            .or(name.eq(k.clone()).and(id.lt($id(*i)))),
+                    )
+                    .order((name.desc(), id.desc())),
+            }
+            .load(conn)
+            .await?;
+            let total = match req.counts_total() {
+                true => Some(filtered().count().get_result(conn).await?),
+                false => None,
             };
             Ok(Paged::from_rows(rows, req, total, |r: &$row| {
                 (r.name.clone(), r.id.0)

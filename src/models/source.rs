@@ -6,7 +6,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::Key;
 use super::ids::SourceId;
-use crate::db::pagination::{Direction, PageRequest, Paged};
+use crate::db::pagination::{PageRequest, Paged};
 use crate::db::schema::sources;
 
 crate::text_enum! {

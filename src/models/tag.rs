@@ -7,7 +7,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::Key;
 use super::ids::{ArticleId, TagId};
-use crate::db::pagination::{Direction, PageRequest, Paged};
+use crate::db::pagination::{PageRequest, Paged, Seek};
 use crate::db::schema::{article_tags, tags};
 
 /// Longest tag name, in characters.
@@ -146,16 +146,10 @@ pub async fn list(
     req: &PageRequest<TagCursorKey>,
 ) -> QueryResult<Paged<TagCount, TagCursorKey>> {
     let pattern = prefix.map(|p| format!("{}%", super::like_escape(p)));
-    let (after, before, offset) = match req {
-        PageRequest::Page { page, per_page } => (
-            None,
-            None,
-            super::super::db::pagination::offset(*page, *per_page),
-        ),
-        PageRequest::Cursor { cursor, .. } => match cursor.dir {
-            Direction::Next => (Some(cursor.key.clone()), None, 0),
-            Direction::Prev => (None, Some(cursor.key.clone()), 0),
-        },
+    let (after, before, offset) = match req.seek() {
+        Seek::Offset(n) => (None, None, n),
+        Seek::After(k) => (Some(k.clone()), None, 0),
+        Seek::Before(k) => (None, Some(k.clone()), 0),
     };
     let descending = before.is_some();
     // Tags are filtered with EXISTS (stops at the first visible article) and paged first;

@@ -201,7 +201,7 @@ pub async fn list(
     f: &UserFilter,
     req: &crate::db::pagination::PageRequest<i64>,
 ) -> QueryResult<crate::db::pagination::Paged<User, i64>> {
-    use crate::db::pagination::{Direction, PageRequest, Paged, offset};
+    use crate::db::pagination::{Paged, Seek};
     let filtered = || {
         let mut q = users::table.into_boxed();
         if let Some(r) = f.role {
@@ -220,39 +220,18 @@ pub async fn list(
         }
         q
     };
-    let limit = req.per_page() + 1;
-    let (rows, total) = match req {
-        PageRequest::Page { page, per_page } => {
-            let total: i64 = filtered().count().get_result(conn).await?;
-            let rows = filtered()
-                .order(users::id)
-                .select(User::as_select())
-                .offset(offset(*page, *per_page))
-                .limit(limit)
-                .load(conn)
-                .await?;
-            (rows, Some(total))
-        }
-        PageRequest::Cursor { cursor, .. } => {
-            let rows = if cursor.dir == Direction::Prev {
-                filtered()
-                    .filter(users::id.lt(UserId(cursor.key)))
-                    .order(users::id.desc())
-                    .select(User::as_select())
-                    .limit(limit)
-                    .load(conn)
-                    .await?
-            } else {
-                filtered()
-                    .filter(users::id.gt(UserId(cursor.key)))
-                    .order(users::id)
-                    .select(User::as_select())
-                    .limit(limit)
-                    .load(conn)
-                    .await?
-            };
-            (rows, None)
-        }
+    // Oldest first.
+    let q = filtered().select(User::as_select()).limit(req.limit());
+    let rows = match req.seek() {
+        Seek::Offset(n) => q.order(users::id.asc()).offset(n),
+        Seek::After(&id) => q.filter(users::id.gt(UserId(id))).order(users::id.asc()),
+        Seek::Before(&id) => q.filter(users::id.lt(UserId(id))).order(users::id.desc()),
+    }
+    .load(conn)
+    .await?;
+    let total = match req.counts_total() {
+        true => Some(filtered().count().get_result(conn).await?),
+        false => None,
     };
     Ok(Paged::from_rows(rows, req, total, |u| u.id.0))
 }

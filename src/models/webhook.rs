@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::ids::{UserId, WebhookId};
-use crate::db::pagination::{Direction, PageRequest, Paged};
+use crate::db::pagination::{PageRequest, Paged, Seek};
 use crate::db::schema::webhooks;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -129,38 +129,24 @@ pub async fn list(
     conn: &mut AsyncPgConnection,
     req: &PageRequest<i64>,
 ) -> QueryResult<Paged<Webhook, i64>> {
-    let limit = req.per_page() + 1;
-    let select = || webhooks::table.select(Webhook::as_select()).limit(limit);
-    let (rows, total) = match req {
-        PageRequest::Page { page, per_page } => {
-            let total: i64 = webhooks::table.count().get_result(conn).await?;
-            let rows = select()
-                .order(webhooks::id.desc())
-                .offset(crate::db::pagination::offset(*page, *per_page))
-                .load(conn)
-                .await?;
-            (rows, Some(total))
-        }
-        PageRequest::Cursor { cursor, .. } => {
-            let id = WebhookId(cursor.key);
-            let rows = match cursor.dir {
-                Direction::Next => {
-                    select()
-                        .filter(webhooks::id.lt(id))
-                        .order(webhooks::id.desc())
-                        .load(conn)
-                        .await?
-                }
-                Direction::Prev => {
-                    select()
-                        .filter(webhooks::id.gt(id))
-                        .order(webhooks::id.asc())
-                        .load(conn)
-                        .await?
-                }
-            };
-            (rows, None)
-        }
+    let q = webhooks::table
+        .select(Webhook::as_select())
+        .limit(req.limit())
+        .into_boxed();
+    let rows = match req.seek() {
+        Seek::Offset(n) => q.order(webhooks::id.desc()).offset(n),
+        Seek::After(&id) => q
+            .filter(webhooks::id.lt(WebhookId(id)))
+            .order(webhooks::id.desc()),
+        Seek::Before(&id) => q
+            .filter(webhooks::id.gt(WebhookId(id)))
+            .order(webhooks::id.asc()),
+    }
+    .load(conn)
+    .await?;
+    let total = match req.counts_total() {
+        true => Some(webhooks::table.count().get_result(conn).await?),
+        false => None,
     };
     Ok(Paged::from_rows(rows, req, total, |w: &Webhook| w.id.0))
 }

@@ -6,7 +6,7 @@ use diesel::sql_types::{BigInt, Interval};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::ids::{DeliveryId, WebhookId};
-use crate::db::pagination::{Direction, PageRequest, Paged};
+use crate::db::pagination::{PageRequest, Paged, Seek};
 use crate::db::schema::webhook_deliveries as d;
 
 crate::text_enum! {
@@ -210,40 +210,24 @@ pub async fn list(
     status: Option<DeliveryStatus>,
     req: &PageRequest<i64>,
 ) -> QueryResult<Paged<Delivery, i64>> {
-    let limit = req.per_page() + 1;
-    let base = || {
-        let mut q = d::table
-            .filter(d::webhook_id.eq(webhook))
-            .select(Delivery::as_select())
-            .into_boxed();
+    let filtered = || {
+        let mut q = d::table.filter(d::webhook_id.eq(webhook)).into_boxed();
         if let Some(s) = status {
             q = q.filter(d::status.eq(s));
         }
         q
     };
-    let (rows, total) = match req {
-        PageRequest::Page { page, per_page } => {
-            let mut count = d::table.filter(d::webhook_id.eq(webhook)).into_boxed();
-            if let Some(s) = status {
-                count = count.filter(d::status.eq(s));
-            }
-            let total: i64 = count.count().get_result(conn).await?;
-            let rows = base()
-                .order(d::id.desc())
-                .limit(limit)
-                .offset(crate::db::pagination::offset(*page, *per_page))
-                .load(conn)
-                .await?;
-            (rows, Some(total))
-        }
-        PageRequest::Cursor { cursor, .. } => {
-            let id = DeliveryId(cursor.key);
-            let q = match cursor.dir {
-                Direction::Next => base().filter(d::id.lt(id)).order(d::id.desc()),
-                Direction::Prev => base().filter(d::id.gt(id)).order(d::id.asc()),
-            };
-            (q.limit(limit).load(conn).await?, None)
-        }
+    let q = filtered().select(Delivery::as_select()).limit(req.limit());
+    let rows = match req.seek() {
+        Seek::Offset(n) => q.order(d::id.desc()).offset(n),
+        Seek::After(&id) => q.filter(d::id.lt(DeliveryId(id))).order(d::id.desc()),
+        Seek::Before(&id) => q.filter(d::id.gt(DeliveryId(id))).order(d::id.asc()),
+    }
+    .load(conn)
+    .await?;
+    let total = match req.counts_total() {
+        true => Some(filtered().count().get_result(conn).await?),
+        false => None,
     };
     Ok(Paged::from_rows(rows, req, total, |r: &Delivery| r.id.0))
 }
