@@ -15,7 +15,7 @@ use crate::db::pagination::{PageRequest, Paged};
 use crate::error::ApiError;
 use crate::models::Key;
 use crate::queries::article_list::{ArticleQuery, Filters, Scope, Sort};
-use crate::queries::search::body_texts;
+use crate::queries::search_results::body_texts;
 use crate::search::highlight;
 use crate::state::AppState;
 

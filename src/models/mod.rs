@@ -9,6 +9,7 @@ pub mod ids;
 pub mod ranking;
 pub mod related;
 pub mod revision;
+pub mod search_index;
 pub mod session;
 pub mod site;
 pub mod source;

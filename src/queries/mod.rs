@@ -1,7 +1,7 @@
 //! Read models that join tables.
 
+pub mod article_detail;
 pub mod article_list;
-pub mod article_view;
 pub mod newest;
 pub mod related;
-pub mod search;
+pub mod search_results;

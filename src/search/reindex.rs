@@ -7,7 +7,7 @@ use diesel_async::AsyncPgConnection;
 
 use super::{Document, Indexed, Segmenter};
 use crate::models::ids::ArticleId;
-use crate::queries::search::{self, IndexSource};
+use crate::models::search_index::{self as search, IndexSource};
 
 /// Segments a batch on every core.
 fn index_batch(seg: &Segmenter, rows: &[(IndexSource, Vec<String>)]) -> Vec<(ArticleId, Indexed)> {

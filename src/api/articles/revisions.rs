@@ -21,7 +21,7 @@ use crate::models::article::{ArticleKind, ArticleStatus};
 use crate::models::ids::{ArticleId, AuthorId, CategoryId, SourceId, UserId};
 use crate::models::revision::{self, Revision};
 use crate::models::{Key, article};
-use crate::queries::article_view::user_names;
+use crate::queries::article_detail::user_names;
 use crate::state::AppState;
 
 /// One kept state of an article.

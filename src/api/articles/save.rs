@@ -14,8 +14,9 @@ use crate::error::ApiError;
 use crate::models::article::{self, Article};
 use crate::models::category::Tree;
 use crate::models::ids::ArticleId;
+use crate::models::search_index as search;
 use crate::models::{related, revision, tag};
-use crate::queries::{article_view, search};
+use crate::queries::article_detail;
 use crate::search::{Document, Indexed, Indexer};
 
 /// Inserts (`current` = None) or updates an article from a draft, inside the caller's transaction.
@@ -99,7 +100,7 @@ pub async fn render(
     tree: &Tree,
     article: Article,
 ) -> Result<ArticleDetail, ApiError> {
-    let view = article_view::load(conn, article, Utc::now()).await?;
+    let view = article_detail::load(conn, article, Utc::now()).await?;
     Ok(detail(view, tree))
 }
 

@@ -13,8 +13,8 @@ use crate::models::article::{ArticleKind, ArticleStatus};
 use crate::models::category::Tree;
 use crate::models::ids::{ArticleId, AuthorId, CategoryId, SourceId, UserId};
 use crate::models::source::Source;
+use crate::queries::article_detail::{ArticleView, BylineRow, Neighbour};
 use crate::queries::article_list::SummaryRow;
-use crate::queries::article_view::{ArticleView, BylineRow, Neighbour};
 
 /// Editorial flags.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]

@@ -7,8 +7,8 @@ use super::dto::{ArticleSummary, summaries};
 use crate::error::ApiError;
 use crate::models::category::Tree;
 use crate::models::ids::ArticleId;
+use crate::queries::article_detail::{bylines, sources_by_id};
 use crate::queries::article_list::{SummaryRow, summary_rows};
-use crate::queries::article_view::{bylines, sources_by_id};
 
 /// Summaries of these articles, in this order (missing ones left out).
 pub async fn summaries_of(
