@@ -62,23 +62,18 @@ pub async fn enforce(
         expired: false,
     })
         as Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>>));
-    match budget::within(state.config.request_budget(), next.call(req)).await {
-        Bounded::Done { output, overran } => {
-            if overran {
-                state
-                    .db_stats
-                    .budget_exceeded
-                    .fetch_add(1, Ordering::Relaxed);
-            }
-            Ok(output?.map_into_boxed_body())
-        }
+    let bounded = budget::within(state.config.request_budget(), next.call(req)).await;
+    if !matches!(bounded, Bounded::Done { overran: false, .. }) {
+        state
+            .db_stats
+            .budget_exceeded
+            .fetch_add(1, Ordering::Relaxed);
+    }
+    match bounded {
+        Bounded::Done { output, .. } => Ok(output?.map_into_boxed_body()),
         // Not expected (a closed connection fails its statements at once); answered without
         // the outer middleware's headers rather than not at all.
         Bounded::Stuck => {
-            state
-                .db_stats
-                .budget_exceeded
-                .fetch_add(1, Ordering::Relaxed);
             Err(ApiError::Unavailable("the request's database budget ran out".into()).into())
         }
     }

@@ -111,14 +111,25 @@ fn problem_response() -> Vec<u8> {
     let body = serde_json::to_vec(&res.problem()).unwrap_or_default();
     let status = res.status_code();
     let mut out = format!(
-        "HTTP/1.1 {} {}\r\ncontent-type: application/problem+json\r\ncache-control: no-store\r\n\
-         x-content-type-options: nosniff\r\ncontent-security-policy: default-src 'none'; \
-         frame-ancestors 'none'\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
+        "HTTP/1.1 {} {}\r\ncontent-type: application/problem+json\r\ncache-control: no-store\r\n",
         status.as_u16(),
         status.canonical_reason().unwrap_or("Bad Request"),
-        body.len()
     )
     .into_bytes();
+    // The headers every other response gets from `security_headers`.
+    for (name, value) in crate::security_headers::defaults("") {
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(
+        format!(
+            "connection: close\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    );
     out.extend_from_slice(&body);
     out
 }

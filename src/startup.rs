@@ -228,24 +228,15 @@ impl Application {
         self.stop_webhooks.notify_one();
         self.stop_flusher.notify_one();
         let webhooks = async {
-            if let Some(mut worker) = self.webhooks
-                && tokio::time::timeout_at(deadline, &mut worker)
-                    .await
-                    .is_err()
+            if let Some(worker) = self.webhooks
+                && !join_by(deadline, worker).await
             {
                 // A delivery left claimed is taken up again when its lease runs out.
-                worker.abort();
                 tracing::warn!("webhook worker stopped at the shutdown deadline");
             }
         };
         let views = async {
-            let mut flusher = self.flusher;
-            if tokio::time::timeout_at(deadline, &mut flusher)
-                .await
-                .is_err()
-            {
-                flusher.abort();
-            }
+            join_by(deadline, self.flusher).await;
             crate::views::drain(&self.state.views, &self.state.pool, deadline).await;
         };
         tokio::join!(webhooks, views);
@@ -262,6 +253,15 @@ impl Application {
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
     }
+}
+
+/// Waits for a background task until `deadline`, then aborts it; whether it ended by itself.
+async fn join_by(deadline: Instant, mut task: tokio::task::JoinHandle<()>) -> bool {
+    let ended = tokio::time::timeout_at(deadline, &mut task).await.is_ok();
+    if !ended {
+        task.abort();
+    }
+    ended
 }
 
 /// SIGTERM or SIGINT (Ctrl-C).

@@ -29,16 +29,12 @@ async fn recall(state: &AppState, raw: &str) -> Result<Option<BeaconArticle>, Ap
         Recall::Fresh(found) => Ok(found),
         Recall::Unknown => look_up(state, raw).await,
         Recall::Stale(known) => {
-            let checked = tokio::time::timeout(STALE_CHECK, look_up(state, raw)).await;
-            match checked {
+            match tokio::time::timeout(STALE_CHECK, look_up(state, raw)).await {
                 Ok(Ok(found)) => Ok(found),
-                Ok(Err(ApiError::Unavailable(cause))) => {
-                    tracing::debug!(%cause, "beacon: database unavailable, using what was known");
-                    state.caches.beacon.keep(raw.to_owned(), known.clone());
-                    Ok(known)
-                }
-                Ok(Err(other)) => Err(other),
-                Err(_) => {
+                Ok(Err(other)) if !matches!(other, ApiError::Unavailable(_)) => Err(other),
+                // Unavailable, or no answer in time: keep using what was known.
+                _ => {
+                    tracing::debug!("beacon: database unavailable, using what was known");
                     state.caches.beacon.keep(raw.to_owned(), known.clone());
                     Ok(known)
                 }

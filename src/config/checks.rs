@@ -51,7 +51,8 @@ impl Config {
         if !(0.05..=3600.0).contains(&self.scheduler_interval) {
             return Err("SCHEDULER_INTERVAL must be between 0.05 and 3600 seconds".into());
         }
-        let secs = |v: f64| v.is_finite() && (0.01..=86_400.0).contains(&v);
+        let bounded = |v: f64, lo: f64, hi: f64| v.is_finite() && (lo..=hi).contains(&v);
+        let secs = |v: f64| bounded(v, 0.01, 86_400.0);
         if !secs(self.webhook_timeout_secs) || !secs(self.webhook_poll_interval) {
             return Err(
                 "WEBHOOK_TIMEOUT_SECS and WEBHOOK_POLL_INTERVAL must be between 0.01 and 86400"
@@ -74,7 +75,6 @@ impl Config {
         if self.max_article_request_bytes < self.max_body_bytes {
             return Err("MAX_ARTICLE_REQUEST_BYTES must be at least MAX_BODY_BYTES".into());
         }
-        let bounded = |v: f64, lo: f64, hi: f64| v.is_finite() && (lo..=hi).contains(&v);
         if !bounded(self.database_request_budget_secs, 0.1, 3600.0) {
             return Err("DATABASE_REQUEST_BUDGET_SECS must be between 0.1 and 3600".into());
         }
