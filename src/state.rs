@@ -7,7 +7,6 @@ use diesel_async::AsyncPgConnection;
 use crate::auth::JwtKeys;
 use crate::cache::Caches;
 use crate::config::Config;
-use crate::content::change::Change;
 use crate::db::{DbConn, DbPool, DbStats};
 use crate::error::ApiError;
 use crate::models::category::Tree;
@@ -28,7 +27,8 @@ pub struct AppState {
     pub dummy_hash: Arc<String>,
     /// Counted views waiting for the next flush.
     pub views: Arc<ViewCounter>,
-    /// Every in-process cache, dropped only by change events (`changed`).
+    /// Every in-process cache, dropped only by change events (`Caches::apply`, called by
+    /// `services::commit`).
     pub caches: Caches,
     /// Word segmentation for the search index and queries.
     pub search: Arc<Indexer>,
@@ -85,10 +85,5 @@ impl AppState {
     /// The channel tree (see `Caches::tree`).
     pub async fn tree(&self, conn: &mut AsyncPgConnection) -> Result<Arc<Tree>, ApiError> {
         self.caches.tree(conn).await
-    }
-
-    /// Announces a committed write: the one way cached data is dropped.
-    pub fn changed(&self, change: Change) {
-        self.caches.apply(&change);
     }
 }

@@ -9,7 +9,6 @@ use utoipa::ToSchema;
 
 use crate::api::json::ApiJson;
 use crate::api::respond::{no_content, staff_json};
-use crate::api::validate::Violations;
 use crate::audit;
 use crate::auth::sessions::{self, Issued, Origin, Rotation};
 use crate::auth::{AuthUser, password};
@@ -18,6 +17,7 @@ use crate::models::ids::UserId;
 use crate::models::user::{self, Role, UserChanges};
 use crate::models::{session, throttle};
 use crate::state::AppState;
+use crate::validate::Violations;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

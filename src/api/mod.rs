@@ -20,7 +20,6 @@ pub mod site;
 pub mod sources;
 pub mod tags;
 pub mod users;
-pub mod validate;
 pub mod views;
 pub mod webhooks;
 

@@ -237,3 +237,10 @@ pub fn list<T: Serialize + ToSchema, K: Serialize + DeserializeOwned>(
     };
     cached_json_with(req, audience, StatusCode::OK, &body, extra)
 }
+
+/// The `If-Match` header as sent (a value that is not text never matches any version).
+pub fn if_match(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::IF_MATCH)
+        .map(|v| v.to_str().unwrap_or("\u{0}").to_owned())
+}

@@ -11,7 +11,6 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::json::ApiJson;
 use crate::api::query::ApiQuery;
 use crate::api::respond::{self, Audience, ListResponse, created, no_content, staff_json};
-use crate::api::validate::Violations;
 use crate::auth::{Admin, password};
 use crate::db::pagination::PageRequest;
 use crate::error::ApiError;
@@ -19,6 +18,7 @@ use crate::models::ids::UserId;
 use crate::models::session;
 use crate::models::user::{self, NewUser, Role, User, UserChanges, UserFilter};
 use crate::state::AppState;
+use crate::validate::Violations;
 
 /// A staff account (never its password).
 #[derive(Debug, Serialize, ToSchema)]

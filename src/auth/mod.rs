@@ -5,5 +5,5 @@ pub mod jwt;
 pub mod password;
 pub mod sessions;
 
-pub use extractors::{Admin, AuthUser, Editor, MaybeAuthUser};
+pub use extractors::{Actor, Admin, AuthUser, Editor, MaybeAuthUser};
 pub use jwt::JwtKeys;

@@ -96,7 +96,7 @@ impl Caches {
             // Most-read lists show article summaries, which name sources and bylines.
             Change::Source(_) | Change::Author(_) => self.most_read.invalidate_all(),
             // Boards and site settings are read from the database on each request.
-            Change::Board(_) | Change::Site => {}
+            Change::Board(_) | Change::Site(_) => {}
             Change::ApiKey(_) => self.api_keys.forget_lookups(),
         }
     }

@@ -15,7 +15,7 @@ pub struct CategoryRef {
 }
 
 /// A channel (频道/栏目).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CategoryDto {
     pub id: CategoryId,
     /// The parent channel; `null` for a root.
@@ -49,7 +49,7 @@ pub struct CategoryNode {
 }
 
 /// One channel with its breadcrumb and direct children.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CategoryDetail {
     #[serde(flatten)]
     pub category: CategoryDto,

@@ -1,30 +1,104 @@
-//! What a write changed, as one typed event. Every write emits one after it commits; the caches
-//! (`crate::cache::Caches::apply`) are its consumer, and nothing else drops cached data.
+//! What a write changed, as one typed event. Every write builds one inside its transaction and
+//! hands it to `services::commit`, which gives it to its consumers: the webhook outbox
+//! (`webhooks::announce`, in the same transaction) and, after the commit, the in-process
+//! caches (`cache::Caches::apply`). Nothing else queues webhooks or drops cached data.
 
+use super::categories::CategoryDetail;
+use super::site::SiteDto;
 use crate::models::ids::{ApiKeyId, ArticleId, AuthorId, CategoryId, RankingId, SourceId};
+use crate::models::ranking::Ranking;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Change {
     /// Articles whose content, lists or visibility changed (a write, or the clock crossing a
     /// publish or offline time).
-    Articles(Vec<ArticleId>),
+    Articles(Vec<ArticleChange>),
     /// A channel was created, changed or deleted (the tree, breadcrumbs and every summary that
     /// names it).
-    Category(CategoryId),
-    /// A source was renamed or changed (summaries name it).
+    Category(Box<CategoryChange>),
+    /// A source was created, changed or deleted (summaries name it).
     Source(SourceId),
-    /// A byline was renamed or changed (summaries name it).
+    /// A byline was created, changed or deleted (summaries name it).
     Author(AuthorId),
     /// A board or its entries changed.
-    Board(RankingId),
-    /// The site settings changed.
-    Site,
+    Board(BoardChange),
+    /// The site settings changed; their new state.
+    Site(Box<SiteDto>),
     /// An API key was revoked (its lookups are forgotten).
     ApiKey(ApiKeyId),
 }
 
+/// One article a write or the clock changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleChange {
+    pub id: ArticleId,
+    /// The channels whose lists it was in or is in now: its channel before and after the
+    /// write (one entry when it stayed; empty when purged and gone).
+    pub channels: Vec<CategoryId>,
+    pub what: ArticleEvent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArticleEvent {
+    /// Created, changed (publish, unpublish and schedule included) or taken out of the trash.
+    /// Whether the public saw it before and after is read from the change feed's stamps.
+    Saved,
+    /// Moved to the trash.
+    Trashed { slug: String },
+    /// Deleted for good.
+    Purged { slug: String },
+    /// The clock made it visible (`published_at` came) or took it down (`offline_at` passed).
+    Clock { visible: bool },
+}
+
+impl ArticleChange {
+    /// A write that saved the article; `before` is its channel before the write, if it existed.
+    pub fn saved(id: ArticleId, before: Option<CategoryId>, after: CategoryId) -> Self {
+        let mut channels = vec![after];
+        if let Some(b) = before.filter(|b| *b != after) {
+            channels.insert(0, b);
+        }
+        Self {
+            id,
+            channels,
+            what: ArticleEvent::Saved,
+        }
+    }
+}
+
+/// What happened to a channel, with its state (the last one it had, when deleted).
+#[derive(Debug)]
+pub struct CategoryChange {
+    pub what: Lifecycle,
+    pub detail: CategoryDetail,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifecycle {
+    Created,
+    Updated,
+    Deleted,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoardChange {
+    pub id: RankingId,
+    pub slug: String,
+    pub deleted: bool,
+}
+
 impl Change {
-    pub fn article(id: ArticleId) -> Self {
-        Self::Articles(vec![id])
+    /// A board (or its entries) changed; `deleted` when it is gone.
+    pub fn board(board: &Ranking, deleted: bool) -> Self {
+        Self::Board(BoardChange {
+            id: board.id,
+            slug: board.slug.clone(),
+            deleted,
+        })
+    }
+
+    /// A change that changed nothing (a scheduler run with nothing due).
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Self::Articles(list) if list.is_empty())
     }
 }

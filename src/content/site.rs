@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 /// The site's settings (站点设置): what a front end needs for its header, scrolling slogans,
 /// navigation and footer.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SiteDto {
     /// The site's name, 1–64 characters.
     #[schema(example = "黑河新闻网")]
@@ -31,7 +31,7 @@ pub struct SiteDto {
 }
 
 /// One scrolling slogan (滚动标语).
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SloganDto {
     /// The slogan, 1–100 characters.
@@ -65,7 +65,7 @@ pub struct NavItem {
 }
 
 /// The footer lines (页脚).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FooterDto {
     /// The copyright line (版权所有).
     pub copyright: Option<String>,

@@ -9,7 +9,7 @@ use diesel::sql_types::{Array, BigInt, Bool, Nullable, Timestamptz};
 use diesel::{OptionalExtension, QueryableByName};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use crate::models::ids::ArticleId;
+use crate::models::ids::{ArticleId, CategoryId};
 
 /// The advisory lock every stamp is taken under (see `sync_tick()` in the migration).
 const STAMP_LOCK: i64 = 7_401_001;
@@ -24,6 +24,9 @@ pub struct Transition {
     pub id: ArticleId,
     #[diesel(sql_type = Bool)]
     pub visible: bool,
+    /// Its channel.
+    #[diesel(sql_type = BigInt)]
+    pub category_id: CategoryId,
 }
 
 #[derive(QueryableByName)]
@@ -84,7 +87,8 @@ pub async fn apply_due(
            FROM now \
           WHERE s.article_id = ANY($1) \
             AND s.visible <> article_visible_at(s.live, s.published_at, s.offline_at, now.at) \
-          RETURNING s.article_id AS id, s.visible",
+          RETURNING s.article_id AS id, s.visible, \
+                    (SELECT a.category_id FROM articles a WHERE a.id = s.article_id) AS category_id",
     )
     .bind::<Array<BigInt>, _>(&ids)
     .bind::<BigInt, _>(stamp.seq)

@@ -1,15 +1,10 @@
 //! Signed webhooks: change events are queued in PostgreSQL inside the transaction of the change
 //! (`enqueue`), and a background worker (`worker::run`) sends them, signed, with retries.
 //!
-//! To announce an event from a write path, inside its transaction:
-//!
-//! ```ignore
-//! webhooks::enqueue(conn, Event::article(EventKind::ArticlePublished, &summary)).await?;
-//! // or, with an article id and the channel tree at hand:
-//! webhooks::announce_article_in(conn, &tree, EventKind::ArticlePublished, id).await?;
-//! ```
+//! Writes do not queue events themselves: they emit a change event (`content::change::Change`)
+//! and `announce` turns it into webhook events inside the write's transaction.
 
-mod articles;
+mod announce;
 mod event;
 pub mod guard;
 pub mod sign;
@@ -17,7 +12,7 @@ pub mod worker;
 
 use diesel_async::AsyncPgConnection;
 
-pub use articles::{announce_article_in, announce_write, article_transition};
+pub use announce::{announce, article_transition};
 pub use event::{Event, EventKind};
 
 use crate::error::ApiError;

@@ -3,7 +3,9 @@
 //! - Outside `src/api`, only the modules that assemble the HTTP app and the spec (`startup.rs`,
 //!   `openapi.rs`, `cli/`) may name `crate::api`.
 //! - The lower layers (`content`, `models`, `queries`, `db`) never name the layers above them
-//!   (`api`, `state`, `scheduler`, `webhooks`).
+//!   (`api`, `services`, `state`, `scheduler`, `webhooks`).
+//! - Writes reach webhooks and caches only as change events, through `services::commit`: no
+//!   other module queues an event or drops cached data.
 
 use std::path::{Path, PathBuf};
 
@@ -73,11 +75,31 @@ fn lower_layers_do_not_reach_up() {
             "crate::state",
             "crate::scheduler",
             "crate::webhooks",
+            "crate::services",
         ],
     );
     assert!(
         found.is_empty(),
         "lower layers reaching up:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn change_events_have_one_way_out() {
+    let commit = |rel: &str| rel == "services/mod.rs";
+    let found = offenders(
+        commit,
+        &[
+            "webhooks::enqueue(",
+            "webhooks::announce(",
+            ".changed(",
+            "caches.apply(",
+        ],
+    );
+    assert!(
+        found.is_empty(),
+        "events queued or caches dropped outside services::commit:\n{}",
         found.join("\n")
     );
 }

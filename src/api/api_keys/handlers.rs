@@ -11,7 +11,6 @@ use super::dto::{
 use crate::api::json::ApiJson;
 use crate::api::query::ApiQuery;
 use crate::api::respond::{self, Audience, created, no_content, staff_json};
-use crate::api::validate::Violations;
 use crate::auth::Admin;
 use crate::content::change::Change;
 use crate::db::pagination::PageRequest;
@@ -20,7 +19,9 @@ use crate::models::Key;
 use crate::models::api_key::{self, NewApiKey};
 use crate::models::ids::ApiKeyId;
 use crate::ratelimit::keys;
+use crate::services;
 use crate::state::AppState;
+use crate::validate::Violations;
 
 /// A path id: digits only, anything else names no key.
 fn key_id(raw: &str) -> Result<ApiKeyId, ApiError> {
@@ -184,10 +185,13 @@ pub async fn revoke_api_key(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = key_id(&id)?;
-    api_key::revoke(&mut *state.conn().await?, id, Utc::now())
-        .await?
-        .or_not_found("API key", id)?;
-    state.changed(Change::ApiKey(id));
+    services::commit(&state, async |conn| {
+        api_key::revoke(conn, id, Utc::now())
+            .await?
+            .or_not_found("API key", id)?;
+        Ok(((), Change::ApiKey(id)))
+    })
+    .await?;
     tracing::info!(key = %id, admin = %admin.0.id, "API key revoked");
     Ok(no_content())
 }

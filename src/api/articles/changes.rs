@@ -112,7 +112,7 @@ pub async fn list_article_changes(
         Some(raw) => Token::decode(raw)?,
     };
     // Whatever the clock changed up to now is stamped before reading.
-    crate::scheduler::run_due(&state).await?;
+    crate::services::clock::run_due(&state).await?;
     let mut conn = state.conn().await?;
     let tree = state.tree(&mut conn).await?;
     let body = conn

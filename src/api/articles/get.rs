@@ -8,13 +8,12 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::related::{EMBEDDED, related_to};
-use super::save::{render, staff_article};
+use super::staff_article;
 use crate::api::query::ApiQuery;
 use crate::api::rankings::week_most_read;
 use crate::api::respond::{Audience, cached_json_with};
 use crate::auth::MaybeAuthUser;
-use crate::content::articles::ArticleDetail;
-use crate::content::articles::summaries_of;
+use crate::content::articles::{ArticleDetail, render, summaries_of};
 use crate::error::{ApiError, OrNotFound};
 use crate::models::ids::ArticleId;
 use crate::models::{Key, article};

@@ -2,17 +2,19 @@
 
 mod changes;
 mod get;
-mod input;
 mod list;
 mod related;
 mod revisions;
-mod save;
 mod workflow;
 mod write;
 
 pub use crate::content::articles::*;
-pub use input::{CreateArticle, FlagsInput, UpdateArticle};
-pub use save::{check_if_match, version_etag};
+pub use crate::services::articles::{CreateArticle, FlagsInput, UpdateArticle};
+
+use actix_web::HttpResponse;
+use actix_web::http::{StatusCode, header};
+
+use crate::services::version::version_etag;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list::list_articles)
@@ -30,4 +32,17 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(revisions::list_revisions)
         .service(revisions::get_revision)
         .service(revisions::restore_revision);
+}
+
+/// An article as staff see it: never cached, with its version as the ETag (and `Location`
+/// when just created).
+fn staff_article(status: StatusCode, detail: &ArticleDetail) -> HttpResponse {
+    let mut res = HttpResponse::build(status);
+    res.insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header((header::ETAG, version_etag(detail.version)))
+        .insert_header((header::VARY, "Authorization, Accept-Encoding"));
+    if status == StatusCode::CREATED {
+        res.insert_header((header::LOCATION, format!("/api/v1/articles/{}", detail.id)));
+    }
+    res.json(detail)
 }

@@ -1,20 +1,16 @@
 //! Revisions: every update keeps the previous state; staff can read and restore them.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::input::{Body, Draft};
-use super::save::{check_if_match, render, save, staff_article};
-use super::write::may_edit;
+use super::staff_article;
 use crate::api::query::ApiQuery;
-use crate::api::respond::{self, Audience, ListResponse};
+use crate::api::respond::{self, Audience, ListResponse, if_match};
 use crate::auth::AuthUser;
 use crate::content::articles::{ArticleDetail, ArticleFlags, StaffBrief};
-use crate::content::change::Change;
 use crate::db::pagination::{PageRequest, Paged};
 use crate::error::{ApiError, OrNotFound};
 use crate::models::article::{ArticleKind, ArticleStatus};
@@ -22,6 +18,7 @@ use crate::models::ids::{ArticleId, AuthorId, CategoryId, SourceId, UserId};
 use crate::models::revision::{self, Revision};
 use crate::models::{Key, article};
 use crate::queries::article_detail::user_names;
+use crate::services::articles;
 use crate::state::AppState;
 
 /// One kept state of an article.
@@ -259,54 +256,8 @@ pub async fn restore_revision(
 ) -> Result<HttpResponse, ApiError> {
     let (key, n) = path.into_inner();
     let key = Key::parse(&key);
-    let if_match = req
-        .headers()
-        .get(header::IF_MATCH)
-        .map(|v| v.to_str().unwrap_or("\u{0}").to_owned());
-    let mut conn = state.conn().await?;
-    let detail = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = article::find_for_update(conn, &key)
-                .await?
-                .filter(|a| a.deleted_at.is_none())
-                .or_not_found("article", &key)?;
-            check_if_match(if_match.as_deref(), current.version)?;
-            may_edit(&user, &current)?;
-            let rev = revision::find(conn, current.id, n)
-                .await?
-                .ok_or_else(|| ApiError::NotFound(format!("revision {n} of article `{key}`")))?;
-            let snap = rev.snapshot().map_err(ApiError::internal)?;
-            let c = snap.content;
-            let draft = Draft {
-                slug: Some(c.slug),
-                kicker: c.kicker,
-                title: c.title,
-                subtitle: c.subtitle,
-                summary: Some(c.summary),
-                body: Body::Keep {
-                    html: c.body,
-                    text: c.body_text,
-                },
-                cover_image_url: c.cover_image_url,
-                kind: c.kind,
-                media_url: c.media_url,
-                category_id: c.category_id,
-                source_id: c.source_id,
-                editor_id: c.editor_id,
-                flags: (c.is_headline, c.is_featured, c.is_pinned),
-                status: c.status,
-                published_at: c.published_at,
-                offline_at: c.offline_at,
-                author_ids: snap.author_ids,
-                tags: snap.tags,
-                related_ids: snap.related_ids,
-            };
-            let saved = save(conn, &state.search, &user, Some(&current), draft).await?;
-            let tree = state.tree(conn).await?;
-            crate::webhooks::announce_write(conn, &tree, &saved).await?;
-            render(conn, &tree, saved).await
-        })
-        .await?;
-    state.changed(Change::article(detail.id));
+    let if_match = if_match(&req);
+    let detail =
+        articles::restore_revision(&state, user.actor(), &key, n, if_match.as_deref()).await?;
     Ok(staff_article(StatusCode::OK, &detail))
 }

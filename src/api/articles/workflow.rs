@@ -2,19 +2,15 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, post, web};
-use chrono::Utc;
-use diesel_async::AsyncConnection;
 
-use super::save::{render, staff_article};
-use super::write::may_edit;
+use super::staff_article;
 use crate::api::respond::no_content;
 use crate::auth::{Admin, AuthUser};
 use crate::content::articles::ArticleDetail;
-use crate::content::change::Change;
-use crate::error::{ApiError, OrNotFound};
-use crate::models::{Key, article};
+use crate::error::ApiError;
+use crate::models::Key;
+use crate::services::articles;
 use crate::state::AppState;
-use crate::webhooks::{self, Event};
 
 /// Move an article to the trash (editors: any; writers: their own drafts).
 #[utoipa::path(
@@ -36,25 +32,7 @@ pub async fn trash_article(
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = Key::parse(&key);
-    let mut conn = state.conn().await?;
-    let id = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = article::find_for_update(conn, &key)
-                .await?
-                .filter(|a| a.deleted_at.is_none())
-                .or_not_found("article", &key)?;
-            may_edit(&user, &current)?;
-            article::set_deleted(conn, current.id, Some(Utc::now()), user.id).await?;
-            webhooks::enqueue(
-                conn,
-                Event::article_deleted(current.id, &current.slug, false),
-            )
-            .await?;
-            Ok(current.id)
-        })
-        .await?;
-    state.changed(Change::article(id));
+    articles::trash(&state, user.actor(), &Key::parse(&key)).await?;
     Ok(no_content())
 }
 
@@ -79,27 +57,7 @@ pub async fn restore_article(
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = Key::parse(&key);
-    let mut conn = state.conn().await?;
-    let detail = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = article::find_for_update(conn, &key)
-                .await?
-                .or_not_found("article", &key)?;
-            if current.deleted_at.is_none() {
-                return Err(ApiError::conflict(format!(
-                    "article `{key}` is not in the trash"
-                )));
-            }
-            may_edit(&user, &current)?;
-            let restored = article::set_deleted(conn, current.id, None, user.id).await?;
-            let tree = state.tree(conn).await?;
-            // Back from the trash: announced as published when the public can see it again.
-            webhooks::announce_write(conn, &tree, &restored).await?;
-            render(conn, &tree, restored).await
-        })
-        .await?;
-    state.changed(Change::article(detail.id));
+    let detail = articles::restore(&state, user.actor(), &Key::parse(&key)).await?;
     Ok(staff_article(StatusCode::OK, &detail))
 }
 
@@ -120,31 +78,10 @@ pub async fn restore_article(
 )]
 #[delete("/trash/articles/{key}")]
 pub async fn purge_article(
-    _admin: Admin,
+    admin: Admin,
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = Key::parse(&key);
-    let mut conn = state.conn().await?;
-    let id = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = article::find_for_update(conn, &key)
-                .await?
-                .or_not_found("article", &key)?;
-            if current.deleted_at.is_none() {
-                return Err(ApiError::conflict(format!(
-                    "article `{key}` is not in the trash; move it there first"
-                )));
-            }
-            article::purge(conn, current.id).await?;
-            webhooks::enqueue(
-                conn,
-                Event::article_deleted(current.id, &current.slug, true),
-            )
-            .await?;
-            Ok(current.id)
-        })
-        .await?;
-    state.changed(Change::article(id));
+    articles::purge(&state, admin.0.actor(), &Key::parse(&key)).await?;
     Ok(no_content())
 }

@@ -1,21 +1,17 @@
 //! Creating and updating articles.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, patch, post, web};
-use diesel_async::AsyncConnection;
 
-use super::input::{CreateArticle, Draft, UpdateArticle};
-use super::save::{check_if_match, lists_of, render, save, staff_article};
+use super::staff_article;
 use crate::api::json::LargeJson;
+use crate::api::respond::if_match;
 use crate::auth::AuthUser;
 use crate::content::articles::ArticleDetail;
-use crate::content::change::Change;
-use crate::error::{ApiError, OrNotFound};
+use crate::error::ApiError;
 use crate::models::Key;
-use crate::models::article::{self, ArticleStatus};
-use crate::models::user::Role;
+use crate::services::articles::{self, CreateArticle, UpdateArticle};
 use crate::state::AppState;
-use crate::webhooks;
 
 /// Create an article. Writers create drafts; editors and admins may publish directly.
 #[utoipa::path(
@@ -41,17 +37,7 @@ pub async fn create_article(
     state: web::Data<AppState>,
     body: LargeJson<CreateArticle>,
 ) -> Result<HttpResponse, ApiError> {
-    let draft = Draft::from_create(body.0);
-    let mut conn = state.conn().await?;
-    let detail = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let saved = save(conn, &state.search, &user, None, draft).await?;
-            let tree = state.tree(conn).await?;
-            webhooks::announce_write(conn, &tree, &saved).await?;
-            render(conn, &tree, saved).await
-        })
-        .await?;
-    state.changed(Change::article(detail.id));
+    let detail = articles::create(&state, user.actor(), body.0).await?;
     Ok(staff_article(StatusCode::CREATED, &detail))
 }
 
@@ -92,41 +78,7 @@ pub async fn update_article(
     body: LargeJson<UpdateArticle>,
 ) -> Result<HttpResponse, ApiError> {
     let key = Key::parse(&key);
-    let if_match = req
-        .headers()
-        .get(header::IF_MATCH)
-        .map(|v| v.to_str().unwrap_or("\u{0}").to_owned());
-    let update = body.0;
-    let mut conn = state.conn().await?;
-    let detail = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = article::find_for_update(conn, &key)
-                .await?
-                .filter(|a| a.deleted_at.is_none())
-                .or_not_found("article", &key)?;
-            check_if_match(if_match.as_deref(), current.version)?;
-            may_edit(&user, &current)?;
-            let lists = lists_of(conn, current.id).await?;
-            let draft = Draft::from_update(&current, lists, update);
-            let saved = save(conn, &state.search, &user, Some(&current), draft).await?;
-            let tree = state.tree(conn).await?;
-            webhooks::announce_write(conn, &tree, &saved).await?;
-            render(conn, &tree, saved).await
-        })
-        .await?;
-    state.changed(Change::article(detail.id));
+    let if_match = if_match(&req);
+    let detail = articles::update(&state, user.actor(), &key, if_match.as_deref(), body.0).await?;
     Ok(staff_article(StatusCode::OK, &detail))
-}
-
-/// Writers edit (and trash) only their own drafts.
-pub fn may_edit(user: &AuthUser, a: &article::Article) -> Result<(), ApiError> {
-    if user.role.at_least(Role::Editor)
-        || (a.created_by == user.id && a.status == ArticleStatus::Draft)
-    {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "writers may change only their own drafts".into(),
-        ))
-    }
 }

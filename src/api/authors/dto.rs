@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::json::double_option;
+use crate::fields::double_option;
 
 pub use crate::content::authors::*;
 

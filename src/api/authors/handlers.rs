@@ -3,7 +3,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::Utc;
-use diesel_async::AsyncConnection;
 
 use super::dto::{AuthorDto, CreateAuthor, ListAuthorsQuery, UpdateAuthor};
 use crate::api::json::ApiJson;
@@ -11,14 +10,15 @@ use crate::api::query::ApiQuery;
 use crate::api::respond::{
     self, Audience, ListResponse, cached_json, created, no_content, staff_json,
 };
-use crate::api::validate::{Violations, slugify};
 use crate::auth::{Editor, MaybeAuthUser};
 use crate::content::change::Change;
 use crate::db::pagination::PageRequest;
 use crate::error::{ApiError, OrNotFound};
 use crate::models::author::{self, AuthorChanges, NewAuthor};
 use crate::models::{Key, SlugTable, free_slug};
+use crate::services;
 use crate::state::AppState;
+use crate::validate::{Violations, slugify};
 
 fn check_optional(
     v: &mut Violations,
@@ -140,23 +140,23 @@ pub async fn create_author(
     );
     v.finish()?;
     let name = body.name.trim().to_owned();
-    let mut conn = state.conn().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let slug = match body.slug {
-                Some(s) => s,
-                None => free_slug(conn, SlugTable::Authors, &slugify(&name, "author")).await?,
-            };
-            let new = NewAuthor {
-                slug,
-                name,
-                affiliation: body.affiliation,
-                bio: body.bio,
-                avatar_url: body.avatar_url,
-            };
-            Ok(author::insert(conn, &new).await?)
-        })
-        .await?;
+    let row = services::commit(&state, async |conn| {
+        let slug = match body.slug {
+            Some(s) => s,
+            None => free_slug(conn, SlugTable::Authors, &slugify(&name, "author")).await?,
+        };
+        let new = NewAuthor {
+            slug,
+            name,
+            affiliation: body.affiliation,
+            bio: body.bio,
+            avatar_url: body.avatar_url,
+        };
+        let row = author::insert(conn, &new).await?;
+        let change = Change::Author(row.id);
+        Ok((row, change))
+    })
+    .await?;
     Ok(created(
         format!("/api/v1/authors/{}", row.id),
         &AuthorDto::from(row),
@@ -207,10 +207,6 @@ pub async fn update_author(
         inner(&body.avatar_url).as_deref(),
     );
     v.finish()?;
-    let mut conn = state.conn().await?;
-    let current = author::find(&mut conn, &key)
-        .await?
-        .or_not_found("author", &key)?;
     let changes = AuthorChanges {
         slug: body.slug,
         name: body.name.map(|n| n.trim().to_owned()),
@@ -219,8 +215,15 @@ pub async fn update_author(
         avatar_url: body.avatar_url,
         updated_at: Some(Utc::now()),
     };
-    let row = author::update(&mut conn, current.id, &changes).await?;
-    state.changed(Change::Author(row.id));
+    let row = services::commit(&state, async |conn| {
+        let current = author::find(conn, &key)
+            .await?
+            .or_not_found("author", &key)?;
+        let row = author::update(conn, current.id, &changes).await?;
+        let change = Change::Author(row.id);
+        Ok((row, change))
+    })
+    .await?;
     Ok(staff_json(StatusCode::OK, &AuthorDto::from(row)))
 }
 
@@ -246,8 +249,7 @@ pub async fn delete_author(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = Key::parse(&key);
-    let mut conn = state.conn().await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
+    services::commit(&state, async |conn| {
         let current = author::find(conn, &key).await?.or_not_found("author", &key)?;
         let used = author::usage(conn, current.id).await?;
         if used > 0 {
@@ -257,7 +259,7 @@ pub async fn delete_author(
             )));
         }
         author::delete(conn, current.id).await?;
-        Ok(())
+        Ok(((), Change::Author(current.id)))
     })
     .await?;
     Ok(no_content())

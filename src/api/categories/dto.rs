@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::api::json::double_option;
+use crate::fields::double_option;
 use crate::models::ids::CategoryId;
 
 pub use crate::content::categories::*;

@@ -3,21 +3,28 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, patch, post, web};
 use chrono::Utc;
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 
 use super::dto::{CategoryDetail, CreateCategory, UpdateCategory};
 use super::read::detail_of;
 use crate::api::json::ApiJson;
 use crate::api::respond::{created, no_content, staff_json};
-use crate::api::validate::{Violations, slugify};
 use crate::auth::Editor;
-use crate::content::change::Change;
+use crate::content::change::{CategoryChange, Change, Lifecycle};
 use crate::error::{ApiError, OrNotFound};
 use crate::models::category::{self, CategoryChanges, MAX_DEPTH, NewCategory, Tree};
 use crate::models::ids::CategoryId;
 use crate::models::{Key, article};
+use crate::services;
 use crate::state::AppState;
-use crate::webhooks::{self, Event, EventKind};
+use crate::validate::{Violations, slugify};
+
+fn category_change(what: Lifecycle, detail: &CategoryDetail) -> Change {
+    Change::Category(Box::new(CategoryChange {
+        what,
+        detail: detail.clone(),
+    }))
+}
 
 fn check_name(v: &mut Violations, name: &str) {
     v.name("name", name, 64);
@@ -82,45 +89,42 @@ pub async fn create_category(
     check_description(&mut v, body.description.as_deref());
     v.finish()?;
 
-    let mut conn = state.conn().await?;
-    let detail = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            category::lock_tree(conn).await?;
-            let tree = category::load_tree(conn).await?;
-            if let Some(parent) = body.parent_id {
-                if tree.get(parent).is_none() {
-                    return Err(ApiError::invalid(
-                        "parent_id",
-                        "does not name an existing category",
-                    ));
-                }
-                if tree.depth(parent) + 1 > MAX_DEPTH {
-                    return Err(ApiError::invalid(
-                        "parent_id",
-                        format!("channels nest at most {MAX_DEPTH} levels deep"),
-                    ));
-                }
+    let detail = services::commit(&state, async |conn| {
+        category::lock_tree(conn).await?;
+        let tree = category::load_tree(conn).await?;
+        if let Some(parent) = body.parent_id {
+            if tree.get(parent).is_none() {
+                return Err(ApiError::invalid(
+                    "parent_id",
+                    "does not name an existing category",
+                ));
             }
-            let name = body.name.trim().to_owned();
-            let slug = match &body.slug {
-                Some(s) => s.clone(),
-                None => unique_slug(&tree, &name),
-            };
-            let new = NewCategory {
-                parent_id: body.parent_id,
-                slug,
-                name,
-                description: body.description.clone(),
-                position: body.position.unwrap_or(0),
-                visible: body.visible.unwrap_or(true),
-            };
-            let row = category::insert(conn, &new).await?;
-            let detail = reload(conn, row.id).await?;
-            webhooks::enqueue(conn, Event::new(EventKind::CategoryCreated, &detail)).await?;
-            Ok(detail)
-        })
-        .await?;
-    state.changed(Change::Category(detail.category.id));
+            if tree.depth(parent) + 1 > MAX_DEPTH {
+                return Err(ApiError::invalid(
+                    "parent_id",
+                    format!("channels nest at most {MAX_DEPTH} levels deep"),
+                ));
+            }
+        }
+        let name = body.name.trim().to_owned();
+        let slug = match &body.slug {
+            Some(s) => s.clone(),
+            None => unique_slug(&tree, &name),
+        };
+        let new = NewCategory {
+            parent_id: body.parent_id,
+            slug,
+            name,
+            description: body.description.clone(),
+            position: body.position.unwrap_or(0),
+            visible: body.visible.unwrap_or(true),
+        };
+        let row = category::insert(conn, &new).await?;
+        let detail = reload(conn, row.id).await?;
+        let change = category_change(Lifecycle::Created, &detail);
+        Ok((detail, change))
+    })
+    .await?;
     Ok(created(
         format!("/api/v1/categories/{}", detail.category.id),
         &detail,
@@ -165,49 +169,45 @@ pub async fn update_category(
     check_description(&mut v, body.description.as_ref().and_then(|d| d.as_deref()));
     v.finish()?;
 
-    let mut conn = state.conn().await?;
-    let detail = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            category::lock_tree(conn).await?;
-            let tree = category::load_tree(conn).await?;
-            let current = tree.find(&key).or_not_found("category", &key)?;
-            if let Some(Some(parent)) = body.parent_id {
-                if tree.get(parent).is_none() {
-                    return Err(ApiError::invalid(
-                        "parent_id",
-                        "does not name an existing category",
-                    ));
-                }
-                if tree.is_within(parent, current.id) {
-                    return Err(ApiError::Conflict {
-                        detail: "a category cannot move under itself or one of its descendants"
-                            .into(),
-                        field: Some("parent_id".into()),
-                    });
-                }
-                if tree.depth(parent) + tree.height(current.id) > MAX_DEPTH {
-                    return Err(ApiError::invalid(
-                        "parent_id",
-                        format!("channels nest at most {MAX_DEPTH} levels deep"),
-                    ));
-                }
+    let detail = services::commit(&state, async |conn| {
+        category::lock_tree(conn).await?;
+        let tree = category::load_tree(conn).await?;
+        let current = tree.find(&key).or_not_found("category", &key)?;
+        if let Some(Some(parent)) = body.parent_id {
+            if tree.get(parent).is_none() {
+                return Err(ApiError::invalid(
+                    "parent_id",
+                    "does not name an existing category",
+                ));
             }
-            let changes = CategoryChanges {
-                parent_id: body.parent_id,
-                slug: body.slug.clone(),
-                name: body.name.as_ref().map(|n| n.trim().to_owned()),
-                description: body.description.clone(),
-                position: body.position,
-                visible: body.visible,
-                updated_at: Some(Utc::now()),
-            };
-            let row = category::update(conn, current.id, &changes).await?;
-            let detail = reload(conn, row.id).await?;
-            webhooks::enqueue(conn, Event::new(EventKind::CategoryUpdated, &detail)).await?;
-            Ok(detail)
-        })
-        .await?;
-    state.changed(Change::Category(detail.category.id));
+            if tree.is_within(parent, current.id) {
+                return Err(ApiError::Conflict {
+                    detail: "a category cannot move under itself or one of its descendants".into(),
+                    field: Some("parent_id".into()),
+                });
+            }
+            if tree.depth(parent) + tree.height(current.id) > MAX_DEPTH {
+                return Err(ApiError::invalid(
+                    "parent_id",
+                    format!("channels nest at most {MAX_DEPTH} levels deep"),
+                ));
+            }
+        }
+        let changes = CategoryChanges {
+            parent_id: body.parent_id,
+            slug: body.slug.clone(),
+            name: body.name.as_ref().map(|n| n.trim().to_owned()),
+            description: body.description.clone(),
+            position: body.position,
+            visible: body.visible,
+            updated_at: Some(Utc::now()),
+        };
+        let row = category::update(conn, current.id, &changes).await?;
+        let detail = reload(conn, row.id).await?;
+        let change = category_change(Lifecycle::Updated, &detail);
+        Ok((detail, change))
+    })
+    .await?;
     Ok(staff_json(StatusCode::OK, &detail))
 }
 
@@ -233,8 +233,7 @@ pub async fn delete_category(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = Key::parse(&key);
-    let mut conn = state.conn().await?;
-    let id = conn.transaction::<_, ApiError, _>(async |conn| {
+    services::commit(&state, async |conn| {
         category::lock_tree(conn).await?;
         let tree = category::load_tree(conn).await?;
         let current = tree
@@ -256,10 +255,8 @@ pub async fn delete_category(
         }
         let detail = reload(conn, current.id).await?;
         category::delete(conn, current.id).await?;
-        webhooks::enqueue(conn, Event::new(EventKind::CategoryDeleted, &detail)).await?;
-        Ok(current.id)
+        Ok(((), category_change(Lifecycle::Deleted, &detail)))
     })
     .await?;
-    state.changed(Change::Category(id));
     Ok(no_content())
 }

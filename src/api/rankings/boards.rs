@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::Utc;
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -15,7 +15,6 @@ use crate::api::query::ApiQuery;
 use crate::api::respond::{
     self, Audience, ListResponse, cached_json, created, no_content, staff_json,
 };
-use crate::api::validate::{Violations, slugify};
 use crate::auth::{Editor, MaybeAuthUser};
 use crate::content::change::Change;
 use crate::content::rankings::MostReadKey;
@@ -25,8 +24,9 @@ use crate::models::category;
 use crate::models::ids::ArticleId;
 use crate::models::ranking::{self, Ranking, RankingContent, RankingKind};
 use crate::models::{Key, article};
+use crate::services;
 use crate::state::AppState;
-use crate::webhooks::{self, Event};
+use crate::validate::{Violations, slugify};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -245,28 +245,28 @@ pub async fn create_ranking(
         category_id: b.category_id,
     };
     let content = validated(&mut conn, content, slug_given).await?;
-    let board = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let mut content = content;
-            if !slug_given {
-                let taken: Vec<String> = ranking::all(conn)
-                    .await?
-                    .into_iter()
-                    .map(|r| r.slug)
-                    .collect();
-                let base = if content.slug == "most-read" {
-                    "most-read-board".to_owned()
-                } else {
-                    content.slug.clone()
-                };
-                content.slug = crate::models::next_free(&base, taken.iter().map(String::as_str));
-            }
-            let board = ranking::insert(conn, &content).await?;
-            webhooks::enqueue(conn, Event::ranking(board.id, &board.slug, false)).await?;
-            Ok(board)
-        })
-        .await?;
-    state.changed(Change::Board(board.id));
+    drop(conn);
+    let board = services::commit(&state, async |conn| {
+        let mut content = content;
+        if !slug_given {
+            let taken: Vec<String> = ranking::all(conn)
+                .await?
+                .into_iter()
+                .map(|r| r.slug)
+                .collect();
+            let base = if content.slug == "most-read" {
+                "most-read-board".to_owned()
+            } else {
+                content.slug.clone()
+            };
+            content.slug = crate::models::next_free(&base, taken.iter().map(String::as_str));
+        }
+        let board = ranking::insert(conn, &content).await?;
+        let change = Change::board(&board, false);
+        Ok((board, change))
+    })
+    .await?;
+    let mut conn = state.conn().await?;
     let body = detail(&state, &mut conn, &board, true).await?;
     Ok(created(format!("/api/v1/rankings/{}", board.slug), &body))
 }
@@ -315,14 +315,14 @@ pub async fn update_ranking(
         category_id: u.category_id.unwrap_or(board.category_id),
     };
     let content = validated(&mut conn, content, slug_given).await?;
-    let updated = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let updated = ranking::update(conn, board.id, &content).await?;
-            webhooks::enqueue(conn, Event::ranking(updated.id, &updated.slug, false)).await?;
-            Ok(updated)
-        })
-        .await?;
-    state.changed(Change::Board(updated.id));
+    drop(conn);
+    let updated = services::commit(&state, async |conn| {
+        let updated = ranking::update(conn, board.id, &content).await?;
+        let change = Change::board(&updated, false);
+        Ok((updated, change))
+    })
+    .await?;
+    let mut conn = state.conn().await?;
     let body = detail(&state, &mut conn, &updated, true).await?;
     Ok(staff_json(StatusCode::OK, &body))
 }
@@ -348,15 +348,13 @@ pub async fn delete_ranking(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = Key::parse(&key);
-    let mut conn = state.conn().await?;
-    let board = ranking::find(&mut conn, &key)
-        .await?
-        .or_not_found("board", &key)?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
+    services::commit(&state, async |conn| {
+        let board = ranking::find(conn, &key)
+            .await?
+            .or_not_found("board", &key)?;
         ranking::delete(conn, board.id).await?;
-        webhooks::enqueue(conn, Event::ranking(board.id, &board.slug, true)).await
+        Ok(((), Change::board(&board, true)))
     })
     .await?;
-    state.changed(Change::Board(board.id));
     Ok(no_content())
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::api::json::double_option;
+use crate::fields::double_option;
 use crate::models::ids::{ArticleId, CategoryId};
 use crate::models::ranking::{RankingKind, TimeWindow};
 

@@ -2,20 +2,19 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, put, web};
-use diesel_async::AsyncConnection;
 
 use super::boards::detail;
 use super::dto::{EntryInput, RankingDetail};
 use crate::api::json::ApiJson;
 use crate::api::respond::staff_json;
-use crate::api::validate::Violations;
 use crate::auth::Editor;
 use crate::content::change::Change;
 use crate::error::{ApiError, OrNotFound};
 use crate::models::ranking::{self, Entry, RankingKind};
 use crate::models::{Key, article};
+use crate::services;
 use crate::state::AppState;
-use crate::webhooks::{self, Event};
+use crate::validate::Violations;
 
 const MAX_ENTRIES: usize = 100;
 
@@ -70,51 +69,49 @@ pub async fn replace_ranking_entries(
         }
     }
     v.finish()?;
+    let board = services::commit(&state, async |conn| {
+        let board = ranking::find(conn, &key)
+            .await?
+            .or_not_found("board", &key)?;
+        if board.kind != RankingKind::Curated {
+            return Err(ApiError::conflict(format!(
+                "board `{}` is computed from views; it has no entries to set",
+                board.slug
+            )));
+        }
+        let ids: Vec<_> = list.iter().map(|e| e.article_id).collect();
+        let found = article::existing_ids(conn, &ids).await?;
+        let mut v = Violations::default();
+        for (i, e) in list.iter().enumerate() {
+            if !found.contains(&e.article_id) {
+                v.add(
+                    &format!("[{i}].article_id"),
+                    "does not name an existing article",
+                );
+            }
+        }
+        v.finish()?;
+        let entries: Vec<Entry> = list
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| Entry {
+                ranking_id: board.id,
+                article_id: e.article_id,
+                position: i as i32,
+                note: e
+                    .note
+                    .map(|n| n.trim().to_owned())
+                    .filter(|n| !n.is_empty()),
+                starts_at: e.starts_at,
+                ends_at: e.ends_at,
+            })
+            .collect();
+        ranking::replace_entries(conn, board.id, &entries).await?;
+        let change = Change::board(&board, false);
+        Ok((board, change))
+    })
+    .await?;
     let mut conn = state.conn().await?;
-    let board = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let board = ranking::find(conn, &key)
-                .await?
-                .or_not_found("board", &key)?;
-            if board.kind != RankingKind::Curated {
-                return Err(ApiError::conflict(format!(
-                    "board `{}` is computed from views; it has no entries to set",
-                    board.slug
-                )));
-            }
-            let ids: Vec<_> = list.iter().map(|e| e.article_id).collect();
-            let found = article::existing_ids(conn, &ids).await?;
-            let mut v = Violations::default();
-            for (i, e) in list.iter().enumerate() {
-                if !found.contains(&e.article_id) {
-                    v.add(
-                        &format!("[{i}].article_id"),
-                        "does not name an existing article",
-                    );
-                }
-            }
-            v.finish()?;
-            let entries: Vec<Entry> = list
-                .into_iter()
-                .enumerate()
-                .map(|(i, e)| Entry {
-                    ranking_id: board.id,
-                    article_id: e.article_id,
-                    position: i as i32,
-                    note: e
-                        .note
-                        .map(|n| n.trim().to_owned())
-                        .filter(|n| !n.is_empty()),
-                    starts_at: e.starts_at,
-                    ends_at: e.ends_at,
-                })
-                .collect();
-            ranking::replace_entries(conn, board.id, &entries).await?;
-            webhooks::enqueue(conn, Event::ranking(board.id, &board.slug, false)).await?;
-            Ok(board)
-        })
-        .await?;
-    state.changed(Change::Board(board.id));
     let body = detail(&state, &mut conn, &board, true).await?;
     Ok(staff_json(StatusCode::OK, &body))
 }

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::api::json::double_option;
+use crate::fields::double_option;
 use crate::models::ids::CategoryId;
 use crate::models::site::Slogan;
 
@@ -38,13 +38,13 @@ pub struct UpdateSite {
     )]
     pub logo_url: Option<Option<String>>,
     /// The scrolling slogans in display order, at most 20; replaces the list.
-    #[serde(default, deserialize_with = "crate::api::json::optional_objects")]
+    #[serde(default, deserialize_with = "crate::fields::optional_objects")]
     #[schema(max_items = 20)]
     pub slogans: Option<Vec<SloganDto>>,
     /// Ids of existing channels in display order, at most 30, no repeats; replaces the list.
     #[schema(max_items = 30)]
     pub navigation: Option<Vec<CategoryId>>,
-    #[serde(default, deserialize_with = "crate::api::json::optional_object")]
+    #[serde(default, deserialize_with = "crate::fields::optional_object")]
     pub footer: Option<UpdateFooter>,
 }
 

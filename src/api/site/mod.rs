@@ -6,22 +6,21 @@ use std::collections::HashSet;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, patch, web};
-use diesel_async::AsyncConnection;
 
 pub use dto::*;
 
-use crate::api::articles::{check_if_match, version_etag};
 use crate::api::json::ApiJson;
-use crate::api::respond::{Audience, cached_json};
-use crate::api::validate::Violations;
+use crate::api::respond::{Audience, cached_json, if_match};
 use crate::auth::{Admin, MaybeAuthUser};
 use crate::content::change::Change;
 use crate::error::ApiError;
 use crate::models::category::{self, Tree};
 use crate::models::site::{self, Site};
 use crate::models::user::valid_email;
+use crate::services;
+use crate::services::version::{check_if_match, version_etag};
 use crate::state::AppState;
-use crate::webhooks::{self, Event, EventKind};
+use crate::validate::Violations;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(get_site).service(update_site);
@@ -104,26 +103,20 @@ pub async fn update_site(
     body: ApiJson<UpdateSite>,
 ) -> Result<HttpResponse, ApiError> {
     let ApiJson(body) = body;
-    let if_match = req
-        .headers()
-        .get(header::IF_MATCH)
-        .map(|v| v.to_str().unwrap_or("\u{0}").to_owned());
-    let mut conn = state.conn().await?;
-    let dto = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = site::get_for_update(conn).await?;
-            let version = current.version;
-            let tree = category::load_tree(conn).await?;
-            // A body that breaks the rules is a 422 whatever the `If-Match`.
-            let next = apply(current, body, &tree)?;
-            check_if_match(if_match.as_deref(), version)?;
-            let saved = site::save(conn, &next, Some(admin.0.id)).await?;
-            let dto = SiteDto::new(saved, &tree, true);
-            webhooks::enqueue(conn, Event::new(EventKind::SiteUpdated, &dto)).await?;
-            Ok(dto)
-        })
-        .await?;
-    state.changed(Change::Site);
+    let if_match = if_match(&req);
+    let dto = services::commit(&state, async |conn| {
+        let current = site::get_for_update(conn).await?;
+        let version = current.version;
+        let tree = category::load_tree(conn).await?;
+        // A body that breaks the rules is a 422 whatever the `If-Match`.
+        let next = apply(current, body, &tree)?;
+        check_if_match(if_match.as_deref(), version)?;
+        let saved = site::save(conn, &next, Some(admin.0.id)).await?;
+        let dto = SiteDto::new(saved, &tree, true);
+        let change = Change::Site(Box::new(dto.clone()));
+        Ok((dto, change))
+    })
+    .await?;
     Ok(staff_site(&dto))
 }
 

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::json::double_option;
+use crate::fields::double_option;
 use crate::models::source::SourceKind;
 
 pub use crate::content::sources::*;

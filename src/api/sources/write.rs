@@ -3,18 +3,18 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, patch, post, web};
 use chrono::Utc;
-use diesel_async::AsyncConnection;
 
 use super::dto::{CreateSource, SourceDto, UpdateSource};
 use crate::api::json::ApiJson;
 use crate::api::respond::{created, no_content, staff_json};
-use crate::api::validate::{Violations, slugify};
 use crate::auth::Editor;
 use crate::content::change::Change;
 use crate::error::{ApiError, OrNotFound};
 use crate::models::source::{self, NewSource, SourceChanges, SourceKind};
 use crate::models::{Key, SlugTable, article, free_slug};
+use crate::services;
 use crate::state::AppState;
+use crate::validate::{Violations, slugify};
 
 fn check(v: &mut Violations, name: Option<&str>, slug: Option<&str>, url: Option<&str>) {
     if let Some(name) = name {
@@ -62,22 +62,22 @@ pub async fn create_source(
     );
     v.finish()?;
     let name = body.name.trim().to_owned();
-    let mut conn = state.conn().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let slug = match body.slug {
-                Some(s) => s,
-                None => free_slug(conn, SlugTable::Sources, &slugify(&name, "source")).await?,
-            };
-            let new = NewSource {
-                slug,
-                name,
-                kind: body.kind.unwrap_or(SourceKind::Other),
-                homepage_url: body.homepage_url,
-            };
-            Ok(source::insert(conn, &new).await?)
-        })
-        .await?;
+    let row = services::commit(&state, async |conn| {
+        let slug = match body.slug {
+            Some(s) => s,
+            None => free_slug(conn, SlugTable::Sources, &slugify(&name, "source")).await?,
+        };
+        let new = NewSource {
+            slug,
+            name,
+            kind: body.kind.unwrap_or(SourceKind::Other),
+            homepage_url: body.homepage_url,
+        };
+        let row = source::insert(conn, &new).await?;
+        let change = Change::Source(row.id);
+        Ok((row, change))
+    })
+    .await?;
     Ok(created(
         format!("/api/v1/sources/{}", row.id),
         &SourceDto::from(row),
@@ -116,10 +116,6 @@ pub async fn update_source(
     let url = body.homepage_url.as_ref().and_then(|u| u.as_deref());
     check(&mut v, body.name.as_deref(), body.slug.as_deref(), url);
     v.finish()?;
-    let mut conn = state.conn().await?;
-    let current = source::find(&mut conn, &key)
-        .await?
-        .or_not_found("source", &key)?;
     let changes = SourceChanges {
         slug: body.slug,
         name: body.name.map(|n| n.trim().to_owned()),
@@ -127,8 +123,15 @@ pub async fn update_source(
         homepage_url: body.homepage_url,
         updated_at: Some(Utc::now()),
     };
-    let row = source::update(&mut conn, current.id, &changes).await?;
-    state.changed(Change::Source(row.id));
+    let row = services::commit(&state, async |conn| {
+        let current = source::find(conn, &key)
+            .await?
+            .or_not_found("source", &key)?;
+        let row = source::update(conn, current.id, &changes).await?;
+        let change = Change::Source(row.id);
+        Ok((row, change))
+    })
+    .await?;
     Ok(staff_json(StatusCode::OK, &SourceDto::from(row)))
 }
 
@@ -154,8 +157,7 @@ pub async fn delete_source(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = Key::parse(&key);
-    let mut conn = state.conn().await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
+    services::commit(&state, async |conn| {
         let current = source::find(conn, &key).await?.or_not_found("source", &key)?;
         let used = article::count_from_source(conn, current.id).await?;
         if used > 0 {
@@ -165,7 +167,7 @@ pub async fn delete_source(
             )));
         }
         source::delete(conn, current.id).await?;
-        Ok(())
+        Ok(((), Change::Source(current.id)))
     })
     .await?;
     Ok(no_content())

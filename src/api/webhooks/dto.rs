@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::json::double_option;
+use crate::fields::double_option;
 use crate::models::ids::{DeliveryId, UserId, WebhookId};
 use crate::models::webhook::Webhook;
 use crate::models::webhook_delivery::{Delivery, DeliveryStatus};

@@ -6,16 +6,16 @@ use diesel_async::AsyncConnection;
 
 use super::dto::{CreateWebhook, CreatedWebhook, ListWebhooksQuery, UpdateWebhook, WebhookDto};
 use super::{checked_events, checked_url, webhook_id};
-use crate::api::articles::{check_if_match, version_etag};
 use crate::api::json::ApiJson;
 use crate::api::query::ApiQuery;
 use crate::api::respond::{self, Audience, no_content};
-use crate::api::validate::Violations;
 use crate::auth::Admin;
 use crate::db::pagination::PageRequest;
 use crate::error::{ApiError, OrNotFound};
 use crate::models::webhook::{self, NewWebhook, WebhookChanges};
+use crate::services::version::{check_if_match, version_etag};
 use crate::state::AppState;
+use crate::validate::Violations;
 use crate::webhooks::sign;
 
 /// An endpoint as staff see it: never cached, its version as the ETag.

@@ -6,10 +6,10 @@ mod handlers;
 
 pub use dto::*;
 
-use crate::api::validate::Violations;
 use crate::error::ApiError;
 use crate::models::Key;
 use crate::models::ids::{DeliveryId, WebhookId};
+use crate::validate::Violations;
 use crate::webhooks::{EventKind, guard};
 
 /// Most event names (or patterns) an endpoint lists.

@@ -1,13 +1,15 @@
 //! Article summaries with their lookups (sources and bylines of the page), in a fixed number
 //! of queries.
 
+use chrono::Utc;
 use diesel_async::AsyncPgConnection;
 
-use super::dto::{ArticleSummary, summaries};
+use super::dto::{ArticleDetail, ArticleSummary, detail, summaries};
 use crate::error::ApiError;
+use crate::models::article::Article;
 use crate::models::category::Tree;
 use crate::models::ids::ArticleId;
-use crate::queries::article_detail::{bylines, sources_by_id};
+use crate::queries::article_detail::{self, bylines, sources_by_id};
 use crate::queries::article_list::{SummaryRow, summary_rows};
 
 /// Summaries of these articles, in this order (missing ones left out).
@@ -33,4 +35,14 @@ pub async fn summaries_of_rows(
     let sources = sources_by_id(conn, &source_ids).await?;
     let mut by = bylines(conn, &ids).await?;
     Ok(summaries(rows, tree, &sources, &mut by))
+}
+
+/// The full response body of one article.
+pub async fn render(
+    conn: &mut AsyncPgConnection,
+    tree: &Tree,
+    article: Article,
+) -> Result<ArticleDetail, ApiError> {
+    let view = article_detail::load(conn, article, Utc::now()).await?;
+    Ok(detail(view, tree))
 }

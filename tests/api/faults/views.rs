@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use newsdesk::content::change::Change;
+use newsdesk::content::change::{ArticleChange, ArticleEvent, Change};
 use newsdesk::models::ids::ArticleId;
 use newsdesk::models::user::Role;
 use newsdesk::state::AppState;
@@ -57,8 +57,14 @@ async fn known_articles(app: &TestApp, n: usize) -> Vec<i64> {
 /// What the beacon knew is now due for a check (as after any write, or a few seconds): it must
 /// ask the database, find it unreachable, and count the view anyway.
 fn outdate(state: &AppState, ids: &[i64]) {
-    state.changed(Change::Articles(
-        ids.iter().map(|i| ArticleId(*i)).collect(),
+    state.caches.apply(&Change::Articles(
+        ids.iter()
+            .map(|i| ArticleChange {
+                id: ArticleId(*i),
+                channels: Vec::new(),
+                what: ArticleEvent::Saved,
+            })
+            .collect(),
     ));
 }
 

@@ -1,29 +1,26 @@
-//! The one way an article is written: checks, derived fields, revision, byline and tags.
+//! Saving an article inside its write's transaction: checks, derived fields, revision, byline,
+//! tags, related picks and the search index; and the rules a write checks first.
 
 use std::sync::Arc;
 
-use actix_web::HttpResponse;
-use actix_web::http::{StatusCode, header};
 use chrono::Utc;
 use diesel_async::AsyncPgConnection;
 
-use super::input::{Draft, Lists};
-use crate::auth::AuthUser;
-use crate::content::articles::{ArticleDetail, detail};
+use super::draft::{Draft, Lists};
+use crate::auth::Actor;
 use crate::error::ApiError;
-use crate::models::article::{self, Article};
-use crate::models::category::Tree;
+use crate::models::article::{self, Article, ArticleStatus};
 use crate::models::ids::ArticleId;
 use crate::models::search_index as search;
+use crate::models::user::Role;
 use crate::models::{related, revision, tag};
-use crate::queries::article_detail;
 use crate::search::{Document, Indexed, Indexer};
 
 /// Inserts (`current` = None) or updates an article from a draft, inside the caller's transaction.
 pub async fn save(
     conn: &mut AsyncPgConnection,
     indexer: &Arc<Indexer>,
-    actor: &AuthUser,
+    actor: Actor,
     current: Option<&Article>,
     mut draft: Draft,
 ) -> Result<Article, ApiError> {
@@ -94,64 +91,15 @@ pub async fn lists_of(conn: &mut AsyncPgConnection, id: ArticleId) -> Result<Lis
     })
 }
 
-/// The full response body of one article.
-pub async fn render(
-    conn: &mut AsyncPgConnection,
-    tree: &Tree,
-    article: Article,
-) -> Result<ArticleDetail, ApiError> {
-    let view = article_detail::load(conn, article, Utc::now()).await?;
-    Ok(detail(view, tree))
-}
-
-/// An article as staff see it: never cached, with its version as the ETag (and `Location`
-/// when just created).
-pub fn staff_article(status: StatusCode, detail: &ArticleDetail) -> HttpResponse {
-    let mut res = HttpResponse::build(status);
-    res.insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .insert_header((header::ETAG, version_etag(detail.version)))
-        .insert_header((header::VARY, "Authorization, Accept-Encoding"));
-    if status == StatusCode::CREATED {
-        res.insert_header((header::LOCATION, format!("/api/v1/articles/{}", detail.id)));
-    }
-    res.json(detail)
-}
-
-/// `"v<version>"`: the validator staff send back in `If-Match`.
-pub fn version_etag(version: i32) -> String {
-    format!("\"v{version}\"")
-}
-
-/// 412 unless `If-Match` (when sent) names the current version. The comparison is strong
-/// (RFC 9110 §13.1.1): a weak tag (`W/"v3"`) never matches, nor does an unquoted one.
-pub fn check_if_match(if_match: Option<&str>, version: i32) -> Result<(), ApiError> {
-    let Some(value) = if_match else { return Ok(()) };
-    let current = version_etag(version);
-    let ok = value
-        .split(',')
-        .map(str::trim)
-        .any(|tag| tag == "*" || tag == current);
-    if ok {
+/// Writers change (and trash) only their own drafts; editors and admins anything.
+pub fn may_edit(actor: Actor, a: &Article) -> Result<(), ApiError> {
+    if actor.role.at_least(Role::Editor)
+        || (a.created_by == actor.id && a.status == ArticleStatus::Draft)
+    {
         Ok(())
     } else {
-        Err(ApiError::PreconditionFailed)
-    }
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn if_match() {
-        assert!(check_if_match(None, 3).is_ok());
-        assert!(check_if_match(Some("\"v3\""), 3).is_ok());
-        assert!(check_if_match(Some("\"v9\", \"v3\""), 3).is_ok());
-        assert!(check_if_match(Some("W/\"v3\""), 3).is_err());
-        assert!(check_if_match(Some("W/\"v3\", \"v9\""), 3).is_err());
-        assert!(check_if_match(Some("v3"), 3).is_err());
-        assert!(check_if_match(Some("*"), 3).is_ok());
-        assert!(check_if_match(Some("\"v2\""), 3).is_err());
+        Err(ApiError::Forbidden(
+            "writers may change only their own drafts".into(),
+        ))
     }
 }

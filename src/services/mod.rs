@@ -1,0 +1,59 @@
+//! The write side: one service per aggregate, and the one way a write is committed.
+//!
+//! Every write runs through [`commit`]: it opens the transaction, runs the service's work
+//! (lock, role rule, save; the change feed is stamped by the database as rows change), and
+//! takes the one change event the work returns to its consumers: the webhook outbox inside
+//! the same transaction, then, once committed, the in-process caches. Handlers in `src/api`
+//! extract and respond; they never queue a webhook or drop a cache themselves.
+
+pub mod articles;
+pub mod clock;
+pub mod version;
+
+use std::future::Future;
+
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+
+use crate::content::change::Change;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::webhooks;
+
+/// The work of one write, run inside its transaction: returns the answer and the change it made.
+/// (A named form of `AsyncFnOnce(&mut AsyncPgConnection) -> R` whose future is `Send`, which
+/// the transaction needs; any `async |conn| { … }` closure is one.)
+pub trait Work<'c, R>:
+    AsyncFnOnce(&'c mut AsyncPgConnection) -> R
+    + FnOnce(&'c mut AsyncPgConnection) -> <Self as Work<'c, R>>::Fut
+{
+    type Fut: Future<Output = R> + Send;
+}
+
+impl<'c, F, Fut, R> Work<'c, R> for F
+where
+    F: AsyncFnOnce(&'c mut AsyncPgConnection) -> R + FnOnce(&'c mut AsyncPgConnection) -> Fut,
+    Fut: Future<Output = R> + Send,
+{
+    type Fut = Fut;
+}
+
+/// Runs `work` in one transaction, queues the webhook events of the change it returns in the
+/// same transaction, and after the commit applies the change to the caches.
+pub async fn commit<T, F>(state: &AppState, work: F) -> Result<T, ApiError>
+where
+    T: Send,
+    F: for<'c> Work<'c, Result<(T, Change), ApiError>> + Send,
+{
+    let mut conn = state.conn().await?;
+    let (value, change) = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let (value, change) = work(conn).await?;
+            webhooks::announce(conn, &change).await?;
+            Ok((value, change))
+        })
+        .await?;
+    if !change.is_empty() {
+        state.caches.apply(&change);
+    }
+    Ok(value)
+}
