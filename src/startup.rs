@@ -39,7 +39,15 @@ async fn index_missing(state: web::Data<AppState>) {
         return;
     };
     let mut noop = |_: Option<u64>, _: u64| {};
-    match crate::search::reindex(&mut conn, state.search.segmenter(), true, 500, &mut noop).await {
+    match crate::models::search_index::reindex(
+        &mut conn,
+        state.search.segmenter(),
+        true,
+        500,
+        &mut noop,
+    )
+    .await
+    {
         Ok(r) if r.articles > 0 => {
             tracing::info!(
                 articles = r.articles,

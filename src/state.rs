@@ -45,7 +45,7 @@ impl AppState {
         jwt: JwtKeys,
         dummy_hash: Arc<String>,
         segmenter: Arc<Segmenter>,
-        api_keys: Arc<crate::ratelimit::ApiKeys>,
+        api_keys: Arc<crate::ratelimit::keys::ApiKeys>,
     ) -> Self {
         let search = Arc::new(Indexer::new(segmenter));
         let proxies = TrustedProxies(config.trusted_proxy_nets().unwrap_or_default());

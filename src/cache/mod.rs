@@ -14,7 +14,7 @@ use crate::content::rankings::{MostReadKey, MostReadPage};
 use crate::error::ApiError;
 use crate::models::category::{self, Tree};
 use crate::models::ids::ArticleId;
-use crate::ratelimit::ApiKeys;
+use crate::ratelimit::keys::ApiKeys;
 use crate::views::memory::BeaconMemory;
 
 /// How long a cached channel tree is trusted (other instances' channel writes show up after it).

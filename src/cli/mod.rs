@@ -168,9 +168,15 @@ async fn reindex(args: ReindexArgs) -> Result<(), String> {
         }
         bar.inc(done);
     };
-    let report = crate::search::reindex(&mut conn, &seg, args.missing, args.batch, &mut progress)
-        .await
-        .map_err(|e| format!("reindex failed: {e}"))?;
+    let report = crate::models::search_index::reindex(
+        &mut conn,
+        &seg,
+        args.missing,
+        args.batch,
+        &mut progress,
+    )
+    .await
+    .map_err(|e| format!("reindex failed: {e}"))?;
     bar.finish_and_clear();
     let secs = report.elapsed.as_secs_f64();
     println!(
@@ -221,7 +227,7 @@ async fn seed(args: SeedArgs) -> Result<(), String> {
         println!("seed: wrote {rows} articles' view history (a year of daily buckets)");
         let seg = crate::search::Segmenter::shared(None)?;
         let mut noop = |_: Option<u64>, _: u64| {};
-        let indexed = crate::search::reindex(&mut conn, &seg, true, 500, &mut noop)
+        let indexed = crate::models::search_index::reindex(&mut conn, &seg, true, 500, &mut noop)
             .await
             .map_err(|e| format!("indexing the synthetic articles failed: {e}"))?;
         println!(

@@ -9,15 +9,7 @@ use super::Key;
 use super::ids::{ArticleId, AuthorId, CategoryId, SourceId, UserId};
 use crate::db::schema::{article_authors, articles};
 
-crate::text_enum! {
-    /// Editorial state. Only `published` articles can be visible to the public.
-    ArticleStatus { Draft => "draft", Published => "published", Archived => "archived" }
-}
-
-crate::text_enum! {
-    /// What the story is; `video` and `audio` carry a `media_url`.
-    ArticleKind { Article => "article", Video => "video", Audio => "audio", Gallery => "gallery" }
-}
+pub use super::article_status::{ArticleKind, ArticleStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize, Deserialize)]
 #[diesel(table_name = articles)]

@@ -2,6 +2,7 @@
 
 pub mod api_key;
 pub mod article;
+pub mod article_status;
 pub mod audit;
 pub mod author;
 pub mod category;

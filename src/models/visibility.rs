@@ -15,7 +15,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable};
 
-use super::article::ArticleStatus;
+use super::article_status::ArticleStatus;
 use crate::db::schema::articles;
 
 /// The rule over an article's fields.

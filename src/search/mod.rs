@@ -5,7 +5,6 @@
 mod document;
 pub mod highlight;
 mod query;
-mod reindex;
 mod segmenter;
 
 use std::sync::Arc;
@@ -16,7 +15,6 @@ use chrono::{DateTime, Utc};
 
 pub use document::{Document, Indexed, KEYWORDS_PER_ARTICLE};
 pub use query::{MAX_QUERY_CHARS, QueryError, SearchQuery};
-pub use reindex::{ReindexReport, reindex};
 pub use segmenter::{Segmenter, Word, normalize};
 
 /// The segmenter plus counters of the indexing work done on writes (for `/metrics`).

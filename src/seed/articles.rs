@@ -131,7 +131,7 @@ pub async fn run(
         .await
         .map_err(|e| format!("seeding articles failed: {e}"))?;
     let seg = crate::search::Segmenter::shared(None)?;
-    crate::search::reindex(conn, &seg, true, 500, &mut |_, _| {})
+    crate::models::search_index::reindex(conn, &seg, true, 500, &mut |_, _| {})
         .await
         .map_err(|e| format!("indexing the demo articles failed: {e}"))?;
     Ok(report)

@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use diesel_async::AsyncPgConnection;
 
-use super::{Document, Indexed, Segmenter};
+use super::{self as search, IndexSource};
 use crate::models::ids::ArticleId;
-use crate::models::search_index::{self as search, IndexSource};
+use crate::search::{Document, Indexed, Segmenter};
 
 /// Segments a batch on every core.
 fn index_batch(seg: &Segmenter, rows: &[(IndexSource, Vec<String>)]) -> Vec<(ArticleId, Indexed)> {

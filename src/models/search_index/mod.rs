@@ -1,5 +1,6 @@
 //! The search index columns of `articles` (`search_vector`, `keywords`): writing them, and
-//! reading what (re)indexing needs. Building the index is `crate::search`; querying it is
+//! reading what (re)indexing needs, and rebuilding them in batches (`reindex`). Building a
+//! document's index is `crate::search` (text only, no database); querying it is
 //! `queries::search_results`.
 
 use diesel::prelude::*;
@@ -9,6 +10,10 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use crate::db::schema::{article_tags, articles, tags};
 use crate::models::ids::ArticleId;
 use crate::search::Indexed;
+
+mod reindex;
+
+pub use reindex::{ReindexReport, reindex};
 
 /// Writes an article's index (inside the caller's transaction).
 pub async fn store(
