@@ -124,6 +124,27 @@ pub struct ArticleQuery {
 
 type Boxed<'a> = articles::BoxedQuery<'a, Pg>;
 
+/// A sort on one column, largest first, ties broken by id (largest first): the keyset condition
+/// for the rows after the cursor's `(value, id)` (before it when walking back) and the order.
+/// The published sorts, with their nulls and pinned rows, are written out in `ordered`.
+macro_rules! by_key {
+    ($q:expr, $col:expr, $value:expr, $id0:expr, $back:expr) => {{
+        let mut q = $q;
+        if let Some(v) = $value {
+            q = if $back {
+                q.filter($col.gt(v).or($col.eq(v).and(articles::id.gt($id0))))
+            } else {
+                q.filter($col.lt(v).or($col.eq(v).and(articles::id.lt($id0))))
+            };
+        }
+        if $back {
+            q.order(($col.asc(), articles::id.asc()))
+        } else {
+            q.order(($col.desc(), articles::id.desc()))
+        }
+    }};
+}
+
 impl ArticleQuery {
     /// Every filter, without order or paging.
     pub fn filtered(&self) -> Boxed<'_> {
@@ -258,70 +279,13 @@ impl ArticleQuery {
                 };
             }
             Sort::UpdatedDesc => {
-                if let Some(t) = cursor.and_then(|c| c.t) {
-                    q = if back {
-                        q.filter(
-                            a::updated_at
-                                .gt(t)
-                                .or(a::updated_at.eq(t).and(a::id.gt(id0))),
-                        )
-                    } else {
-                        q.filter(
-                            a::updated_at
-                                .lt(t)
-                                .or(a::updated_at.eq(t).and(a::id.lt(id0))),
-                        )
-                    };
-                }
-                q = if back {
-                    q.order((a::updated_at.asc(), a::id.asc()))
-                } else {
-                    q.order((a::updated_at.desc(), a::id.desc()))
-                };
+                q = by_key!(q, a::updated_at, cursor.and_then(|c| c.t), id0, back);
             }
             Sort::ViewsDesc => {
-                if let Some(n) = cursor.and_then(|c| c.n) {
-                    q = if back {
-                        q.filter(
-                            a::view_count
-                                .gt(n)
-                                .or(a::view_count.eq(n).and(a::id.gt(id0))),
-                        )
-                    } else {
-                        q.filter(
-                            a::view_count
-                                .lt(n)
-                                .or(a::view_count.eq(n).and(a::id.lt(id0))),
-                        )
-                    };
-                }
-                q = if back {
-                    q.order((a::view_count.asc(), a::id.asc()))
-                } else {
-                    q.order((a::view_count.desc(), a::id.desc()))
-                };
+                q = by_key!(q, a::view_count, cursor.and_then(|c| c.n), id0, back);
             }
             Sort::DeletedDesc => {
-                if let Some(t) = cursor.and_then(|c| c.t) {
-                    q = if back {
-                        q.filter(
-                            a::deleted_at
-                                .gt(t)
-                                .or(a::deleted_at.eq(t).and(a::id.gt(id0))),
-                        )
-                    } else {
-                        q.filter(
-                            a::deleted_at
-                                .lt(t)
-                                .or(a::deleted_at.eq(t).and(a::id.lt(id0))),
-                        )
-                    };
-                }
-                q = if back {
-                    q.order((a::deleted_at.asc(), a::id.asc()))
-                } else {
-                    q.order((a::deleted_at.desc(), a::id.desc()))
-                };
+                q = by_key!(q, a::deleted_at, cursor.and_then(|c| c.t), id0, back);
             }
         }
         q
