@@ -110,10 +110,8 @@ fn short(field: &str, value: &Option<String>, max: usize) -> Result<Option<Strin
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of entries", body = ListResponse<AuditEntry>),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
+        crate::api::problems::StaffQuery,
         (status = 403, response = crate::api::problems::Forbidden),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[get("/audit")]

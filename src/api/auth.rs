@@ -116,12 +116,10 @@ fn tokens(issued: Issued) -> HttpResponse {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = TokenResponse),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
+        crate::api::problems::StaffQuery,
         (status = 413, response = crate::api::problems::PayloadTooLarge),
         (status = 422, response = crate::api::problems::Unprocessable),
         (status = 429, response = crate::api::problems::TooManyRequests),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[post("/auth/login")]
@@ -194,11 +192,9 @@ pub async fn login(
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new pair", body = TokenResponse),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
+        crate::api::problems::StaffQuery,
         (status = 413, response = crate::api::problems::PayloadTooLarge),
         (status = 422, response = crate::api::problems::Unprocessable),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[post("/auth/refresh")]
@@ -271,8 +267,7 @@ pub async fn logout(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Every session is over"),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffRead,
     ),
 )]
 #[post("/auth/logout-all")]
@@ -295,8 +290,7 @@ pub async fn logout_all(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The current user", body = Me),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffRead,
     ),
 )]
 #[get("/auth/me")]
@@ -321,11 +315,9 @@ pub async fn me(user: AuthUser) -> HttpResponse {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated", body = Me),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
+        crate::api::problems::StaffQuery,
         (status = 413, response = crate::api::problems::PayloadTooLarge),
         (status = 422, response = crate::api::problems::Unprocessable),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[patch("/auth/me")]

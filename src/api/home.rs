@@ -82,9 +82,7 @@ fn home_channels(site: &SiteDto, tree: &Tree) -> Vec<NavItem> {
         (status = 200, description = "The front page", body = HomeScreen,
          headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffQuery,
     ),
 )]
 #[get("/home")]

@@ -2,7 +2,7 @@
 // The wrapped problem is read by the OpenAPI derive only.
 #![allow(dead_code)]
 
-use utoipa::ToResponse;
+use utoipa::{IntoResponses, ToResponse};
 
 use crate::error::Problem;
 
@@ -50,3 +50,57 @@ pub struct Unavailable(Problem);
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct TooManyRequests(Problem);
+
+/// The problems of a staff write with a body (create): malformed (400), not signed in (401),
+/// not allowed (403), conflicting (409), too large (413), breaking the rules (422), and the
+/// database away (503).
+#[derive(IntoResponses)]
+pub enum StaffWrite {
+    #[response(status = 400)]
+    BadRequest(#[ref_response] BadRequest),
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 403)]
+    Forbidden(#[ref_response] Forbidden),
+    #[response(status = 409)]
+    Conflict(#[ref_response] Conflict),
+    #[response(status = 413)]
+    PayloadTooLarge(#[ref_response] PayloadTooLarge),
+    #[response(status = 422)]
+    Unprocessable(#[ref_response] Unprocessable),
+    #[response(status = 503)]
+    Unavailable(#[ref_response] Unavailable),
+}
+
+/// The problems of a staff action on one named resource (delete, restore…): 401, 403, 404, 503.
+#[derive(IntoResponses)]
+pub enum StaffAction {
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 403)]
+    Forbidden(#[ref_response] Forbidden),
+    #[response(status = 404)]
+    NotFound(#[ref_response] NotFound),
+    #[response(status = 503)]
+    Unavailable(#[ref_response] Unavailable),
+}
+
+/// The problems of a signed-in query with parameters: 400, 401, 503.
+#[derive(IntoResponses)]
+pub enum StaffQuery {
+    #[response(status = 400)]
+    BadRequest(#[ref_response] BadRequest),
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 503)]
+    Unavailable(#[ref_response] Unavailable),
+}
+
+/// The problems of a signed-in read without parameters: 401, 503.
+#[derive(IntoResponses)]
+pub enum StaffRead {
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 503)]
+    Unavailable(#[ref_response] Unavailable),
+}

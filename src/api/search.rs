@@ -80,10 +80,8 @@ pub struct SearchHit {
     responses(
         (status = 200, description = "A page of results, best first; `Link` has next/prev", body = ListResponse<SearchHit>),
         (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
+        crate::api::problems::StaffQuery,
         (status = 422, response = crate::api::problems::Unprocessable),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[get("/search")]

@@ -39,9 +39,7 @@ pub struct ListTagsQuery {
     responses(
         (status = 200, description = "A page of tags", body = ListResponse<TagWithCount>),
         (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffQuery,
     ),
 )]
 #[get("/tags")]

@@ -113,10 +113,8 @@ async fn keep_an_admin(conn: &mut AsyncPgConnection, target: &User) -> Result<()
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of users", body = ListResponse<UserDto>),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
+        crate::api::problems::StaffQuery,
         (status = 403, response = crate::api::problems::Forbidden),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[get("/users")]
@@ -157,10 +155,7 @@ pub async fn list_users(
     responses(
         (status = 200, description = "The user", body = UserDto),
         (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 404, response = crate::api::problems::NotFound),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffAction,
     ),
 )]
 #[get("/users/{id}")]
@@ -185,13 +180,7 @@ pub async fn get_user(
     responses(
         (status = 201, description = "Created", body = UserDto,
          headers(("Location" = String, description = "URL of the new user"))),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 409, response = crate::api::problems::Conflict),
-        (status = 413, response = crate::api::problems::PayloadTooLarge),
-        (status = 422, response = crate::api::problems::Unprocessable),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffWrite,
     ),
 )]
 #[post("/users")]
@@ -250,14 +239,8 @@ pub async fn create_user(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated", body = UserDto),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
+        crate::api::problems::StaffWrite,
         (status = 404, response = crate::api::problems::NotFound),
-        (status = 409, response = crate::api::problems::Conflict),
-        (status = 413, response = crate::api::problems::PayloadTooLarge),
-        (status = 422, response = crate::api::problems::Unprocessable),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[patch("/users/{id}")]
@@ -323,11 +306,8 @@ pub async fn update_user(
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 404, response = crate::api::problems::NotFound),
+        crate::api::problems::StaffAction,
         (status = 409, response = crate::api::problems::Conflict),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[delete("/users/{id}")]

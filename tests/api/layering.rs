@@ -161,7 +161,11 @@ fn path_at(code: &str, base: &[String]) -> Vec<String> {
         .collect();
     base.iter()
         .cloned()
-        .chain(path.split("::").filter(|p| !p.is_empty()).map(str::to_owned))
+        .chain(
+            path.split("::")
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned),
+        )
         .collect()
 }
 

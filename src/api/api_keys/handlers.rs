@@ -53,12 +53,10 @@ fn in_range(v: &mut Violations, field: &str, value: Option<i64>, default: i32, m
         (status = 201, description = "Created; `Location` names it; `secret` is shown only here",
          body = CreatedApiKey,
          headers(("Location" = String, description = "URL of the new key"))),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
+        crate::api::problems::StaffQuery,
         (status = 403, response = crate::api::problems::Forbidden),
         (status = 413, response = crate::api::problems::PayloadTooLarge),
         (status = 422, response = crate::api::problems::Unprocessable),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[post("/api-keys")]
@@ -113,10 +111,8 @@ pub async fn create_api_key(
     responses(
         (status = 200, description = "A page of keys; `Link` has next/prev",
          body = respond::ListResponse<ApiKeyDto>),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
+        crate::api::problems::StaffQuery,
         (status = 403, response = crate::api::problems::Forbidden),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[get("/api-keys")]
@@ -144,10 +140,7 @@ pub async fn list_api_keys(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The key", body = ApiKeyDto),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 404, response = crate::api::problems::NotFound),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffAction,
     ),
 )]
 #[get("/api-keys/{id}")]
@@ -172,10 +165,7 @@ pub async fn get_api_key(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 404, response = crate::api::problems::NotFound),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffAction,
     ),
 )]
 #[delete("/api-keys/{id}")]

@@ -96,9 +96,7 @@ impl Token {
     responses(
         (status = 200, description = "Changes since the token", body = ArticleChanges,
          headers(("Cache-Control" = String, description = "`no-store`"))),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffQuery,
     ),
 )]
 #[get("/articles/changes")]

@@ -81,10 +81,8 @@ impl Includes {
         (status = 200, description = "The article", body = ArticleDetail,
          headers(("ETag" = String), ("Last-Modified" = String, description = "Public responses"))),
         (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
+        crate::api::problems::StaffQuery,
         (status = 404, response = crate::api::problems::NotFound),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[get("/articles/{key}")]

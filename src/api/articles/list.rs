@@ -233,10 +233,8 @@ fn scope_for(
     responses(
         (status = 200, description = "A page of article summaries; `Link` has next/prev", body = ListResponse<ArticleSummary>),
         (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
+        crate::api::problems::StaffQuery,
         (status = 422, response = crate::api::problems::Unprocessable),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[get("/articles")]
@@ -262,11 +260,9 @@ pub async fn list_articles(
     responses(
         (status = 200, description = "A page of article summaries", body = ListResponse<ArticleSummary>),
         (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
+        crate::api::problems::StaffQuery,
         (status = 404, response = crate::api::problems::NotFound),
         (status = 422, response = crate::api::problems::Unprocessable),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[get("/categories/{key}/articles")]
@@ -311,9 +307,7 @@ pub struct TrashQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of trashed articles", body = ListResponse<ArticleSummary>),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffQuery,
     ),
 )]
 #[get("/trash/articles")]

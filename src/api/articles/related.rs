@@ -112,10 +112,8 @@ async fn choose(
     responses(
         (status = 200, description = "Related articles, best first", body = ListResponse<ArticleSummary>),
         (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
+        crate::api::problems::StaffQuery,
         (status = 404, response = crate::api::problems::NotFound),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[get("/articles/{key}/related")]

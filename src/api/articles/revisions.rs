@@ -119,10 +119,8 @@ async fn article_id(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Revisions", body = ListResponse<RevisionSummary>),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
+        crate::api::problems::StaffQuery,
         (status = 404, response = crate::api::problems::NotFound),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[get("/articles/{key}/revisions")]
@@ -172,10 +170,8 @@ async fn load_revision(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The revision", body = RevisionDetail),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
+        crate::api::problems::StaffQuery,
         (status = 404, response = crate::api::problems::NotFound),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[get("/articles/{key}/revisions/{n}")]
@@ -237,14 +233,11 @@ pub async fn get_revision(
     responses(
         (status = 200, description = "Restored", body = ArticleDetail),
         (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 404, response = crate::api::problems::NotFound),
+        crate::api::problems::StaffAction,
         (status = 409, response = crate::api::problems::Conflict),
         (status = 412, description = "The article changed since the given ETag", body = crate::error::Problem,
          content_type = "application/problem+json"),
         (status = 422, response = crate::api::problems::Unprocessable),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[post("/articles/{key}/revisions/{n}/restore")]

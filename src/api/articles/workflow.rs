@@ -20,10 +20,7 @@ use crate::state::AppState;
     security(("bearer" = [])),
     responses(
         (status = 204, description = "In the trash"),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 404, response = crate::api::problems::NotFound),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffAction,
     ),
 )]
 #[delete("/articles/{key}")]
@@ -44,11 +41,8 @@ pub async fn trash_article(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Restored", body = ArticleDetail),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 404, response = crate::api::problems::NotFound),
+        crate::api::problems::StaffAction,
         (status = 409, response = crate::api::problems::Conflict),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[post("/articles/{key}/restore")]
@@ -69,11 +63,8 @@ pub async fn restore_article(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Gone for good"),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 404, response = crate::api::problems::NotFound),
+        crate::api::problems::StaffAction,
         (status = 409, response = crate::api::problems::Conflict),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[delete("/trash/articles/{key}")]

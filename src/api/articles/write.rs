@@ -22,13 +22,7 @@ use crate::state::AppState;
     responses(
         (status = 201, description = "Created; `Location` names it, `ETag` carries its version", body = ArticleDetail,
          headers(("Location" = String, description = "URL of the new article"), ("ETag" = String, description = "Version validator"))),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 409, response = crate::api::problems::Conflict),
-        (status = 413, response = crate::api::problems::PayloadTooLarge),
-        (status = 422, response = crate::api::problems::Unprocessable),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffWrite,
     ),
 )]
 #[post("/articles")]
@@ -57,16 +51,10 @@ pub async fn create_article(
     responses(
         (status = 200, description = "Updated", body = ArticleDetail,
          headers(("ETag" = String, description = "Validator of the new version"))),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
+        crate::api::problems::StaffWrite,
         (status = 404, response = crate::api::problems::NotFound),
-        (status = 409, response = crate::api::problems::Conflict),
         (status = 412, description = "The article changed since the given ETag", body = crate::error::Problem,
          content_type = "application/problem+json"),
-        (status = 413, response = crate::api::problems::PayloadTooLarge),
-        (status = 422, response = crate::api::problems::Unprocessable),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[patch("/articles/{key}")]

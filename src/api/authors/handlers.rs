@@ -46,9 +46,7 @@ fn check_optional(
     responses(
         (status = 200, description = "A page of authors; `Link` has next/prev", body = ListResponse<AuthorDto>),
         (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffQuery,
     ),
 )]
 #[get("/authors")]
@@ -77,9 +75,8 @@ pub async fn list_authors(
     responses(
         (status = 200, description = "The author", body = AuthorDto),
         (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 401, response = crate::api::problems::Unauthorized),
+        crate::api::problems::StaffRead,
         (status = 404, response = crate::api::problems::NotFound),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[get("/authors/{key}")]
@@ -111,13 +108,7 @@ pub async fn get_author(
     responses(
         (status = 201, description = "Created; `Location` names it", body = AuthorDto,
          headers(("Location" = String, description = "URL of the new author"))),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 409, response = crate::api::problems::Conflict),
-        (status = 413, response = crate::api::problems::PayloadTooLarge),
-        (status = 422, response = crate::api::problems::Unprocessable),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffWrite,
     ),
 )]
 #[post("/authors")]
@@ -172,14 +163,8 @@ pub async fn create_author(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated", body = AuthorDto),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
+        crate::api::problems::StaffWrite,
         (status = 404, response = crate::api::problems::NotFound),
-        (status = 409, response = crate::api::problems::Conflict),
-        (status = 413, response = crate::api::problems::PayloadTooLarge),
-        (status = 422, response = crate::api::problems::Unprocessable),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[patch("/authors/{key}")]
@@ -235,11 +220,8 @@ pub async fn update_author(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 404, response = crate::api::problems::NotFound),
+        crate::api::problems::StaffAction,
         (status = 409, response = crate::api::problems::Conflict),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[delete("/authors/{key}")]

@@ -59,9 +59,7 @@ fn count_nodes(nodes: &[CategoryNode]) -> usize {
     responses(
         (status = 200, description = "The tree", body = CategoryList),
         (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffQuery,
     ),
 )]
 #[get("/categories")]
@@ -110,9 +108,8 @@ pub async fn list_categories(
     responses(
         (status = 200, description = "The channel", body = CategoryDetail),
         (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 401, response = crate::api::problems::Unauthorized),
+        crate::api::problems::StaffRead,
         (status = 404, response = crate::api::problems::NotFound),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[get("/categories/{key}")]

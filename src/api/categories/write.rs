@@ -65,13 +65,7 @@ async fn reload(conn: &mut AsyncPgConnection, id: CategoryId) -> Result<Category
     responses(
         (status = 201, description = "Created; `Location` names it", body = CategoryDetail,
          headers(("Location" = String, description = "URL of the new channel"))),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 409, response = crate::api::problems::Conflict),
-        (status = 413, response = crate::api::problems::PayloadTooLarge),
-        (status = 422, response = crate::api::problems::Unprocessable),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffWrite,
     ),
 )]
 #[post("/categories")]
@@ -140,14 +134,8 @@ pub async fn create_category(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated", body = CategoryDetail),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
+        crate::api::problems::StaffWrite,
         (status = 404, response = crate::api::problems::NotFound),
-        (status = 409, response = crate::api::problems::Conflict),
-        (status = 413, response = crate::api::problems::PayloadTooLarge),
-        (status = 422, response = crate::api::problems::Unprocessable),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[patch("/categories/{key}")]
@@ -219,11 +207,8 @@ pub async fn update_category(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 404, response = crate::api::problems::NotFound),
+        crate::api::problems::StaffAction,
         (status = 409, response = crate::api::problems::Conflict),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[delete("/categories/{key}")]

@@ -47,9 +47,7 @@ pub struct ListRankingsQuery {
     responses(
         (status = 200, description = "Boards (without entries)", body = ListResponse<RankingDto>),
         (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffQuery,
     ),
 )]
 #[get("/rankings")]
@@ -143,9 +141,8 @@ pub async fn detail(
     responses(
         (status = 200, description = "The board", body = RankingDetail),
         (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 401, response = crate::api::problems::Unauthorized),
+        crate::api::problems::StaffRead,
         (status = 404, response = crate::api::problems::NotFound),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[get("/rankings/{key}")]
@@ -216,13 +213,7 @@ async fn validated(
     responses(
         (status = 201, description = "Created; `Location` names it", body = RankingDetail,
          headers(("Location" = String, description = "URL of the new board"))),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 409, response = crate::api::problems::Conflict),
-        (status = 413, response = crate::api::problems::PayloadTooLarge),
-        (status = 422, response = crate::api::problems::Unprocessable),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffWrite,
     ),
 )]
 #[post("/rankings")]
@@ -280,14 +271,8 @@ pub async fn create_ranking(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated", body = RankingDetail),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
+        crate::api::problems::StaffWrite,
         (status = 404, response = crate::api::problems::NotFound),
-        (status = 409, response = crate::api::problems::Conflict),
-        (status = 413, response = crate::api::problems::PayloadTooLarge),
-        (status = 422, response = crate::api::problems::Unprocessable),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[patch("/rankings/{key}")]
@@ -335,10 +320,7 @@ pub async fn update_ranking(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 404, response = crate::api::problems::NotFound),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffAction,
     ),
 )]
 #[delete("/rankings/{key}")]

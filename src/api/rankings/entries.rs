@@ -28,14 +28,8 @@ const MAX_ENTRIES: usize = 100;
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The board with its new entries", body = RankingDetail),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
+        crate::api::problems::StaffWrite,
         (status = 404, response = crate::api::problems::NotFound),
-        (status = 409, response = crate::api::problems::Conflict),
-        (status = 413, response = crate::api::problems::PayloadTooLarge),
-        (status = 422, response = crate::api::problems::Unprocessable),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[put("/rankings/{key}/entries")]

@@ -106,10 +106,8 @@ pub struct MostReadQuery {
     responses(
         (status = 200, description = "Ranked articles", body = MostReadResponse),
         (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
+        crate::api::problems::StaffQuery,
         (status = 404, response = crate::api::problems::NotFound),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[get("/rankings/most-read")]

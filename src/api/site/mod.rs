@@ -52,8 +52,7 @@ fn staff_site(dto: &SiteDto) -> HttpResponse {
         (status = 200, description = "The settings; staff get `ETag: \"v<version>\"` for `If-Match`",
          body = SiteDto),
         (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffRead,
     ),
 )]
 #[get("/site")]
@@ -85,14 +84,12 @@ pub async fn get_site(
     responses(
         (status = 200, description = "Updated", body = SiteDto,
          headers(("ETag" = String, description = "Validator of the new version"))),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
+        crate::api::problems::StaffQuery,
         (status = 403, response = crate::api::problems::Forbidden),
         (status = 412, description = "The settings changed since the given ETag", body = crate::error::Problem,
          content_type = "application/problem+json"),
         (status = 413, response = crate::api::problems::PayloadTooLarge),
         (status = 422, response = crate::api::problems::Unprocessable),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[patch("/site")]

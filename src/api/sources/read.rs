@@ -26,9 +26,7 @@ fn audience(user: &MaybeAuthUser, state: &AppState) -> respond::Audience {
     responses(
         (status = 200, description = "A page of sources; `Link` has next/prev", body = ListResponse<SourceDto>),
         (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffQuery,
     ),
 )]
 #[get("/sources")]
@@ -60,9 +58,8 @@ pub async fn list_sources(
     responses(
         (status = 200, description = "The source", body = SourceDto),
         (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 401, response = crate::api::problems::Unauthorized),
+        crate::api::problems::StaffRead,
         (status = 404, response = crate::api::problems::NotFound),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[get("/sources/{key}")]

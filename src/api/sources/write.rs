@@ -37,13 +37,7 @@ fn check(v: &mut Violations, name: Option<&str>, slug: Option<&str>, url: Option
     responses(
         (status = 201, description = "Created; `Location` names it", body = SourceDto,
          headers(("Location" = String, description = "URL of the new source"))),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 409, response = crate::api::problems::Conflict),
-        (status = 413, response = crate::api::problems::PayloadTooLarge),
-        (status = 422, response = crate::api::problems::Unprocessable),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffWrite,
     ),
 )]
 #[post("/sources")]
@@ -93,14 +87,8 @@ pub async fn create_source(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated", body = SourceDto),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
+        crate::api::problems::StaffWrite,
         (status = 404, response = crate::api::problems::NotFound),
-        (status = 409, response = crate::api::problems::Conflict),
-        (status = 413, response = crate::api::problems::PayloadTooLarge),
-        (status = 422, response = crate::api::problems::Unprocessable),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[patch("/sources/{key}")]
@@ -143,11 +131,8 @@ pub async fn update_source(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 404, response = crate::api::problems::NotFound),
+        crate::api::problems::StaffAction,
         (status = 409, response = crate::api::problems::Conflict),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[delete("/sources/{key}")]

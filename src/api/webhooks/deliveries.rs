@@ -42,10 +42,7 @@ async fn existing(
         (status = 200, description = "A page of deliveries; `Link` has next/prev",
          body = respond::ListResponse<DeliveryDto>),
         (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 404, response = crate::api::problems::NotFound),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffAction,
     ),
 )]
 #[get("/webhooks/{id}/deliveries")]
@@ -80,10 +77,7 @@ pub async fn list_deliveries(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The delivery", body = DeliveryDto),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 404, response = crate::api::problems::NotFound),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffAction,
     ),
 )]
 #[get("/webhooks/{id}/deliveries/{delivery_id}")]
@@ -115,10 +109,7 @@ pub async fn get_delivery(
     security(("bearer" = [])),
     responses(
         (status = 202, description = "Queued; the worker sends it shortly", body = DeliveryDto),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 404, response = crate::api::problems::NotFound),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffAction,
     ),
 )]
 #[post("/webhooks/{id}/deliveries/{delivery_id}/redeliver")]
@@ -144,10 +135,7 @@ pub async fn redeliver(
     security(("bearer" = [])),
     responses(
         (status = 202, description = "Queued; its result shows in the delivery log", body = DeliveryDto),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 404, response = crate::api::problems::NotFound),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffAction,
     ),
 )]
 #[post("/webhooks/{id}/ping")]

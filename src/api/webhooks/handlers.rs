@@ -54,12 +54,10 @@ fn check_description(v: &mut Violations, description: Option<&str>) {
         (status = 201, description = "Created; `Location` names it; `secret` is shown only here",
          body = CreatedWebhook,
          headers(("Location" = String, description = "URL of the new endpoint"))),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
+        crate::api::problems::StaffQuery,
         (status = 403, response = crate::api::problems::Forbidden),
         (status = 413, response = crate::api::problems::PayloadTooLarge),
         (status = 422, response = crate::api::problems::Unprocessable),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[post("/webhooks")]
@@ -106,10 +104,8 @@ pub async fn create_webhook(
     responses(
         (status = 200, description = "A page of endpoints; `Link` has next/prev",
          body = respond::ListResponse<WebhookDto>),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
+        crate::api::problems::StaffQuery,
         (status = 403, response = crate::api::problems::Forbidden),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[get("/webhooks")]
@@ -137,10 +133,7 @@ pub async fn list_webhooks(
     responses(
         (status = 200, description = "The endpoint; `ETag` carries its version", body = WebhookDto,
          headers(("ETag" = String, description = "Version validator"))),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 404, response = crate::api::problems::NotFound),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffAction,
     ),
 )]
 #[get("/webhooks/{id}")]
@@ -171,14 +164,11 @@ pub async fn get_webhook(
         (status = 200, description = "Updated", body = WebhookDto,
          headers(("ETag" = String, description = "Validator of the new version"))),
         (status = 400, response = crate::api::problems::BadRequest),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 404, response = crate::api::problems::NotFound),
+        crate::api::problems::StaffAction,
         (status = 412, description = "The endpoint changed since the given ETag", body = crate::error::Problem,
          content_type = "application/problem+json"),
         (status = 413, response = crate::api::problems::PayloadTooLarge),
         (status = 422, response = crate::api::problems::Unprocessable),
-        (status = 503, response = crate::api::problems::Unavailable),
     ),
 )]
 #[patch("/webhooks/{id}")]
@@ -234,10 +224,7 @@ pub async fn update_webhook(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, response = crate::api::problems::Unauthorized),
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 404, response = crate::api::problems::NotFound),
-        (status = 503, response = crate::api::problems::Unavailable),
+        crate::api::problems::StaffAction,
     ),
 )]
 #[delete("/webhooks/{id}")]
