@@ -15,7 +15,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::api;
-use crate::api::errors::RouteTable;
+use crate::api::rejections::RouteTable;
 use crate::auth::{JwtKeys, password};
 use crate::config::Config;
 use crate::db;
@@ -151,8 +151,8 @@ impl Application {
                 .app_data(routes.clone())
                 .app_data(spec.clone())
                 .app_data(web::PayloadConfig::new(max_body))
-                .app_data(web::QueryConfig::default().error_handler(api::errors::query_error))
-                .app_data(web::PathConfig::default().error_handler(api::errors::path_error))
+                .app_data(web::QueryConfig::default().error_handler(api::rejections::query_error))
+                .app_data(web::PathConfig::default().error_handler(api::rejections::path_error))
                 .service(
                     SwaggerUi::new("/docs/{_:.*}")
                         .url("/api/v1/openapi.json", doc.clone())
@@ -160,7 +160,7 @@ impl Application {
                         .config(SwaggerConfig::default().validator_url("none")),
                 )
                 .route("/docs", web::get().to(api::docs::docs_redirect))
-                .default_service(web::to(api::errors::fallback))
+                .default_service(web::to(api::rejections::fallback))
                 .wrap(from_fn(crate::limits::enforce))
                 .wrap(Compress::default())
                 // Inside CORS (so a 429 carries CORS headers and preflights are never limited)

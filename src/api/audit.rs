@@ -110,8 +110,8 @@ fn short(field: &str, value: &Option<String>, max: usize) -> Result<Option<Strin
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of entries", body = ListResponse<AuditEntry>),
-        crate::api::problems::StaffQuery,
-        (status = 403, response = crate::api::problems::Forbidden),
+        crate::error::responses::StaffQuery,
+        (status = 403, response = crate::error::responses::Forbidden),
     ),
 )]
 #[get("/audit")]

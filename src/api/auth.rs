@@ -116,10 +116,10 @@ fn tokens(issued: Issued) -> HttpResponse {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = TokenResponse),
-        crate::api::problems::StaffQuery,
-        (status = 413, response = crate::api::problems::PayloadTooLarge),
-        (status = 422, response = crate::api::problems::Unprocessable),
-        (status = 429, response = crate::api::problems::TooManyRequests),
+        crate::error::responses::StaffQuery,
+        (status = 413, response = crate::error::responses::PayloadTooLarge),
+        (status = 422, response = crate::error::responses::Unprocessable),
+        (status = 429, response = crate::error::responses::TooManyRequests),
     ),
 )]
 #[post("/auth/login")]
@@ -192,9 +192,9 @@ pub async fn login(
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new pair", body = TokenResponse),
-        crate::api::problems::StaffQuery,
-        (status = 413, response = crate::api::problems::PayloadTooLarge),
-        (status = 422, response = crate::api::problems::Unprocessable),
+        crate::error::responses::StaffQuery,
+        (status = 413, response = crate::error::responses::PayloadTooLarge),
+        (status = 422, response = crate::error::responses::Unprocessable),
     ),
 )]
 #[post("/auth/refresh")]
@@ -236,10 +236,10 @@ pub async fn refresh(
     request_body = RefreshRequest,
     responses(
         (status = 204, description = "The session is over"),
-        (status = 400, response = crate::api::problems::BadRequest),
-        (status = 413, response = crate::api::problems::PayloadTooLarge),
-        (status = 422, response = crate::api::problems::Unprocessable),
-        (status = 503, response = crate::api::problems::Unavailable),
+        (status = 400, response = crate::error::responses::BadRequest),
+        (status = 413, response = crate::error::responses::PayloadTooLarge),
+        (status = 422, response = crate::error::responses::Unprocessable),
+        (status = 503, response = crate::error::responses::Unavailable),
     ),
 )]
 #[post("/auth/logout")]
@@ -267,7 +267,7 @@ pub async fn logout(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Every session is over"),
-        crate::api::problems::StaffRead,
+        crate::error::responses::StaffRead,
     ),
 )]
 #[post("/auth/logout-all")]
@@ -290,7 +290,7 @@ pub async fn logout_all(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The current user", body = Me),
-        crate::api::problems::StaffRead,
+        crate::error::responses::StaffRead,
     ),
 )]
 #[get("/auth/me")]
@@ -315,9 +315,9 @@ pub async fn me(user: AuthUser) -> HttpResponse {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated", body = Me),
-        crate::api::problems::StaffQuery,
-        (status = 413, response = crate::api::problems::PayloadTooLarge),
-        (status = 422, response = crate::api::problems::Unprocessable),
+        crate::error::responses::StaffQuery,
+        (status = 413, response = crate::error::responses::PayloadTooLarge),
+        (status = 422, response = crate::error::responses::Unprocessable),
     ),
 )]
 #[patch("/auth/me")]

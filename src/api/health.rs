@@ -35,7 +35,7 @@ pub async fn livez() -> HttpResponse {
     tag = "health",
     responses(
         (status = 200, description = "The database answered", body = Health),
-        (status = 503, response = crate::api::problems::Unavailable),
+        (status = 503, response = crate::error::responses::Unavailable),
     ),
 )]
 #[get("/readyz")]

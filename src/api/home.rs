@@ -82,7 +82,7 @@ fn home_channels(site: &SiteDto, tree: &Tree) -> Vec<NavItem> {
         (status = 200, description = "The front page", body = HomeScreen,
          headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Not modified (If-None-Match)"),
-        crate::api::problems::StaffQuery,
+        crate::error::responses::StaffQuery,
     ),
 )]
 #[get("/home")]

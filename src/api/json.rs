@@ -164,7 +164,7 @@ impl<T: DeserializeOwned + 'static, const LARGE: bool> FromRequest for ApiJson<T
             }
             let bytes = bytes
                 .await
-                .map_err(|e| crate::api::errors::payload_error(&e, limit))?;
+                .map_err(|e| crate::api::rejections::payload_error(&e, limit))?;
             if bytes.len() > limit {
                 return Err(ApiError::PayloadTooLarge { limit });
             }

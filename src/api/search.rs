@@ -80,8 +80,8 @@ pub struct SearchHit {
     responses(
         (status = 200, description = "A page of results, best first; `Link` has next/prev", body = ListResponse<SearchHit>),
         (status = 304, description = "Not modified (If-None-Match)"),
-        crate::api::problems::StaffQuery,
-        (status = 422, response = crate::api::problems::Unprocessable),
+        crate::error::responses::StaffQuery,
+        (status = 422, response = crate::error::responses::Unprocessable),
     ),
 )]
 #[get("/search")]

@@ -39,7 +39,7 @@ pub struct ListTagsQuery {
     responses(
         (status = 200, description = "A page of tags", body = ListResponse<TagWithCount>),
         (status = 304, description = "Not modified (If-None-Match)"),
-        crate::api::problems::StaffQuery,
+        crate::error::responses::StaffQuery,
     ),
 )]
 #[get("/tags")]

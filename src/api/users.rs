@@ -113,8 +113,8 @@ async fn keep_an_admin(conn: &mut AsyncPgConnection, target: &User) -> Result<()
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of users", body = ListResponse<UserDto>),
-        crate::api::problems::StaffQuery,
-        (status = 403, response = crate::api::problems::Forbidden),
+        crate::error::responses::StaffQuery,
+        (status = 403, response = crate::error::responses::Forbidden),
     ),
 )]
 #[get("/users")]
@@ -154,8 +154,8 @@ pub async fn list_users(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The user", body = UserDto),
-        (status = 400, response = crate::api::problems::BadRequest),
-        crate::api::problems::StaffAction,
+        (status = 400, response = crate::error::responses::BadRequest),
+        crate::error::responses::StaffAction,
     ),
 )]
 #[get("/users/{id}")]
@@ -180,7 +180,7 @@ pub async fn get_user(
     responses(
         (status = 201, description = "Created", body = UserDto,
          headers(("Location" = String, description = "URL of the new user"))),
-        crate::api::problems::StaffWrite,
+        crate::error::responses::StaffWrite,
     ),
 )]
 #[post("/users")]
@@ -239,8 +239,8 @@ pub async fn create_user(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated", body = UserDto),
-        crate::api::problems::StaffWrite,
-        (status = 404, response = crate::api::problems::NotFound),
+        crate::error::responses::StaffWrite,
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[patch("/users/{id}")]
@@ -305,9 +305,9 @@ pub async fn update_user(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, response = crate::api::problems::BadRequest),
-        crate::api::problems::StaffAction,
-        (status = 409, response = crate::api::problems::Conflict),
+        (status = 400, response = crate::error::responses::BadRequest),
+        crate::error::responses::StaffAction,
+        (status = 409, response = crate::error::responses::Conflict),
     ),
 )]
 #[delete("/users/{id}")]

@@ -80,8 +80,8 @@ fn visitor(req: &HttpRequest, proxies: &crate::net::TrustedProxies, user_agent: 
     ),
     responses(
         (status = 204, description = "Counted, or deliberately ignored (crawler, repeat)"),
-        (status = 404, response = crate::api::problems::NotFound),
-        (status = 503, response = crate::api::problems::Unavailable),
+        (status = 404, response = crate::error::responses::NotFound),
+        (status = 503, response = crate::error::responses::Unavailable),
     ),
 )]
 #[post("/articles/{key}/views")]

@@ -53,10 +53,10 @@ fn in_range(v: &mut Violations, field: &str, value: Option<i64>, default: i32, m
         (status = 201, description = "Created; `Location` names it; `secret` is shown only here",
          body = CreatedApiKey,
          headers(("Location" = String, description = "URL of the new key"))),
-        crate::api::problems::StaffQuery,
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 413, response = crate::api::problems::PayloadTooLarge),
-        (status = 422, response = crate::api::problems::Unprocessable),
+        crate::error::responses::StaffQuery,
+        (status = 403, response = crate::error::responses::Forbidden),
+        (status = 413, response = crate::error::responses::PayloadTooLarge),
+        (status = 422, response = crate::error::responses::Unprocessable),
     ),
 )]
 #[post("/api-keys")]
@@ -111,8 +111,8 @@ pub async fn create_api_key(
     responses(
         (status = 200, description = "A page of keys; `Link` has next/prev",
          body = respond::ListResponse<ApiKeyDto>),
-        crate::api::problems::StaffQuery,
-        (status = 403, response = crate::api::problems::Forbidden),
+        crate::error::responses::StaffQuery,
+        (status = 403, response = crate::error::responses::Forbidden),
     ),
 )]
 #[get("/api-keys")]
@@ -140,7 +140,7 @@ pub async fn list_api_keys(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The key", body = ApiKeyDto),
-        crate::api::problems::StaffAction,
+        crate::error::responses::StaffAction,
     ),
 )]
 #[get("/api-keys/{id}")]
@@ -165,7 +165,7 @@ pub async fn get_api_key(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Revoked"),
-        crate::api::problems::StaffAction,
+        crate::error::responses::StaffAction,
     ),
 )]
 #[delete("/api-keys/{id}")]

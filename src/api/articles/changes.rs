@@ -96,7 +96,7 @@ impl Token {
     responses(
         (status = 200, description = "Changes since the token", body = ArticleChanges,
          headers(("Cache-Control" = String, description = "`no-store`"))),
-        crate::api::problems::StaffQuery,
+        crate::error::responses::StaffQuery,
     ),
 )]
 #[get("/articles/changes")]

@@ -81,8 +81,8 @@ impl Includes {
         (status = 200, description = "The article", body = ArticleDetail,
          headers(("ETag" = String), ("Last-Modified" = String, description = "Public responses"))),
         (status = 304, description = "Not modified (If-None-Match)"),
-        crate::api::problems::StaffQuery,
-        (status = 404, response = crate::api::problems::NotFound),
+        crate::error::responses::StaffQuery,
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[get("/articles/{key}")]

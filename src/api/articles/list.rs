@@ -233,8 +233,8 @@ fn scope_for(
     responses(
         (status = 200, description = "A page of article summaries; `Link` has next/prev", body = ListResponse<ArticleSummary>),
         (status = 304, description = "Not modified (If-None-Match)"),
-        crate::api::problems::StaffQuery,
-        (status = 422, response = crate::api::problems::Unprocessable),
+        crate::error::responses::StaffQuery,
+        (status = 422, response = crate::error::responses::Unprocessable),
     ),
 )]
 #[get("/articles")]
@@ -260,9 +260,9 @@ pub async fn list_articles(
     responses(
         (status = 200, description = "A page of article summaries", body = ListResponse<ArticleSummary>),
         (status = 304, description = "Not modified (If-None-Match)"),
-        crate::api::problems::StaffQuery,
-        (status = 404, response = crate::api::problems::NotFound),
-        (status = 422, response = crate::api::problems::Unprocessable),
+        crate::error::responses::StaffQuery,
+        (status = 404, response = crate::error::responses::NotFound),
+        (status = 422, response = crate::error::responses::Unprocessable),
     ),
 )]
 #[get("/categories/{key}/articles")]
@@ -307,7 +307,7 @@ pub struct TrashQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of trashed articles", body = ListResponse<ArticleSummary>),
-        crate::api::problems::StaffQuery,
+        crate::error::responses::StaffQuery,
     ),
 )]
 #[get("/trash/articles")]

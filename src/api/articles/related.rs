@@ -112,8 +112,8 @@ async fn choose(
     responses(
         (status = 200, description = "Related articles, best first", body = ListResponse<ArticleSummary>),
         (status = 304, description = "Not modified (If-None-Match)"),
-        crate::api::problems::StaffQuery,
-        (status = 404, response = crate::api::problems::NotFound),
+        crate::error::responses::StaffQuery,
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[get("/articles/{key}/related")]

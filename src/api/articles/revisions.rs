@@ -119,8 +119,8 @@ async fn article_id(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Revisions", body = ListResponse<RevisionSummary>),
-        crate::api::problems::StaffQuery,
-        (status = 404, response = crate::api::problems::NotFound),
+        crate::error::responses::StaffQuery,
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[get("/articles/{key}/revisions")]
@@ -170,8 +170,8 @@ async fn load_revision(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The revision", body = RevisionDetail),
-        crate::api::problems::StaffQuery,
-        (status = 404, response = crate::api::problems::NotFound),
+        crate::error::responses::StaffQuery,
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[get("/articles/{key}/revisions/{n}")]
@@ -232,12 +232,12 @@ pub async fn get_revision(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Restored", body = ArticleDetail),
-        (status = 400, response = crate::api::problems::BadRequest),
-        crate::api::problems::StaffAction,
-        (status = 409, response = crate::api::problems::Conflict),
+        (status = 400, response = crate::error::responses::BadRequest),
+        crate::error::responses::StaffAction,
+        (status = 409, response = crate::error::responses::Conflict),
         (status = 412, description = "The article changed since the given ETag", body = crate::error::Problem,
          content_type = "application/problem+json"),
-        (status = 422, response = crate::api::problems::Unprocessable),
+        (status = 422, response = crate::error::responses::Unprocessable),
     ),
 )]
 #[post("/articles/{key}/revisions/{n}/restore")]

@@ -20,7 +20,7 @@ use crate::state::AppState;
     security(("bearer" = [])),
     responses(
         (status = 204, description = "In the trash"),
-        crate::api::problems::StaffAction,
+        crate::error::responses::StaffAction,
     ),
 )]
 #[delete("/articles/{key}")]
@@ -41,8 +41,8 @@ pub async fn trash_article(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Restored", body = ArticleDetail),
-        crate::api::problems::StaffAction,
-        (status = 409, response = crate::api::problems::Conflict),
+        crate::error::responses::StaffAction,
+        (status = 409, response = crate::error::responses::Conflict),
     ),
 )]
 #[post("/articles/{key}/restore")]
@@ -63,8 +63,8 @@ pub async fn restore_article(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Gone for good"),
-        crate::api::problems::StaffAction,
-        (status = 409, response = crate::api::problems::Conflict),
+        crate::error::responses::StaffAction,
+        (status = 409, response = crate::error::responses::Conflict),
     ),
 )]
 #[delete("/trash/articles/{key}")]

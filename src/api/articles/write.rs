@@ -22,7 +22,7 @@ use crate::state::AppState;
     responses(
         (status = 201, description = "Created; `Location` names it, `ETag` carries its version", body = ArticleDetail,
          headers(("Location" = String, description = "URL of the new article"), ("ETag" = String, description = "Version validator"))),
-        crate::api::problems::StaffWrite,
+        crate::error::responses::StaffWrite,
     ),
 )]
 #[post("/articles")]
@@ -51,8 +51,8 @@ pub async fn create_article(
     responses(
         (status = 200, description = "Updated", body = ArticleDetail,
          headers(("ETag" = String, description = "Validator of the new version"))),
-        crate::api::problems::StaffWrite,
-        (status = 404, response = crate::api::problems::NotFound),
+        crate::error::responses::StaffWrite,
+        (status = 404, response = crate::error::responses::NotFound),
         (status = 412, description = "The article changed since the given ETag", body = crate::error::Problem,
          content_type = "application/problem+json"),
     ),

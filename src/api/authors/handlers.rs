@@ -46,7 +46,7 @@ fn check_optional(
     responses(
         (status = 200, description = "A page of authors; `Link` has next/prev", body = ListResponse<AuthorDto>),
         (status = 304, description = "Not modified (If-None-Match)"),
-        crate::api::problems::StaffQuery,
+        crate::error::responses::StaffQuery,
     ),
 )]
 #[get("/authors")]
@@ -75,8 +75,8 @@ pub async fn list_authors(
     responses(
         (status = 200, description = "The author", body = AuthorDto),
         (status = 304, description = "Not modified (If-None-Match)"),
-        crate::api::problems::StaffRead,
-        (status = 404, response = crate::api::problems::NotFound),
+        crate::error::responses::StaffRead,
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[get("/authors/{key}")]
@@ -108,7 +108,7 @@ pub async fn get_author(
     responses(
         (status = 201, description = "Created; `Location` names it", body = AuthorDto,
          headers(("Location" = String, description = "URL of the new author"))),
-        crate::api::problems::StaffWrite,
+        crate::error::responses::StaffWrite,
     ),
 )]
 #[post("/authors")]
@@ -163,8 +163,8 @@ pub async fn create_author(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated", body = AuthorDto),
-        crate::api::problems::StaffWrite,
-        (status = 404, response = crate::api::problems::NotFound),
+        crate::error::responses::StaffWrite,
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[patch("/authors/{key}")]
@@ -220,8 +220,8 @@ pub async fn update_author(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        crate::api::problems::StaffAction,
-        (status = 409, response = crate::api::problems::Conflict),
+        crate::error::responses::StaffAction,
+        (status = 409, response = crate::error::responses::Conflict),
     ),
 )]
 #[delete("/authors/{key}")]

@@ -59,7 +59,7 @@ fn count_nodes(nodes: &[CategoryNode]) -> usize {
     responses(
         (status = 200, description = "The tree", body = CategoryList),
         (status = 304, description = "Not modified (If-None-Match)"),
-        crate::api::problems::StaffQuery,
+        crate::error::responses::StaffQuery,
     ),
 )]
 #[get("/categories")]
@@ -108,8 +108,8 @@ pub async fn list_categories(
     responses(
         (status = 200, description = "The channel", body = CategoryDetail),
         (status = 304, description = "Not modified (If-None-Match)"),
-        crate::api::problems::StaffRead,
-        (status = 404, response = crate::api::problems::NotFound),
+        crate::error::responses::StaffRead,
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[get("/categories/{key}")]

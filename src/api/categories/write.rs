@@ -65,7 +65,7 @@ async fn reload(conn: &mut AsyncPgConnection, id: CategoryId) -> Result<Category
     responses(
         (status = 201, description = "Created; `Location` names it", body = CategoryDetail,
          headers(("Location" = String, description = "URL of the new channel"))),
-        crate::api::problems::StaffWrite,
+        crate::error::responses::StaffWrite,
     ),
 )]
 #[post("/categories")]
@@ -134,8 +134,8 @@ pub async fn create_category(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated", body = CategoryDetail),
-        crate::api::problems::StaffWrite,
-        (status = 404, response = crate::api::problems::NotFound),
+        crate::error::responses::StaffWrite,
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[patch("/categories/{key}")]
@@ -207,8 +207,8 @@ pub async fn update_category(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        crate::api::problems::StaffAction,
-        (status = 409, response = crate::api::problems::Conflict),
+        crate::error::responses::StaffAction,
+        (status = 409, response = crate::error::responses::Conflict),
     ),
 )]
 #[delete("/categories/{key}")]

@@ -47,7 +47,7 @@ pub struct ListRankingsQuery {
     responses(
         (status = 200, description = "Boards (without entries)", body = ListResponse<RankingDto>),
         (status = 304, description = "Not modified (If-None-Match)"),
-        crate::api::problems::StaffQuery,
+        crate::error::responses::StaffQuery,
     ),
 )]
 #[get("/rankings")]
@@ -141,8 +141,8 @@ pub async fn detail(
     responses(
         (status = 200, description = "The board", body = RankingDetail),
         (status = 304, description = "Not modified (If-None-Match)"),
-        crate::api::problems::StaffRead,
-        (status = 404, response = crate::api::problems::NotFound),
+        crate::error::responses::StaffRead,
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[get("/rankings/{key}")]
@@ -213,7 +213,7 @@ async fn validated(
     responses(
         (status = 201, description = "Created; `Location` names it", body = RankingDetail,
          headers(("Location" = String, description = "URL of the new board"))),
-        crate::api::problems::StaffWrite,
+        crate::error::responses::StaffWrite,
     ),
 )]
 #[post("/rankings")]
@@ -271,8 +271,8 @@ pub async fn create_ranking(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated", body = RankingDetail),
-        crate::api::problems::StaffWrite,
-        (status = 404, response = crate::api::problems::NotFound),
+        crate::error::responses::StaffWrite,
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[patch("/rankings/{key}")]
@@ -320,7 +320,7 @@ pub async fn update_ranking(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        crate::api::problems::StaffAction,
+        crate::error::responses::StaffAction,
     ),
 )]
 #[delete("/rankings/{key}")]

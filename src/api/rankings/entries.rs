@@ -28,8 +28,8 @@ const MAX_ENTRIES: usize = 100;
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The board with its new entries", body = RankingDetail),
-        crate::api::problems::StaffWrite,
-        (status = 404, response = crate::api::problems::NotFound),
+        crate::error::responses::StaffWrite,
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[put("/rankings/{key}/entries")]

@@ -106,8 +106,8 @@ pub struct MostReadQuery {
     responses(
         (status = 200, description = "Ranked articles", body = MostReadResponse),
         (status = 304, description = "Not modified (If-None-Match)"),
-        crate::api::problems::StaffQuery,
-        (status = 404, response = crate::api::problems::NotFound),
+        crate::error::responses::StaffQuery,
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[get("/rankings/most-read")]

@@ -52,7 +52,7 @@ fn staff_site(dto: &SiteDto) -> HttpResponse {
         (status = 200, description = "The settings; staff get `ETag: \"v<version>\"` for `If-Match`",
          body = SiteDto),
         (status = 304, description = "Not modified (If-None-Match)"),
-        crate::api::problems::StaffRead,
+        crate::error::responses::StaffRead,
     ),
 )]
 #[get("/site")]
@@ -84,12 +84,12 @@ pub async fn get_site(
     responses(
         (status = 200, description = "Updated", body = SiteDto,
          headers(("ETag" = String, description = "Validator of the new version"))),
-        crate::api::problems::StaffQuery,
-        (status = 403, response = crate::api::problems::Forbidden),
+        crate::error::responses::StaffQuery,
+        (status = 403, response = crate::error::responses::Forbidden),
         (status = 412, description = "The settings changed since the given ETag", body = crate::error::Problem,
          content_type = "application/problem+json"),
-        (status = 413, response = crate::api::problems::PayloadTooLarge),
-        (status = 422, response = crate::api::problems::Unprocessable),
+        (status = 413, response = crate::error::responses::PayloadTooLarge),
+        (status = 422, response = crate::error::responses::Unprocessable),
     ),
 )]
 #[patch("/site")]

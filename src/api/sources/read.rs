@@ -26,7 +26,7 @@ fn audience(user: &MaybeAuthUser, state: &AppState) -> respond::Audience {
     responses(
         (status = 200, description = "A page of sources; `Link` has next/prev", body = ListResponse<SourceDto>),
         (status = 304, description = "Not modified (If-None-Match)"),
-        crate::api::problems::StaffQuery,
+        crate::error::responses::StaffQuery,
     ),
 )]
 #[get("/sources")]
@@ -58,8 +58,8 @@ pub async fn list_sources(
     responses(
         (status = 200, description = "The source", body = SourceDto),
         (status = 304, description = "Not modified (If-None-Match)"),
-        crate::api::problems::StaffRead,
-        (status = 404, response = crate::api::problems::NotFound),
+        crate::error::responses::StaffRead,
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[get("/sources/{key}")]

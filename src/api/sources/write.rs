@@ -37,7 +37,7 @@ fn check(v: &mut Violations, name: Option<&str>, slug: Option<&str>, url: Option
     responses(
         (status = 201, description = "Created; `Location` names it", body = SourceDto,
          headers(("Location" = String, description = "URL of the new source"))),
-        crate::api::problems::StaffWrite,
+        crate::error::responses::StaffWrite,
     ),
 )]
 #[post("/sources")]
@@ -87,8 +87,8 @@ pub async fn create_source(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated", body = SourceDto),
-        crate::api::problems::StaffWrite,
-        (status = 404, response = crate::api::problems::NotFound),
+        crate::error::responses::StaffWrite,
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[patch("/sources/{key}")]
@@ -131,8 +131,8 @@ pub async fn update_source(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        crate::api::problems::StaffAction,
-        (status = 409, response = crate::api::problems::Conflict),
+        crate::error::responses::StaffAction,
+        (status = 409, response = crate::error::responses::Conflict),
     ),
 )]
 #[delete("/sources/{key}")]

@@ -41,8 +41,8 @@ async fn existing(
     responses(
         (status = 200, description = "A page of deliveries; `Link` has next/prev",
          body = respond::ListResponse<DeliveryDto>),
-        (status = 400, response = crate::api::problems::BadRequest),
-        crate::api::problems::StaffAction,
+        (status = 400, response = crate::error::responses::BadRequest),
+        crate::error::responses::StaffAction,
     ),
 )]
 #[get("/webhooks/{id}/deliveries")]
@@ -77,7 +77,7 @@ pub async fn list_deliveries(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The delivery", body = DeliveryDto),
-        crate::api::problems::StaffAction,
+        crate::error::responses::StaffAction,
     ),
 )]
 #[get("/webhooks/{id}/deliveries/{delivery_id}")]
@@ -109,7 +109,7 @@ pub async fn get_delivery(
     security(("bearer" = [])),
     responses(
         (status = 202, description = "Queued; the worker sends it shortly", body = DeliveryDto),
-        crate::api::problems::StaffAction,
+        crate::error::responses::StaffAction,
     ),
 )]
 #[post("/webhooks/{id}/deliveries/{delivery_id}/redeliver")]
@@ -135,7 +135,7 @@ pub async fn redeliver(
     security(("bearer" = [])),
     responses(
         (status = 202, description = "Queued; its result shows in the delivery log", body = DeliveryDto),
-        crate::api::problems::StaffAction,
+        crate::error::responses::StaffAction,
     ),
 )]
 #[post("/webhooks/{id}/ping")]

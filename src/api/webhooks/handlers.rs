@@ -54,10 +54,10 @@ fn check_description(v: &mut Violations, description: Option<&str>) {
         (status = 201, description = "Created; `Location` names it; `secret` is shown only here",
          body = CreatedWebhook,
          headers(("Location" = String, description = "URL of the new endpoint"))),
-        crate::api::problems::StaffQuery,
-        (status = 403, response = crate::api::problems::Forbidden),
-        (status = 413, response = crate::api::problems::PayloadTooLarge),
-        (status = 422, response = crate::api::problems::Unprocessable),
+        crate::error::responses::StaffQuery,
+        (status = 403, response = crate::error::responses::Forbidden),
+        (status = 413, response = crate::error::responses::PayloadTooLarge),
+        (status = 422, response = crate::error::responses::Unprocessable),
     ),
 )]
 #[post("/webhooks")]
@@ -104,8 +104,8 @@ pub async fn create_webhook(
     responses(
         (status = 200, description = "A page of endpoints; `Link` has next/prev",
          body = respond::ListResponse<WebhookDto>),
-        crate::api::problems::StaffQuery,
-        (status = 403, response = crate::api::problems::Forbidden),
+        crate::error::responses::StaffQuery,
+        (status = 403, response = crate::error::responses::Forbidden),
     ),
 )]
 #[get("/webhooks")]
@@ -133,7 +133,7 @@ pub async fn list_webhooks(
     responses(
         (status = 200, description = "The endpoint; `ETag` carries its version", body = WebhookDto,
          headers(("ETag" = String, description = "Version validator"))),
-        crate::api::problems::StaffAction,
+        crate::error::responses::StaffAction,
     ),
 )]
 #[get("/webhooks/{id}")]
@@ -163,12 +163,12 @@ pub async fn get_webhook(
     responses(
         (status = 200, description = "Updated", body = WebhookDto,
          headers(("ETag" = String, description = "Validator of the new version"))),
-        (status = 400, response = crate::api::problems::BadRequest),
-        crate::api::problems::StaffAction,
+        (status = 400, response = crate::error::responses::BadRequest),
+        crate::error::responses::StaffAction,
         (status = 412, description = "The endpoint changed since the given ETag", body = crate::error::Problem,
          content_type = "application/problem+json"),
-        (status = 413, response = crate::api::problems::PayloadTooLarge),
-        (status = 422, response = crate::api::problems::Unprocessable),
+        (status = 413, response = crate::error::responses::PayloadTooLarge),
+        (status = 422, response = crate::error::responses::Unprocessable),
     ),
 )]
 #[patch("/webhooks/{id}")]
@@ -224,7 +224,7 @@ pub async fn update_webhook(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        crate::api::problems::StaffAction,
+        crate::error::responses::StaffAction,
     ),
 )]
 #[delete("/webhooks/{id}")]
