@@ -8,7 +8,7 @@ use rand::distr::weighted::WeightedIndex;
 
 use super::compose::{Ctx, Words};
 use crate::db::schema::articles;
-use crate::models::article::{ArticleKind, ArticleStatus};
+use crate::models::article::{ArticleContent, ArticleKind, ArticleStatus};
 use crate::models::ids::{AuthorId, CategoryId, SourceId, TagId, UserId};
 use crate::text;
 
@@ -19,27 +19,9 @@ const SUMMARY_CHARS: usize = super::articles::SUMMARY_CHARS;
 #[derive(Debug, Insertable)]
 #[diesel(table_name = articles)]
 pub struct NewSynthetic {
-    pub slug: String,
-    pub kicker: Option<String>,
-    pub title: String,
-    pub subtitle: Option<String>,
-    pub summary: String,
-    pub body: String,
-    pub body_text: String,
-    pub cover_image_url: Option<String>,
-    pub kind: ArticleKind,
-    pub media_url: Option<String>,
-    pub category_id: CategoryId,
-    pub source_id: Option<SourceId>,
-    pub editor_id: Option<UserId>,
-    pub is_headline: bool,
-    pub is_featured: bool,
-    pub is_pinned: bool,
-    pub status: ArticleStatus,
-    pub published_at: Option<DateTime<Utc>>,
-    pub offline_at: Option<DateTime<Utc>>,
+    #[diesel(embed)]
+    pub content: ArticleContent,
     pub view_count: i64,
-    pub word_count: i32,
     pub created_by: UserId,
     pub updated_by: UserId,
     pub created_at: DateTime<Utc>,
@@ -199,7 +181,7 @@ pub fn article<R: Rng>(rng: &mut R, words: &Words, pools: &Pools, n: u64) -> Pla
     distinct(rng, pools.tags.len(), want, 2.0, &mut tag_idx);
 
     let slug_base = crate::slugs::slugify(&title, "article");
-    let row = NewSynthetic {
+    let content = ArticleContent {
         slug: format!("s-{n}-{slug_base}"),
         kicker,
         title,
@@ -223,6 +205,9 @@ pub fn article<R: Rng>(rng: &mut R, words: &Words, pools: &Pools, n: u64) -> Pla
         status,
         published_at,
         offline_at,
+    };
+    let row = NewSynthetic {
+        content,
         view_count,
         created_by: pools.by,
         updated_by: pools.by,

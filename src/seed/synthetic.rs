@@ -211,7 +211,7 @@ async fn insert_batch(conn: &mut AsyncPgConnection, batch: Vec<Planned>) -> Resu
     let mut links: HashMap<String, (Vec<AuthorId>, Vec<TagId>)> =
         HashMap::with_capacity(batch.len());
     for p in batch {
-        links.insert(p.row.slug.clone(), (p.authors, p.tags));
+        links.insert(p.row.content.slug.clone(), (p.authors, p.tags));
         rows.push(p.row);
     }
     conn.transaction::<_, SeedError, _>(async |conn| {

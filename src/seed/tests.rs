@@ -90,9 +90,9 @@ fn planned_articles_are_valid_and_deterministic() {
     let slug_re = regex::Regex::new("^[a-z0-9-]{1,96}$").unwrap();
     let mut published = 0;
     for (x, y) in a.iter().zip(&b) {
-        assert_eq!(x.row.slug, y.row.slug);
-        assert_eq!(x.row.body, y.row.body);
-        let r = &x.row;
+        assert_eq!(x.row.content.slug, y.row.content.slug);
+        assert_eq!(x.row.content.body, y.row.content.body);
+        let r = &x.row.content;
         assert!(slug_re.is_match(&r.slug), "{}", r.slug);
         assert!((1..=200).contains(&r.title.chars().count()), "{}", r.title);
         assert!(
@@ -113,7 +113,8 @@ fn planned_articles_are_valid_and_deterministic() {
         assert!(r.media_url.is_some() == matches!(r.kind.as_str(), "video" | "audio"));
     }
     assert!((320..=390).contains(&published), "{published} published");
-    let channels: std::collections::HashSet<_> = a.iter().map(|p| p.row.category_id).collect();
+    let channels: std::collections::HashSet<_> =
+        a.iter().map(|p| p.row.content.category_id).collect();
     assert_eq!(channels.len(), 5);
 }
 
