@@ -15,33 +15,25 @@ pub use super::article_status::{ArticleKind, ArticleStatus};
 #[diesel(table_name = articles)]
 pub struct Article {
     pub id: ArticleId,
-    pub slug: String,
-    pub kicker: Option<String>,
-    pub title: String,
-    pub subtitle: Option<String>,
-    pub summary: String,
-    pub body: String,
-    pub body_text: String,
-    pub cover_image_url: Option<String>,
-    pub kind: ArticleKind,
-    pub media_url: Option<String>,
-    pub category_id: CategoryId,
-    pub source_id: Option<SourceId>,
-    pub editor_id: Option<UserId>,
-    pub is_headline: bool,
-    pub is_featured: bool,
-    pub is_pinned: bool,
-    pub status: ArticleStatus,
-    pub published_at: Option<DateTime<Utc>>,
-    pub offline_at: Option<DateTime<Utc>>,
+    /// The writable content (fields read through `Deref`: `article.title`).
+    #[diesel(embed)]
+    #[serde(flatten)]
+    pub content: ArticleContent,
     pub view_count: i64,
-    pub word_count: i32,
     pub version: i32,
     pub created_by: UserId,
     pub updated_by: UserId,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl std::ops::Deref for Article {
+    type Target = ArticleContent;
+
+    fn deref(&self) -> &ArticleContent {
+        &self.content
+    }
 }
 
 impl Article {
@@ -58,7 +50,7 @@ impl Article {
 }
 
 /// The writable content of an article: what a create sets and a revision restores.
-#[derive(Debug, Clone, Serialize, Deserialize, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Serialize, Deserialize, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = articles, treat_none_as_null = true)]
 pub struct ArticleContent {
     pub slug: String,
@@ -85,28 +77,7 @@ pub struct ArticleContent {
 
 impl From<&Article> for ArticleContent {
     fn from(a: &Article) -> Self {
-        Self {
-            slug: a.slug.clone(),
-            kicker: a.kicker.clone(),
-            title: a.title.clone(),
-            subtitle: a.subtitle.clone(),
-            summary: a.summary.clone(),
-            body: a.body.clone(),
-            body_text: a.body_text.clone(),
-            cover_image_url: a.cover_image_url.clone(),
-            kind: a.kind,
-            media_url: a.media_url.clone(),
-            category_id: a.category_id,
-            source_id: a.source_id,
-            editor_id: a.editor_id,
-            is_headline: a.is_headline,
-            is_featured: a.is_featured,
-            is_pinned: a.is_pinned,
-            status: a.status,
-            published_at: a.published_at,
-            offline_at: a.offline_at,
-            word_count: a.word_count,
-        }
+        a.content.clone()
     }
 }
 
