@@ -103,3 +103,18 @@ impl CategoryDto {
         }
     }
 }
+
+impl CategoryDetail {
+    /// A channel with its direct sub-channels (those the public may see, unless for staff).
+    pub fn of(tree: &Tree, c: &Category, staff: bool) -> Self {
+        let children = tree
+            .children(Some(c.id))
+            .filter(|k| staff || tree.publicly_visible(k.id))
+            .map(|k| CategoryDto::build(tree, k))
+            .collect();
+        Self {
+            category: CategoryDto::build(tree, c),
+            children,
+        }
+    }
+}

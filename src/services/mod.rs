@@ -7,7 +7,10 @@
 //! extract and respond; they never queue a webhook or drop a cache themselves.
 
 pub mod articles;
+pub mod authors;
+pub mod categories;
 pub mod clock;
+pub mod sources;
 pub mod version;
 
 use std::future::Future;
@@ -16,7 +19,9 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 use crate::content::change::Change;
 use crate::error::ApiError;
+use crate::models::{SlugTable, free_slug};
 use crate::state::AppState;
+use crate::validate::slugify;
 use crate::webhooks;
 
 /// The work of one write, run inside its transaction: returns the answer and the change it made.
@@ -56,4 +61,19 @@ where
         state.caches.apply(&change);
     }
     Ok(value)
+}
+
+/// The slug given, or a free one made from `name` (`fallback` when the name has no letters to
+/// make one from), in `table`.
+async fn free_slug_for(
+    conn: &mut AsyncPgConnection,
+    table: SlugTable,
+    given: Option<String>,
+    name: &str,
+    fallback: &str,
+) -> Result<String, ApiError> {
+    match given {
+        Some(slug) => Ok(slug),
+        None => Ok(free_slug(conn, table, &slugify(name, fallback)).await?),
+    }
 }

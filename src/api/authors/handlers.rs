@@ -2,7 +2,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use chrono::Utc;
 
 use super::dto::{AuthorDto, CreateAuthor, ListAuthorsQuery, UpdateAuthor};
 use crate::api::json::ApiJson;
@@ -11,31 +10,12 @@ use crate::api::respond::{
     self, Audience, ListResponse, cached_json, created, no_content, staff_json,
 };
 use crate::auth::{Editor, MaybeAuthUser};
-use crate::content::change::Change;
 use crate::db::pagination::PageRequest;
 use crate::error::{ApiError, OrNotFound};
-use crate::models::author::{self, AuthorChanges, NewAuthor};
-use crate::models::{Key, SlugTable, free_slug};
-use crate::services;
+use crate::models::Key;
+use crate::models::author;
+use crate::services::authors;
 use crate::state::AppState;
-use crate::validate::{Violations, slugify};
-
-fn check_optional(
-    v: &mut Violations,
-    affiliation: Option<&str>,
-    bio: Option<&str>,
-    avatar: Option<&str>,
-) {
-    if let Some(a) = affiliation {
-        v.length("affiliation", a, 0, 200);
-    }
-    if let Some(b) = bio {
-        v.length("bio", b, 0, 2000);
-    }
-    if let Some(u) = avatar {
-        v.http_url("avatar_url", u);
-    }
-}
 
 /// Authors by name, paginated; `q` matches name or affiliation.
 #[utoipa::path(
@@ -113,41 +93,11 @@ pub async fn get_author(
 )]
 #[post("/authors")]
 pub async fn create_author(
-    _editor: Editor,
+    editor: Editor,
     state: web::Data<AppState>,
     body: ApiJson<CreateAuthor>,
 ) -> Result<HttpResponse, ApiError> {
-    let ApiJson(body) = body;
-    let mut v = Violations::default();
-    v.name("name", &body.name, 64);
-    if let Some(slug) = &body.slug {
-        v.slug("slug", slug);
-    }
-    check_optional(
-        &mut v,
-        body.affiliation.as_deref(),
-        body.bio.as_deref(),
-        body.avatar_url.as_deref(),
-    );
-    v.finish()?;
-    let name = body.name.trim().to_owned();
-    let row = services::commit(&state, async |conn| {
-        let slug = match body.slug {
-            Some(s) => s,
-            None => free_slug(conn, SlugTable::Authors, &slugify(&name, "author")).await?,
-        };
-        let new = NewAuthor {
-            slug,
-            name,
-            affiliation: body.affiliation,
-            bio: body.bio,
-            avatar_url: body.avatar_url,
-        };
-        let row = author::insert(conn, &new).await?;
-        let change = Change::Author(row.id);
-        Ok((row, change))
-    })
-    .await?;
+    let row = authors::create(&state, editor.0.actor(), body.0).await?;
     Ok(created(
         format!("/api/v1/authors/{}", row.id),
         &AuthorDto::from(row),
@@ -169,46 +119,12 @@ pub async fn create_author(
 )]
 #[patch("/authors/{key}")]
 pub async fn update_author(
-    _editor: Editor,
+    editor: Editor,
     state: web::Data<AppState>,
     key: web::Path<String>,
     body: ApiJson<UpdateAuthor>,
 ) -> Result<HttpResponse, ApiError> {
-    let ApiJson(body) = body;
-    let key = Key::parse(&key);
-    let mut v = Violations::default();
-    if let Some(name) = &body.name {
-        v.name("name", name, 64);
-    }
-    if let Some(slug) = &body.slug {
-        v.slug("slug", slug);
-    }
-    let inner =
-        |o: &Option<Option<String>>| o.as_ref().and_then(|x| x.as_deref()).map(str::to_owned);
-    check_optional(
-        &mut v,
-        inner(&body.affiliation).as_deref(),
-        inner(&body.bio).as_deref(),
-        inner(&body.avatar_url).as_deref(),
-    );
-    v.finish()?;
-    let changes = AuthorChanges {
-        slug: body.slug,
-        name: body.name.map(|n| n.trim().to_owned()),
-        affiliation: body.affiliation,
-        bio: body.bio,
-        avatar_url: body.avatar_url,
-        updated_at: Some(Utc::now()),
-    };
-    let row = services::commit(&state, async |conn| {
-        let current = author::find(conn, &key)
-            .await?
-            .or_not_found("author", &key)?;
-        let row = author::update(conn, current.id, &changes).await?;
-        let change = Change::Author(row.id);
-        Ok((row, change))
-    })
-    .await?;
+    let row = authors::update(&state, editor.0.actor(), &Key::parse(&key), body.0).await?;
     Ok(staff_json(StatusCode::OK, &AuthorDto::from(row)))
 }
 
@@ -226,23 +142,10 @@ pub async fn update_author(
 )]
 #[delete("/authors/{key}")]
 pub async fn delete_author(
-    _editor: Editor,
+    editor: Editor,
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = Key::parse(&key);
-    services::commit(&state, async |conn| {
-        let current = author::find(conn, &key).await?.or_not_found("author", &key)?;
-        let used = author::usage(conn, current.id).await?;
-        if used > 0 {
-            return Err(ApiError::conflict(format!(
-                "author `{}` is credited on {used} article(s) (trashed ones included); remove the credits first",
-                current.slug
-            )));
-        }
-        author::delete(conn, current.id).await?;
-        Ok(((), Change::Author(current.id)))
-    })
-    .await?;
+    authors::delete(&state, editor.0.actor(), &Key::parse(&key)).await?;
     Ok(no_content())
 }

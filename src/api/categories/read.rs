@@ -135,17 +135,5 @@ pub fn detail(tree: &Tree, key: &Key, staff: bool) -> Result<CategoryDetail, Api
         .find(key)
         .filter(|c| shown(tree, c, staff))
         .or_not_found("category", key)?;
-    Ok(detail_of(tree, c, staff))
-}
-
-pub fn detail_of(tree: &Tree, c: &Category, staff: bool) -> CategoryDetail {
-    let children = tree
-        .children(Some(c.id))
-        .filter(|k| shown(tree, k, staff))
-        .map(|k| CategoryDto::build(tree, k))
-        .collect();
-    CategoryDetail {
-        category: CategoryDto::build(tree, c),
-        children,
-    }
+    Ok(CategoryDetail::of(tree, c, staff))
 }

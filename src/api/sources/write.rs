@@ -2,31 +2,15 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, patch, post, web};
-use chrono::Utc;
 
 use super::dto::{CreateSource, SourceDto, UpdateSource};
 use crate::api::json::ApiJson;
 use crate::api::respond::{created, no_content, staff_json};
 use crate::auth::Editor;
-use crate::content::change::Change;
-use crate::error::{ApiError, OrNotFound};
-use crate::models::source::{self, NewSource, SourceChanges, SourceKind};
-use crate::models::{Key, SlugTable, article, free_slug};
-use crate::services;
+use crate::error::ApiError;
+use crate::models::Key;
+use crate::services::sources;
 use crate::state::AppState;
-use crate::validate::{Violations, slugify};
-
-fn check(v: &mut Violations, name: Option<&str>, slug: Option<&str>, url: Option<&str>) {
-    if let Some(name) = name {
-        v.name("name", name, 100);
-    }
-    if let Some(slug) = slug {
-        v.slug("slug", slug);
-    }
-    if let Some(url) = url {
-        v.http_url("homepage_url", url);
-    }
-}
 
 /// Create a source.
 #[utoipa::path(
@@ -42,36 +26,11 @@ fn check(v: &mut Violations, name: Option<&str>, slug: Option<&str>, url: Option
 )]
 #[post("/sources")]
 pub async fn create_source(
-    _editor: Editor,
+    editor: Editor,
     state: web::Data<AppState>,
     body: ApiJson<CreateSource>,
 ) -> Result<HttpResponse, ApiError> {
-    let ApiJson(body) = body;
-    let mut v = Violations::default();
-    check(
-        &mut v,
-        Some(&body.name),
-        body.slug.as_deref(),
-        body.homepage_url.as_deref(),
-    );
-    v.finish()?;
-    let name = body.name.trim().to_owned();
-    let row = services::commit(&state, async |conn| {
-        let slug = match body.slug {
-            Some(s) => s,
-            None => free_slug(conn, SlugTable::Sources, &slugify(&name, "source")).await?,
-        };
-        let new = NewSource {
-            slug,
-            name,
-            kind: body.kind.unwrap_or(SourceKind::Other),
-            homepage_url: body.homepage_url,
-        };
-        let row = source::insert(conn, &new).await?;
-        let change = Change::Source(row.id);
-        Ok((row, change))
-    })
-    .await?;
+    let row = sources::create(&state, editor.0.actor(), body.0).await?;
     Ok(created(
         format!("/api/v1/sources/{}", row.id),
         &SourceDto::from(row),
@@ -93,33 +52,12 @@ pub async fn create_source(
 )]
 #[patch("/sources/{key}")]
 pub async fn update_source(
-    _editor: Editor,
+    editor: Editor,
     state: web::Data<AppState>,
     key: web::Path<String>,
     body: ApiJson<UpdateSource>,
 ) -> Result<HttpResponse, ApiError> {
-    let ApiJson(body) = body;
-    let key = Key::parse(&key);
-    let mut v = Violations::default();
-    let url = body.homepage_url.as_ref().and_then(|u| u.as_deref());
-    check(&mut v, body.name.as_deref(), body.slug.as_deref(), url);
-    v.finish()?;
-    let changes = SourceChanges {
-        slug: body.slug,
-        name: body.name.map(|n| n.trim().to_owned()),
-        kind: body.kind,
-        homepage_url: body.homepage_url,
-        updated_at: Some(Utc::now()),
-    };
-    let row = services::commit(&state, async |conn| {
-        let current = source::find(conn, &key)
-            .await?
-            .or_not_found("source", &key)?;
-        let row = source::update(conn, current.id, &changes).await?;
-        let change = Change::Source(row.id);
-        Ok((row, change))
-    })
-    .await?;
+    let row = sources::update(&state, editor.0.actor(), &Key::parse(&key), body.0).await?;
     Ok(staff_json(StatusCode::OK, &SourceDto::from(row)))
 }
 
@@ -137,23 +75,10 @@ pub async fn update_source(
 )]
 #[delete("/sources/{key}")]
 pub async fn delete_source(
-    _editor: Editor,
+    editor: Editor,
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = Key::parse(&key);
-    services::commit(&state, async |conn| {
-        let current = source::find(conn, &key).await?.or_not_found("source", &key)?;
-        let used = article::count_from_source(conn, current.id).await?;
-        if used > 0 {
-            return Err(ApiError::conflict(format!(
-                "source `{}` is used by {used} article(s) (trashed ones included); change them first",
-                current.slug
-            )));
-        }
-        source::delete(conn, current.id).await?;
-        Ok(((), Change::Source(current.id)))
-    })
-    .await?;
+    sources::delete(&state, editor.0.actor(), &Key::parse(&key)).await?;
     Ok(no_content())
 }
