@@ -8,8 +8,10 @@
 
 pub mod articles;
 pub mod authors;
+pub mod boards;
 pub mod categories;
 pub mod clock;
+pub mod site;
 pub mod sources;
 pub mod version;
 

@@ -16,17 +16,14 @@ use crate::api::respond::{
     self, Audience, ListResponse, cached_json, created, no_content, staff_json,
 };
 use crate::auth::{Editor, MaybeAuthUser};
-use crate::content::change::Change;
 use crate::content::rankings::MostReadKey;
 use crate::db::pagination::{PageRequest, paginate_in_memory};
 use crate::error::{ApiError, OrNotFound};
-use crate::models::category;
 use crate::models::ids::ArticleId;
-use crate::models::ranking::{self, Ranking, RankingContent, RankingKind};
+use crate::models::ranking::{self, Ranking, RankingKind};
 use crate::models::{Key, article};
-use crate::services;
+use crate::services::boards;
 use crate::state::AppState;
-use crate::validate::{Violations, slugify};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -162,48 +159,6 @@ pub async fn get_ranking(
     Ok(cached_json(&req, audience, StatusCode::OK, &body))
 }
 
-/// Checks a board's fields and the most-read/curated rules; `None` slug means generate.
-async fn validated(
-    conn: &mut AsyncPgConnection,
-    mut c: RankingContent,
-    slug_given: bool,
-) -> Result<RankingContent, ApiError> {
-    let mut v = Violations::default();
-    v.name("title", &c.title, 64);
-    if slug_given {
-        v.slug("slug", &c.slug);
-        if c.slug == "most-read" {
-            v.add("slug", "`most-read` is reserved");
-        }
-    }
-    if let Some(d) = &c.description {
-        v.length("description", d, 0, 500);
-    }
-    if !(1..=100).contains(&c.size) {
-        v.add("size", "must be between 1 and 100");
-    }
-    match c.kind {
-        RankingKind::MostRead if c.time_window.is_none() => {
-            v.add("window", "is required for most_read boards")
-        }
-        RankingKind::Curated if c.time_window.is_some() => {
-            v.add("window", "is only for most_read boards")
-        }
-        RankingKind::Curated if c.category_id.is_some() => {
-            v.add("category_id", "is only for most_read boards")
-        }
-        _ => {}
-    }
-    if let Some(cat) = c.category_id
-        && category::load_tree(conn).await?.get(cat).is_none()
-    {
-        v.add("category_id", "does not name an existing category");
-    }
-    v.finish()?;
-    c.title = c.title.trim().to_owned();
-    Ok(c)
-}
-
 /// Create a board.
 #[utoipa::path(
     operation_id = "create_ranking",
@@ -218,45 +173,11 @@ async fn validated(
 )]
 #[post("/rankings")]
 pub async fn create_ranking(
-    _editor: Editor,
+    editor: Editor,
     state: web::Data<AppState>,
     body: ApiJson<CreateRanking>,
 ) -> Result<HttpResponse, ApiError> {
-    let ApiJson(b) = body;
-    let mut conn = state.conn().await?;
-    let slug_given = b.slug.is_some();
-    let content = RankingContent {
-        slug: b.slug.unwrap_or_else(|| slugify(&b.title, "board")),
-        title: b.title,
-        description: b.description,
-        kind: b.kind,
-        size: b.size.unwrap_or(10),
-        position: b.position.unwrap_or(0),
-        time_window: b.window,
-        category_id: b.category_id,
-    };
-    let content = validated(&mut conn, content, slug_given).await?;
-    drop(conn);
-    let board = services::commit(&state, async |conn| {
-        let mut content = content;
-        if !slug_given {
-            let taken: Vec<String> = ranking::all(conn)
-                .await?
-                .into_iter()
-                .map(|r| r.slug)
-                .collect();
-            let base = if content.slug == "most-read" {
-                "most-read-board".to_owned()
-            } else {
-                content.slug.clone()
-            };
-            content.slug = crate::models::next_free(&base, taken.iter().map(String::as_str));
-        }
-        let board = ranking::insert(conn, &content).await?;
-        let change = Change::board(&board, false);
-        Ok((board, change))
-    })
-    .await?;
+    let board = boards::create(&state, editor.0.actor(), body.0).await?;
     let mut conn = state.conn().await?;
     let body = detail(&state, &mut conn, &board, true).await?;
     Ok(created(format!("/api/v1/rankings/{}", board.slug), &body))
@@ -277,36 +198,12 @@ pub async fn create_ranking(
 )]
 #[patch("/rankings/{key}")]
 pub async fn update_ranking(
-    _editor: Editor,
+    editor: Editor,
     state: web::Data<AppState>,
     key: web::Path<String>,
     body: ApiJson<UpdateRanking>,
 ) -> Result<HttpResponse, ApiError> {
-    let ApiJson(u) = body;
-    let key = Key::parse(&key);
-    let mut conn = state.conn().await?;
-    let board = ranking::find(&mut conn, &key)
-        .await?
-        .or_not_found("board", &key)?;
-    let slug_given = u.slug.is_some();
-    let content = RankingContent {
-        slug: u.slug.unwrap_or_else(|| board.slug.clone()),
-        title: u.title.unwrap_or_else(|| board.title.clone()),
-        description: u.description.unwrap_or_else(|| board.description.clone()),
-        kind: board.kind,
-        size: u.size.unwrap_or(board.size),
-        position: u.position.unwrap_or(board.position),
-        time_window: u.window.or(board.time_window),
-        category_id: u.category_id.unwrap_or(board.category_id),
-    };
-    let content = validated(&mut conn, content, slug_given).await?;
-    drop(conn);
-    let updated = services::commit(&state, async |conn| {
-        let updated = ranking::update(conn, board.id, &content).await?;
-        let change = Change::board(&updated, false);
-        Ok((updated, change))
-    })
-    .await?;
+    let updated = boards::update(&state, editor.0.actor(), &Key::parse(&key), body.0).await?;
     let mut conn = state.conn().await?;
     let body = detail(&state, &mut conn, &updated, true).await?;
     Ok(staff_json(StatusCode::OK, &body))
@@ -325,18 +222,10 @@ pub async fn update_ranking(
 )]
 #[delete("/rankings/{key}")]
 pub async fn delete_ranking(
-    _editor: Editor,
+    editor: Editor,
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = Key::parse(&key);
-    services::commit(&state, async |conn| {
-        let board = ranking::find(conn, &key)
-            .await?
-            .or_not_found("board", &key)?;
-        ranking::delete(conn, board.id).await?;
-        Ok(((), Change::board(&board, true)))
-    })
-    .await?;
+    boards::delete(&state, editor.0.actor(), &Key::parse(&key)).await?;
     Ok(no_content())
 }

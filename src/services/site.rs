@@ -1,30 +1,25 @@
-//! `/site`: the site's settings (站点设置): name, logo, slogans, navigation and footer.
-
-mod dto;
+//! The write path for the site settings (站点设置): one admin write, checked against its
+//! version (`If-Match`); it emits `Change::Site` with the new state, which webhooks announce
+//! (`site.updated`).
 
 use std::collections::HashSet;
 
-use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, get, patch, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
 
-pub use dto::*;
-
-use crate::api::json::ApiJson;
-use crate::api::respond::{Audience, cached_json, if_match};
-use crate::auth::{Admin, MaybeAuthUser};
+use super::commit;
+use super::version::check_if_match;
+use crate::auth::Actor;
 use crate::content::change::Change;
+use crate::content::site::{SiteDto, SloganDto};
 use crate::error::ApiError;
+use crate::fields::double_option;
 use crate::models::category::{self, Tree};
-use crate::models::site::{self, Site};
-use crate::models::user::valid_email;
-use crate::services;
-use crate::services::version::{check_if_match, version_etag};
+use crate::models::ids::CategoryId;
+use crate::models::site::{self, Site, Slogan};
+use crate::models::user::{Role, valid_email};
 use crate::state::AppState;
 use crate::validate::Violations;
-
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(get_site).service(update_site);
-}
 
 /// Most slogans a site may have.
 const MAX_SLOGANS: usize = 20;
@@ -33,88 +28,93 @@ const MAX_NAVIGATION: usize = 30;
 /// Longest footer line.
 const MAX_FOOTER: usize = 200;
 
-/// Settings for staff: never cached, with the version as the ETag for `If-Match`.
-fn staff_site(dto: &SiteDto) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .insert_header((header::ETAG, version_etag(dto.version)))
-        .insert_header((header::VARY, "Authorization, Accept-Encoding"))
-        .json(dto)
+/// Only the fields present change; `null` clears `logo_url` and the footer fields. Lists are
+/// replaced as a whole.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSite {
+    /// The site's name, 1–64 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+    )]
+    pub name: Option<String>,
+    /// An absolute http(s) URL; `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(
+        max_length = 2048,
+        pattern = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?([/?#][^\s]*)?$"
+    )]
+    pub logo_url: Option<Option<String>>,
+    /// The scrolling slogans in display order, at most 20; replaces the list.
+    #[serde(default, deserialize_with = "crate::fields::optional_objects")]
+    #[schema(max_items = 20)]
+    pub slogans: Option<Vec<SloganDto>>,
+    /// Ids of existing channels in display order, at most 30, no repeats; replaces the list.
+    #[schema(max_items = 30)]
+    pub navigation: Option<Vec<CategoryId>>,
+    #[serde(default, deserialize_with = "crate::fields::optional_object")]
+    pub footer: Option<UpdateFooter>,
 }
 
-/// The site's settings: name, logo, scrolling slogans, navigation and footer. Defaults (name
-/// `newsdesk`, empty lists) until something is stored.
-#[utoipa::path(
-    operation_id = "get_site",
-    tag = "site",
-    security((), ("bearer" = [])),
-    responses(
-        (status = 200, description = "The settings; staff get `ETag: \"v<version>\"` for `If-Match`",
-         body = SiteDto),
-        (status = 304, description = "Not modified (If-None-Match)"),
-        crate::error::responses::StaffRead,
-    ),
-)]
-#[get("/site")]
-pub async fn get_site(
-    req: HttpRequest,
-    user: MaybeAuthUser,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.conn().await?;
-    let settings = site::get(&mut conn).await?;
-    let tree = state.tree(&mut conn).await?;
-    let staff = user.is_staff();
-    let dto = SiteDto::new(settings, &tree, staff);
-    Ok(match Audience::of(&user, state.config.cache_max_age_secs) {
-        Audience::Staff => staff_site(&dto),
-        public => cached_json(&req, public, StatusCode::OK, &dto),
-    })
+/// Footer fields: only those present change; `null` clears one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateFooter {
+    /// The copyright line, at most 200 characters.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(max_length = 200)]
+    pub copyright: Option<Option<String>>,
+    /// Contact phone number, at most 200 characters.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(max_length = 200)]
+    pub phone: Option<Option<String>>,
+    /// Contact email address, at most 200 characters.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(max_length = 200)]
+    pub email: Option<Option<String>>,
+    /// Postal address, at most 200 characters.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(max_length = 200)]
+    pub address: Option<Option<String>>,
+    /// ICP record number, at most 200 characters.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(max_length = 200)]
+    pub icp: Option<Option<String>>,
 }
 
-/// Change the site's settings (admin only); only the fields sent change.
-#[utoipa::path(
-    operation_id = "update_site",
-    tag = "site",
-    request_body = UpdateSite,
-    params(
-        ("If-Match" = Option<String>, Header, description = "ETag (`\"v<version>\"`) of the settings this change is based on"),
-    ),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Updated", body = SiteDto,
-         headers(("ETag" = String, description = "Validator of the new version"))),
-        crate::error::responses::StaffQuery,
-        (status = 403, response = crate::error::responses::Forbidden),
-        (status = 412, description = "The settings changed since the given ETag", body = crate::error::Problem,
-         content_type = "application/problem+json"),
-        (status = 413, response = crate::error::responses::PayloadTooLarge),
-        (status = 422, response = crate::error::responses::Unprocessable),
-    ),
-)]
-#[patch("/site")]
-pub async fn update_site(
-    req: HttpRequest,
-    admin: Admin,
-    state: web::Data<AppState>,
-    body: ApiJson<UpdateSite>,
-) -> Result<HttpResponse, ApiError> {
-    let ApiJson(body) = body;
-    let if_match = if_match(&req);
-    let dto = services::commit(&state, async |conn| {
+impl From<SloganDto> for Slogan {
+    fn from(s: SloganDto) -> Self {
+        Self {
+            text: s.text.trim().to_owned(),
+            url: s.url,
+        }
+    }
+}
+
+/// Changes the settings (admins only); refused (412) unless `if_match` (when sent) names the
+/// current version.
+pub async fn update(
+    state: &AppState,
+    actor: Actor,
+    if_match: Option<&str>,
+    body: UpdateSite,
+) -> Result<SiteDto, ApiError> {
+    actor.require(Role::Admin)?;
+    commit(state, async |conn| {
         let current = site::get_for_update(conn).await?;
         let version = current.version;
         let tree = category::load_tree(conn).await?;
         // A body that breaks the rules is a 422 whatever the `If-Match`.
         let next = apply(current, body, &tree)?;
-        check_if_match(if_match.as_deref(), version)?;
-        let saved = site::save(conn, &next, Some(admin.0.id)).await?;
+        check_if_match(if_match, version)?;
+        let saved = site::save(conn, &next, Some(actor.id)).await?;
         let dto = SiteDto::new(saved, &tree, true);
         let change = Change::Site(Box::new(dto.clone()));
         Ok((dto, change))
     })
-    .await?;
-    Ok(staff_site(&dto))
+    .await
 }
 
 /// The settings after `body`, or 422 naming every wrong field.
