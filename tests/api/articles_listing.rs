@@ -1,61 +1,15 @@
 //! Article lists: filters, sorts, page and cursor pagination, Link headers and HTTP caching.
 
-use std::ops::Deref;
-
-use newsdesk::models::user::Role;
 use serde_json::{Value, json};
 
+use crate::desk::{Desk, desk};
 use crate::helpers::*;
-
-/// A seeded app and an editor's token.
-struct Desk {
-    app: TestApp,
-    t: String,
-}
-
-impl Deref for Desk {
-    type Target = TestApp;
-    fn deref(&self) -> &TestApp {
-        &self.app
-    }
-}
-
-async fn desk() -> Desk {
-    let app = spawn_app().await;
-    app.seed().await;
-    let t = app.token(Role::Editor).await;
-    Desk { app, t }
-}
 
 impl Desk {
     /// Publishes an article `secs` seconds from now (negative: in the past) with extra fields.
-    async fn publish(&self, title: &str, cat: i64, secs: i64, extra: Value) -> i64 {
-        let body = json!({ "title": title, "category_id": cat, "status": "published" });
-        let body = merge(merge(body, json!({ "published_at": at(secs) })), extra);
-        self.create_article(&self.t, body).await["id"]
-            .as_i64()
-            .unwrap()
-    }
-
-    async fn draft(&self, title: &str, cat: i64) -> i64 {
-        let body = json!({ "title": title, "category_id": cat });
-        self.create_article(&self.t, body).await["id"]
-            .as_i64()
-            .unwrap()
-    }
-
-    /// Ids of a list, anonymously (`staff`: with the editor's token).
-    async fn ids(&self, path: &str, staff: bool) -> Vec<i64> {
-        let token = staff.then_some(self.t.as_str());
-        let (status, body) = self.get_as(path, token).await;
-        assert_eq!(status, 200, "{path}: {body}");
-        ids(&body)
-    }
-
-    async fn edit(&self, id: i64, change: Value) {
-        let path = format!("/api/v1/articles/{id}");
-        let (status, body) = self.patch_json(&path, &self.t, change).await;
-        assert_eq!(status, 200, "{body}");
+    async fn publish_in(&self, title: &str, cat: i64, secs: i64, extra: Value) -> i64 {
+        let place = json!({ "category_id": cat, "published_at": at(secs) });
+        self.publish(title, merge(place, extra)).await
     }
 }
 
@@ -84,19 +38,19 @@ async fn filters_narrow_the_list() {
         .clone();
     let extra = json!({ "source_id": daily, "author_ids": [x], "tags": ["经济"] });
     let extra = merge(extra, json!({ "flags": { "headline": true } }));
-    let a = d.publish("黑河经济 50% 增长", lilun, -5000, extra).await;
+    let a = d.publish_in("黑河经济 50% 增长", lilun, -5000, extra).await;
     let extra = json!({ "source_id": xinhua, "author_ids": [y], "tags": ["旅游"] });
     let video =
         json!({ "kind": "video", "media_url": "https://e.com/v", "flags": { "featured": true } });
     let b = d
-        .publish("边境旅游", pinglun, -4000, merge(extra, video))
+        .publish_in("边境旅游", pinglun, -4000, merge(extra, video))
         .await;
     let extra = json!({ "author_ids": [x, y], "tags": ["经济", "旅游"] });
     let audio = json!({ "kind": "audio", "media_url": "https://e.com/a" });
     let c = d
-        .publish("Politics_today", shizheng, -3000, merge(extra, audio))
+        .publish_in("Politics_today", shizheng, -3000, merge(extra, audio))
         .await;
-    let draft = d.draft("草稿 旅游", lilun).await;
+    let draft = d.draft("草稿 旅游", json!({ "category_id": lilun })).await;
     let (after, before) = (q_at(-4500), q_at(-3500));
     let jingji = "%E7%BB%8F%E6%B5%8E"; // 经济
     let cases: Vec<(String, Vec<i64>)> = vec![
@@ -210,11 +164,11 @@ async fn sorts_and_the_pinned_first_channel_default() {
     let pinglun = d.category_id("lilun-pinglun").await;
     let lilun = d.category_id("lilun").await;
     let pin = json!({ "flags": { "pinned": true } });
-    let p1 = d.publish("p1", pinglun, -9000, pin.clone()).await;
-    let p2 = d.publish("p2", pinglun, -8000, pin).await;
-    let n1 = d.publish("n1", pinglun, -100, json!({})).await;
-    let n2 = d.publish("n2", pinglun, -200, json!({})).await;
-    let n3 = d.publish("n3", lilun, -150, json!({})).await;
+    let p1 = d.publish_in("p1", pinglun, -9000, pin.clone()).await;
+    let p2 = d.publish_in("p2", pinglun, -8000, pin).await;
+    let n1 = d.publish_in("n1", pinglun, -100, json!({})).await;
+    let n2 = d.publish_in("n2", pinglun, -200, json!({})).await;
+    let n3 = d.publish_in("n3", lilun, -150, json!({})).await;
     let channel = [p2, p1, n1, n3, n2];
     let newest = [n1, n3, n2, p2, p1];
     let list = "/api/v1/articles";
@@ -258,7 +212,10 @@ async fn page_mode_has_totals_a_next_cursor_and_link_headers() {
     let cat = d.category_id("minsheng").await;
     let mut all = Vec::new();
     for i in 0..5 {
-        all.push(d.publish(&format!("a{i}"), cat, -1000 + i, json!({})).await);
+        all.push(
+            d.publish_in(&format!("a{i}"), cat, -1000 + i, json!({}))
+                .await,
+        );
     }
     all.reverse();
     let res = d
@@ -315,7 +272,7 @@ async fn a_cursor_is_stable_when_articles_arrive_between_pages() {
     let d = desk().await;
     let cat = d.category_id("shehui").await;
     for i in 0..5 {
-        d.publish(&format!("s{i}"), cat, -5000 + i * 100, json!({}))
+        d.publish_in(&format!("s{i}"), cat, -5000 + i * 100, json!({}))
             .await;
     }
     let pinned = json!({ "flags": { "pinned": true } });
@@ -326,8 +283,8 @@ async fn a_cursor_is_stable_when_articles_arrive_between_pages() {
         assert_eq!(seen, all[..2]);
         let mut cursor = page1["meta"]["next_cursor"].as_str().unwrap().to_owned();
         // A newer article (and a pinned one, first in the channel) arrives before page 2.
-        let breaking = d.publish("breaking", cat, -1, json!({})).await;
-        let top = d.publish("pinned", cat, -2, pinned.clone()).await;
+        let breaking = d.publish_in("breaking", cat, -1, json!({})).await;
+        let top = d.publish_in("pinned", cat, -2, pinned.clone()).await;
         loop {
             let path = format!("{base}?per_page=2&cursor={cursor}");
             let (status, page) = d.get_as(&path, None).await;
@@ -377,13 +334,16 @@ async fn cursors_walk_both_ways_across_pinned_ties_and_unpublished_rows() {
     let same = json!({ "published_at": at(-500) });
     for i in 0..3 {
         let pinned = json!({ "flags": { "pinned": true } });
-        d.publish(&format!("pin{i}"), cat, -900 - i, pinned).await;
+        d.publish_in(&format!("pin{i}"), cat, -900 - i, pinned)
+            .await;
         // Three at the very same instant: the id breaks the tie.
-        d.publish(&format!("tie{i}"), cat, 0, same.clone()).await;
+        d.publish_in(&format!("tie{i}"), cat, 0, same.clone()).await;
     }
     for i in 0..2 {
-        d.publish(&format!("new{i}"), cat, -10 - i, json!({})).await;
-        d.draft(&format!("draft{i}"), cat).await;
+        d.publish_in(&format!("new{i}"), cat, -10 - i, json!({}))
+            .await;
+        d.draft(&format!("draft{i}"), json!({ "category_id": cat }))
+            .await;
         // Pinned drafts: pinned and without published_at, last of the pinned ones.
         let draft = json!({ "title": format!("pinned draft{i}"), "category_id": cat });
         let pinned = merge(draft, json!({ "flags": { "pinned": true } }));
@@ -414,7 +374,8 @@ async fn bad_cursors_are_400() {
     let d = desk().await;
     let cat = d.category_id("gedi").await;
     for i in 0..3 {
-        d.publish(&format!("g{i}"), cat, -100 - i, json!({})).await;
+        d.publish_in(&format!("g{i}"), cat, -100 - i, json!({}))
+            .await;
     }
     let (_, asc) = d
         .get_as("/api/v1/articles?per_page=1&sort=published_at", None)
@@ -441,7 +402,7 @@ async fn bad_cursors_are_400() {
 async fn anonymous_reads_are_cacheable_and_revalidate_staff_reads_are_not() {
     let d = desk().await;
     let cat = d.category_id("wenti").await;
-    let id = d.publish("cached", cat, -60, json!({})).await;
+    let id = d.publish_in("cached", cat, -60, json!({})).await;
     let detail = format!("/api/v1/articles/{id}");
     for (path, max_age) in [("/api/v1/articles", 30), (detail.as_str(), 60)] {
         let get = |inm: &str| d.get(path).header("If-None-Match", inm.to_owned()).send();
@@ -495,7 +456,7 @@ async fn list_items_are_summaries_without_the_body() {
         "cover_image_url": "https://example.com/c.jpg", "author_ids": [author],
         "flags": { "featured": true },
     });
-    d.publish("摘要", cat, -60, extra).await;
+    d.publish_in("摘要", cat, -60, extra).await;
     let (_, list) = d.get_as("/api/v1/articles", None).await;
     let item = &list["data"][0];
     assert!(item.get("body").is_none(), "{item}");

@@ -11,6 +11,7 @@ mod authors;
 mod cache;
 mod categories;
 mod cli;
+mod desk;
 mod errors;
 #[path = "../support/fault_proxy.rs"]
 pub mod fault_proxy;

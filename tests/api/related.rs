@@ -1,34 +1,11 @@
 //! 相关新闻: editors' picks, then articles sharing tags and keywords; `include=related`;
 //! validation of `related_ids`.
 
-use std::ops::Deref;
-
 use newsdesk::models::user::Role;
 use serde_json::{Value, json};
 
+use crate::desk::{Desk, desk};
 use crate::helpers::*;
-
-/// A seeded app and an editor's token; articles go to 社会新闻 unless told otherwise.
-struct Desk {
-    app: TestApp,
-    t: String,
-    cat: i64,
-}
-
-impl Deref for Desk {
-    type Target = TestApp;
-    fn deref(&self) -> &TestApp {
-        &self.app
-    }
-}
-
-async fn desk() -> Desk {
-    let app = spawn_app().await;
-    app.seed().await;
-    let t = app.token(Role::Editor).await;
-    let cat = app.category_id("shehui").await;
-    Desk { app, t, cat }
-}
 
 fn p(id: i64) -> String {
     format!("/api/v1/articles/{id}")
@@ -60,26 +37,6 @@ fn similar() -> Value {
 }
 
 impl Desk {
-    /// Creates a published article (an hour old unless `extra` says otherwise); returns its id.
-    async fn publish(&self, title: &str, extra: Value) -> i64 {
-        let base = json!({
-            "title": title,
-            "category_id": self.cat,
-            "status": "published",
-            "published_at": at(-3600),
-        });
-        self.create_article(&self.t, merge(base, extra)).await["id"]
-            .as_i64()
-            .unwrap()
-    }
-
-    async fn draft(&self, title: &str, extra: Value) -> i64 {
-        let base = json!({ "title": title, "category_id": self.cat });
-        self.create_article(&self.t, merge(base, extra)).await["id"]
-            .as_i64()
-            .unwrap()
-    }
-
     /// Related ids of an article (`query` like `?limit=3`), anonymously or as the editor.
     async fn related(&self, id: i64, query: &str, staff: bool) -> Vec<i64> {
         let token = staff.then_some(self.t.as_str());

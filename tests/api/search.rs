@@ -1,34 +1,11 @@
 //! Full-text search: segmentation, query syntax, ranking, highlighting, visibility, filters,
 //! paging, `/articles?q=`, indexing on write, the reindex command and the metrics.
 
-use std::ops::Deref;
-
 use newsdesk::models::user::Role;
 use serde_json::{Value, json};
 
+use crate::desk::{Desk, desk};
 use crate::helpers::*;
-
-/// A seeded app and an editor's token; articles go to 社会新闻 unless told otherwise.
-struct Desk {
-    app: TestApp,
-    t: String,
-    cat: i64,
-}
-
-impl Deref for Desk {
-    type Target = TestApp;
-    fn deref(&self) -> &TestApp {
-        &self.app
-    }
-}
-
-async fn desk() -> Desk {
-    let app = spawn_app().await;
-    app.seed().await;
-    let t = app.token(Role::Editor).await;
-    let cat = app.category_id("shehui").await;
-    Desk { app, t, cat }
-}
 
 /// Percent-encodes a query parameter value.
 fn enc(s: &str) -> String {
@@ -58,41 +35,6 @@ fn metric(text: &str, name: &str) -> f64 {
 }
 
 impl Desk {
-    /// Creates a published article (an hour old unless `extra` says otherwise) and returns its id.
-    async fn publish(&self, title: &str, extra: Value) -> i64 {
-        let base = json!({
-            "title": title,
-            "category_id": self.cat,
-            "status": "published",
-            "published_at": at(-3600),
-        });
-        self.create_article(&self.t, merge(base, extra)).await["id"]
-            .as_i64()
-            .unwrap()
-    }
-
-    /// Creates a draft and returns its id.
-    async fn draft(&self, title: &str, extra: Value) -> i64 {
-        let base = json!({ "title": title, "category_id": self.cat });
-        self.create_article(&self.t, merge(base, extra)).await["id"]
-            .as_i64()
-            .unwrap()
-    }
-
-    async fn edit(&self, id: i64, change: Value) {
-        let path = format!("/api/v1/articles/{id}");
-        let (status, body) = self.patch_json(&path, &self.t, change).await;
-        assert_eq!(status, 200, "{body}");
-    }
-
-    /// The search response for `path` (asserting 200), anonymously or as the editor.
-    async fn body(&self, path: &str, staff: bool) -> Value {
-        let token = staff.then_some(self.t.as_str());
-        let (status, body) = self.get_as(path, token).await;
-        assert_eq!(status, 200, "{path}: {body}");
-        body
-    }
-
     /// The ids the public finds for `q`, best first.
     async fn found(&self, q: &str) -> Vec<i64> {
         ids(&self.body(&search_path(q, ""), false).await)
