@@ -5,7 +5,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{commit, free_slug_for};
+use super::{commit, free_slug_for, refuse_if_used};
 use crate::auth::Actor;
 use crate::content::change::Change;
 use crate::error::{ApiError, OrNotFound};
@@ -168,12 +168,8 @@ pub async fn delete(state: &AppState, actor: Actor, key: &Key) -> Result<(), Api
     commit(state, async |conn| {
         let current = author::find(conn, key).await?.or_not_found("author", key)?;
         let used = author::usage(conn, current.id).await?;
-        if used > 0 {
-            return Err(ApiError::conflict(format!(
-                "author `{}` is credited on {used} article(s) (trashed ones included); remove the credits first",
-                current.slug
-            )));
-        }
+        let what = format!("author `{}`", current.slug);
+        refuse_if_used(used, &what, "is credited on", "remove the credits first")?;
         author::delete(conn, current.id).await?;
         Ok(((), Change::Author(current.id)))
     })

@@ -7,7 +7,7 @@ use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::commit;
+use super::{commit, refuse_if_used};
 use crate::auth::Actor;
 use crate::content::categories::CategoryDetail;
 use crate::content::change::{CategoryChange, Change, Lifecycle};
@@ -223,9 +223,7 @@ pub async fn delete(state: &AppState, actor: Actor, key: &Key) -> Result<(), Api
     commit(state, async |conn| {
         category::lock_tree(conn).await?;
         let tree = category::load_tree(conn).await?;
-        let current = tree
-            .find(key)
-            .or_not_found("category", key)?;
+        let current = tree.find(key).or_not_found("category", key)?;
         let children = tree.children(Some(current.id)).count();
         if children > 0 {
             return Err(ApiError::conflict(format!(
@@ -234,12 +232,8 @@ pub async fn delete(state: &AppState, actor: Actor, key: &Key) -> Result<(), Api
             )));
         }
         let used = article::count_in_categories(conn, &[current.id]).await?;
-        if used > 0 {
-            return Err(ApiError::conflict(format!(
-                "category `{}` holds {used} article(s) (trashed ones included); move or purge them first",
-                current.slug
-            )));
-        }
+        let what = format!("category `{}`", current.slug);
+        refuse_if_used(used, &what, "holds", "move or purge them first")?;
         let detail = reload(conn, current.id).await?;
         category::delete(conn, current.id).await?;
         Ok(((), category_change(Lifecycle::Deleted, &detail)))

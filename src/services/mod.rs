@@ -79,3 +79,14 @@ async fn free_slug_for(
         None => Ok(free_slug(conn, table, &slugify(name, fallback)).await?),
     }
 }
+
+/// 409 while `used` articles (trashed ones included) still refer to what a write would delete:
+/// "`<what>` <relation> 3 article(s) (trashed ones included); <fix>".
+fn refuse_if_used(used: i64, what: &str, relation: &str, fix: &str) -> Result<(), ApiError> {
+    if used > 0 {
+        return Err(ApiError::conflict(format!(
+            "{what} {relation} {used} article(s) (trashed ones included); {fix}"
+        )));
+    }
+    Ok(())
+}

@@ -5,7 +5,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{commit, free_slug_for};
+use super::{commit, free_slug_for, refuse_if_used};
 use crate::auth::Actor;
 use crate::content::change::Change;
 use crate::error::{ApiError, OrNotFound};
@@ -135,12 +135,8 @@ pub async fn delete(state: &AppState, actor: Actor, key: &Key) -> Result<(), Api
     commit(state, async |conn| {
         let current = source::find(conn, key).await?.or_not_found("source", key)?;
         let used = article::count_from_source(conn, current.id).await?;
-        if used > 0 {
-            return Err(ApiError::conflict(format!(
-                "source `{}` is used by {used} article(s) (trashed ones included); change them first",
-                current.slug
-            )));
-        }
+        let what = format!("source `{}`", current.slug);
+        refuse_if_used(used, &what, "is used by", "change them first")?;
         source::delete(conn, current.id).await?;
         Ok(((), Change::Source(current.id)))
     })

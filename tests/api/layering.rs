@@ -21,22 +21,31 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Files under `src/` (relative, `/`-separated) with the lines that name any of `needles`.
-fn offenders(allowed: impl Fn(&str) -> bool, needles: &[&str]) -> Vec<String> {
+/// Every file under `src/`: its path relative to `src/` (`/`-separated) and its text.
+fn sources() -> Vec<(String, String)> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
+    files
+        .into_iter()
+        .map(|file| {
+            let rel = file
+                .strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read_to_string(&file).unwrap())
+        })
+        .collect()
+}
+
+/// Files under `src/` (relative, `/`-separated) with the lines that name any of `needles`.
+fn offenders(allowed: impl Fn(&str) -> bool, needles: &[&str]) -> Vec<String> {
     let mut found = Vec::new();
-    for file in files {
-        let rel = file
-            .strip_prefix(&src)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
+    for (rel, text) in sources() {
         if allowed(&rel) {
             continue;
         }
-        let text = std::fs::read_to_string(&file).unwrap();
         for (n, line) in text.lines().enumerate() {
             if needles.iter().any(|needle| line.contains(needle)) {
                 found.push(format!("src/{rel}:{}: {}", n + 1, line.trim()));
@@ -131,26 +140,13 @@ fn search_is_a_leaf() {
 
 /// Every file of `src/` as a module path (`models::article`, `api::articles`), with its text.
 fn modules() -> std::collections::BTreeMap<String, String> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
-    let mut out = std::collections::BTreeMap::new();
-    for file in files {
-        let rel = file
-            .strip_prefix(&src)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        let rel = rel.trim_end_matches(".rs").trim_end_matches("/mod");
-        if rel == "lib" || rel == "main" {
-            continue;
-        }
-        out.insert(
-            rel.replace('/', "::"),
-            std::fs::read_to_string(&file).unwrap(),
-        );
-    }
-    out
+    sources()
+        .into_iter()
+        .filter_map(|(rel, text)| {
+            let name = rel.trim_end_matches(".rs").trim_end_matches("/mod");
+            (name != "lib" && name != "main").then(|| (name.replace('/', "::"), text))
+        })
+        .collect()
 }
 
 /// `base` followed by the path written at the start of `code` (`models::article::Article`).
