@@ -98,6 +98,8 @@ impl Caches {
             // Boards and site settings are read from the database on each request.
             Change::Board(_) | Change::Site(_) => {}
             Change::ApiKey(_) => self.api_keys.forget_lookups(),
+            // Accounts and endpoints are read from the database when used.
+            Change::User(_) | Change::Webhook(_) => {}
         }
     }
 

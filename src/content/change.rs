@@ -5,7 +5,9 @@
 
 use super::categories::CategoryDetail;
 use super::site::SiteDto;
-use crate::models::ids::{ApiKeyId, ArticleId, AuthorId, CategoryId, RankingId, SourceId};
+use crate::models::ids::{
+    ApiKeyId, ArticleId, AuthorId, CategoryId, RankingId, SourceId, UserId, WebhookId,
+};
 use crate::models::ranking::Ranking;
 
 #[derive(Debug)]
@@ -26,6 +28,12 @@ pub enum Change {
     Site(Box<SiteDto>),
     /// An API key was revoked (its lookups are forgotten).
     ApiKey(ApiKeyId),
+    /// A staff account was created, changed or deleted (nothing caches accounts; the event
+    /// keeps every write on the one path).
+    User(UserId),
+    /// A webhook endpoint was registered, changed or deleted (subscribers are read from the
+    /// database on each event).
+    Webhook(WebhookId),
 }
 
 /// One article a write or the clock changed.

@@ -11,8 +11,10 @@ pub mod authors;
 pub mod boards;
 pub mod categories;
 pub mod clock;
+pub mod endpoints;
 pub mod site;
 pub mod sources;
+pub mod users;
 pub mod version;
 
 use std::future::Future;

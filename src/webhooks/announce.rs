@@ -51,8 +51,12 @@ pub async fn announce(conn: &mut AsyncPgConnection, change: &Change) -> Result<(
         }
         Change::Board(b) => enqueue(conn, Event::ranking(b.id, &b.slug, b.deleted)).await,
         Change::Site(site) => enqueue(conn, Event::new(EventKind::SiteUpdated, site)).await,
-        // Sources, bylines and API keys have no events of their own.
-        Change::Source(_) | Change::Author(_) | Change::ApiKey(_) => Ok(()),
+        // Sources, bylines, API keys, accounts and endpoints have no events of their own.
+        Change::Source(_)
+        | Change::Author(_)
+        | Change::ApiKey(_)
+        | Change::User(_)
+        | Change::Webhook(_) => Ok(()),
     }
 }
 

@@ -4,7 +4,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::fields::double_option;
 use crate::models::ids::{DeliveryId, UserId, WebhookId};
 use crate::models::webhook::Webhook;
 use crate::models::webhook_delivery::{Delivery, DeliveryStatus};
@@ -56,48 +55,6 @@ pub struct CreatedWebhook {
     pub secret: String,
     #[serde(flatten)]
     pub webhook: WebhookDto,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateWebhook {
-    /// An http(s) URL without credentials, at most 2048 characters. Unless the server allows
-    /// it, its host must not be (or resolve to) a loopback, private or link-local address.
-    #[schema(example = "https://hooks.example.com/newsdesk", max_length = 2048)]
-    pub url: String,
-    /// 1–20 event names: `article.published`, `article.updated`, `article.unpublished`,
-    /// `article.deleted`, `category.created`, `category.updated`, `category.deleted`,
-    /// `site.updated`, `ranking.updated`; `article.*` and `category.*` stand for their group.
-    #[schema(example = json!(["article.*", "category.*"]), min_items = 1, max_items = 20)]
-    pub events: Vec<String>,
-    /// The signing secret, 16–256 printable ASCII characters; generated (`whsec_…`) when absent.
-    #[schema(min_length = 16, max_length = 256)]
-    pub secret: Option<String>,
-    /// Default `true`.
-    pub active: Option<bool>,
-    /// A note for people, at most 500 characters.
-    #[schema(max_length = 500)]
-    pub description: Option<String>,
-}
-
-/// Only the fields present change; `null` clears `description`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateWebhook {
-    /// As in creation.
-    #[schema(max_length = 2048)]
-    pub url: Option<String>,
-    /// As in creation; replaces the list.
-    #[schema(min_items = 1, max_items = 20)]
-    pub events: Option<Vec<String>>,
-    /// A new signing secret (16–256 printable ASCII characters); it is not echoed back.
-    #[schema(min_length = 16, max_length = 256)]
-    pub secret: Option<String>,
-    pub active: Option<bool>,
-    /// At most 500 characters; `null` clears it.
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(max_length = 500)]
-    pub description: Option<Option<String>>,
 }
 
 /// One event sent (or to be sent) to one endpoint, with the result of its latest attempt.
@@ -186,3 +143,5 @@ pub struct ListDeliveriesQuery {
     /// Opaque cursor from `meta.next_cursor` (keyset mode).
     pub cursor: Option<String>,
 }
+
+pub use crate::services::endpoints::{CreateWebhook, UpdateWebhook};

@@ -2,21 +2,19 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use diesel_async::AsyncConnection;
 
 use super::dto::{CreateWebhook, CreatedWebhook, ListWebhooksQuery, UpdateWebhook, WebhookDto};
-use super::{checked_events, checked_url, webhook_id};
+use super::webhook_id;
 use crate::api::json::ApiJson;
 use crate::api::query::ApiQuery;
-use crate::api::respond::{self, Audience, no_content};
+use crate::api::respond::{self, Audience, if_match, no_content};
 use crate::auth::Admin;
 use crate::db::pagination::PageRequest;
 use crate::error::{ApiError, OrNotFound};
-use crate::models::webhook::{self, NewWebhook, WebhookChanges};
-use crate::services::version::{check_if_match, version_etag};
+use crate::models::webhook::{self};
+use crate::services::endpoints;
+use crate::services::version::version_etag;
 use crate::state::AppState;
-use crate::validate::Violations;
-use crate::webhooks::sign;
 
 /// An endpoint as staff see it: never cached, its version as the ETag.
 fn staff_webhook(status: StatusCode, dto: &WebhookDto) -> HttpResponse {
@@ -25,22 +23,6 @@ fn staff_webhook(status: StatusCode, dto: &WebhookDto) -> HttpResponse {
         .insert_header((header::ETAG, version_etag(dto.version)))
         .insert_header((header::VARY, "Authorization, Accept-Encoding"))
         .json(dto)
-}
-
-fn check_secret(v: &mut Violations, secret: &str) {
-    let n = secret.len();
-    if !(16..=256).contains(&n) || !secret.bytes().all(|b| b.is_ascii_graphic()) {
-        v.add("secret", "must be 16 to 256 printable ASCII characters");
-    }
-}
-
-fn check_description(v: &mut Violations, description: Option<&str>) {
-    if let Some(d) = description {
-        v.length("description", d, 0, 500);
-        if d.chars().any(|c| c == '\u{0}') {
-            v.add("description", "must not contain NUL characters");
-        }
-    }
 }
 
 /// Register an endpoint for change events. The response holds the signing secret, shown this
@@ -66,26 +48,7 @@ pub async fn create_webhook(
     state: web::Data<AppState>,
     body: ApiJson<CreateWebhook>,
 ) -> Result<HttpResponse, ApiError> {
-    let ApiJson(body) = body;
-    let mut v = Violations::default();
-    let events = checked_events(&mut v, &body.events);
-    if let Some(secret) = &body.secret {
-        check_secret(&mut v, secret);
-    }
-    check_description(&mut v, body.description.as_deref());
-    let url = checked_url(&mut v, &body.url, state.config.webhook_allow_private).await;
-    v.finish()?;
-    let secret = body.secret.unwrap_or_else(sign::new_secret);
-    let new = NewWebhook {
-        url,
-        events,
-        secret: secret.clone(),
-        active: body.active.unwrap_or(true),
-        description: body.description.map(|d| d.trim().to_owned()),
-        created_by: Some(admin.0.id),
-    };
-    let row = webhook::insert(&mut *state.conn().await?, &new).await?;
-    tracing::info!(webhook = %row.id, admin = %admin.0.id, "webhook created");
+    let (row, secret) = endpoints::create(&state, admin.0.actor(), body.0).await?;
     Ok(respond::created(
         format!("/api/v1/webhooks/{}", row.id),
         &CreatedWebhook {
@@ -174,45 +137,14 @@ pub async fn get_webhook(
 #[patch("/webhooks/{id}")]
 pub async fn update_webhook(
     req: HttpRequest,
-    _admin: Admin,
+    admin: Admin,
     state: web::Data<AppState>,
     id: web::Path<String>,
     body: ApiJson<UpdateWebhook>,
 ) -> Result<HttpResponse, ApiError> {
-    let ApiJson(body) = body;
     let id = webhook_id(&id)?;
-    let if_match = req
-        .headers()
-        .get(header::IF_MATCH)
-        .map(|v| v.to_str().unwrap_or("\u{0}").to_owned());
-    let mut v = Violations::default();
-    let events = body.events.as_ref().map(|e| checked_events(&mut v, e));
-    if let Some(secret) = &body.secret {
-        check_secret(&mut v, secret);
-    }
-    check_description(&mut v, body.description.as_ref().and_then(|d| d.as_deref()));
-    let url = match &body.url {
-        Some(u) => Some(checked_url(&mut v, u, state.config.webhook_allow_private).await),
-        None => None,
-    };
-    v.finish()?;
-    let changes = WebhookChanges {
-        url,
-        events,
-        secret: body.secret,
-        active: body.active,
-        description: body.description.map(|d| d.map(|d| d.trim().to_owned())),
-    };
-    let mut conn = state.conn().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = webhook::find_for_update(conn, id)
-                .await?
-                .or_not_found("webhook", id)?;
-            check_if_match(if_match.as_deref(), current.version)?;
-            Ok(webhook::update(conn, id, &changes).await?)
-        })
-        .await?;
+    let if_match = if_match(&req);
+    let row = endpoints::update(&state, admin.0.actor(), id, if_match.as_deref(), body.0).await?;
     Ok(staff_webhook(StatusCode::OK, &row.into()))
 }
 
@@ -233,10 +165,6 @@ pub async fn delete_webhook(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = webhook_id(&id)?;
-    if webhook::delete(&mut *state.conn().await?, id).await? == 0 {
-        return Err(ApiError::NotFound(format!("webhook `{id}`")));
-    }
-    tracing::info!(webhook = %id, admin = %admin.0.id, "webhook deleted");
+    endpoints::delete(&state, admin.0.actor(), webhook_id(&id)?).await?;
     Ok(no_content())
 }
