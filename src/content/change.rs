@@ -26,7 +26,7 @@ pub enum Change {
     Board(BoardChange),
     /// The site settings changed; their new state.
     Site(Box<SiteDto>),
-    /// An API key was revoked (its lookups are forgotten).
+    /// An API key was created or revoked (its lookups are forgotten).
     ApiKey(ApiKeyId),
     /// A staff account was created, changed or deleted (nothing caches accounts; the event
     /// keeps every write on the one path).

@@ -6,6 +6,7 @@
 //! the same transaction, then, once committed, the in-process caches. Handlers in `src/api`
 //! extract and respond; they never queue a webhook or drop a cache themselves.
 
+pub mod api_keys;
 pub mod articles;
 pub mod authors;
 pub mod boards;

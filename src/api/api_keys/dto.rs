@@ -7,13 +7,6 @@ use utoipa::{IntoParams, ToSchema};
 use crate::models::api_key::ApiKey;
 use crate::models::ids::{ApiKeyId, UserId};
 
-/// Default refill rate of a new key, requests per minute.
-pub const DEFAULT_RATE_PER_MINUTE: i32 = 3000;
-/// Default bucket size of a new key.
-pub const DEFAULT_BURST: i32 = 300;
-pub const MAX_RATE_PER_MINUTE: i64 = 1_000_000;
-pub const MAX_BURST: i64 = 100_000;
-
 /// Whether a key works now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -89,23 +82,6 @@ pub struct CreatedApiKey {
     pub key: ApiKeyDto,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateApiKey {
-    /// What the key is for (usually the front end that uses it), 1–100 characters.
-    #[schema(example = "黑河新闻 app", min_length = 1, max_length = 100)]
-    pub name: String,
-    /// Requests per minute, 1–1000000; default 3000.
-    #[schema(minimum = 1, maximum = 1000000)]
-    pub rate_per_minute: Option<i64>,
-    /// Bucket size (requests at once), 1–100000; default 300.
-    #[schema(minimum = 1, maximum = 100000)]
-    pub burst: Option<i64>,
-    /// When the key stops working, in the future; absent or `null` for never.
-    #[serde(default, deserialize_with = "crate::db::timestamp::option")]
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListApiKeysQuery {
@@ -118,3 +94,7 @@ pub struct ListApiKeysQuery {
     /// Opaque cursor from `meta.next_cursor` (keyset mode).
     pub cursor: Option<String>,
 }
+
+pub use crate::services::api_keys::{
+    CreateApiKey, DEFAULT_BURST, DEFAULT_RATE_PER_MINUTE, MAX_BURST, MAX_RATE_PER_MINUTE,
+};

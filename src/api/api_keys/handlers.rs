@@ -4,41 +4,24 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::Utc;
 
-use super::dto::{
-    ApiKeyDto, CreateApiKey, CreatedApiKey, DEFAULT_BURST, DEFAULT_RATE_PER_MINUTE,
-    ListApiKeysQuery, MAX_BURST, MAX_RATE_PER_MINUTE,
-};
+use super::dto::{ApiKeyDto, CreateApiKey, CreatedApiKey, ListApiKeysQuery};
 use crate::api::json::ApiJson;
 use crate::api::query::ApiQuery;
 use crate::api::respond::{self, Audience, created, no_content, staff_json};
 use crate::auth::Admin;
-use crate::content::change::Change;
 use crate::db::pagination::PageRequest;
 use crate::error::{ApiError, OrNotFound};
 use crate::models::Key;
-use crate::models::api_key::{self, NewApiKey};
+use crate::models::api_key::{self};
 use crate::models::ids::ApiKeyId;
-use crate::ratelimit::keys;
-use crate::services;
+use crate::services::api_keys;
 use crate::state::AppState;
-use crate::validate::Violations;
 
 /// A path id: digits only, anything else names no key.
 fn key_id(raw: &str) -> Result<ApiKeyId, ApiError> {
     match Key::parse(raw) {
         Key::Id(id) => Ok(ApiKeyId(id)),
         Key::Slug(_) => Err(ApiError::NotFound(format!("API key `{raw}`"))),
-    }
-}
-
-/// A value in `1..=max`, or the field error.
-fn in_range(v: &mut Violations, field: &str, value: Option<i64>, default: i32, max: i64) -> i32 {
-    let value = value.unwrap_or(i64::from(default));
-    if (1..=max).contains(&value) {
-        i32::try_from(value).unwrap_or(default)
-    } else {
-        v.add(field, format!("must be between 1 and {max}"));
-        default
     }
 }
 
@@ -65,38 +48,12 @@ pub async fn create_api_key(
     state: web::Data<AppState>,
     body: ApiJson<CreateApiKey>,
 ) -> Result<HttpResponse, ApiError> {
-    let ApiJson(body) = body;
     let now = Utc::now();
-    let mut v = Violations::default();
-    v.name("name", &body.name, 100);
-    let rate = in_range(
-        &mut v,
-        "rate_per_minute",
-        body.rate_per_minute,
-        DEFAULT_RATE_PER_MINUTE,
-        MAX_RATE_PER_MINUTE,
-    );
-    let burst = in_range(&mut v, "burst", body.burst, DEFAULT_BURST, MAX_BURST);
-    if body.expires_at.is_some_and(|e| e <= now) {
-        v.add("expires_at", "must be in the future");
-    }
-    v.finish()?;
-    let secret = keys::new_secret();
-    let new = NewApiKey {
-        name: body.name.trim().to_owned(),
-        prefix: secret.prefix,
-        secret_hash: secret.hash,
-        rate_per_minute: rate,
-        burst,
-        expires_at: body.expires_at,
-        created_by: Some(admin.0.id),
-    };
-    let row = api_key::insert(&mut *state.conn().await?, &new).await?;
-    tracing::info!(key = %row.id, admin = %admin.0.id, "API key created");
+    let (row, secret) = api_keys::create(&state, admin.0.actor(), body.0, now).await?;
     Ok(created(
         format!("/api/v1/api-keys/{}", row.id),
         &CreatedApiKey {
-            secret: secret.secret,
+            secret,
             key: ApiKeyDto::of(row, now),
         },
     ))
@@ -174,14 +131,6 @@ pub async fn revoke_api_key(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = key_id(&id)?;
-    services::commit(&state, async |conn| {
-        api_key::revoke(conn, id, Utc::now())
-            .await?
-            .or_not_found("API key", id)?;
-        Ok(((), Change::ApiKey(id)))
-    })
-    .await?;
-    tracing::info!(key = %id, admin = %admin.0.id, "API key revoked");
+    api_keys::revoke(&state, admin.0.actor(), key_id(&id)?).await?;
     Ok(no_content())
 }
