@@ -14,10 +14,11 @@ use crate::auth::sessions::{self, Issued, Origin, Rotation};
 use crate::auth::{AuthUser, password};
 use crate::error::ApiError;
 use crate::models::ids::UserId;
-use crate::models::user::{self, Role, UserChanges};
-use crate::models::{session, throttle};
+use crate::models::throttle;
+use crate::models::user::{self, Role};
+use crate::services::users;
+pub use crate::services::users::UpdateMe;
 use crate::state::AppState;
-use crate::validate::Violations;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -83,22 +84,6 @@ pub struct Me {
     pub email: String,
     pub display_name: String,
     pub role: Role,
-}
-
-/// Changes to one's own account. Changing the password needs the current one and ends every
-/// session (log in again).
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateMe {
-    /// 1–64 characters.
-    #[schema(min_length = 1, max_length = 64)]
-    pub display_name: Option<String>,
-    /// Required to change the password.
-    #[schema(max_length = 1024)]
-    pub current_password: Option<String>,
-    /// At least 10 characters, not the email.
-    #[schema(min_length = 10, max_length = 1024)]
-    pub new_password: Option<String>,
 }
 
 fn tokens(issued: Issued) -> HttpResponse {
@@ -326,52 +311,7 @@ pub async fn update_me(
     state: web::Data<AppState>,
     body: ApiJson<UpdateMe>,
 ) -> Result<HttpResponse, ApiError> {
-    let UpdateMe {
-        display_name,
-        current_password,
-        new_password,
-    } = body.0;
-    let mut v = Violations::default();
-    if let Some(name) = &display_name {
-        v.name("display_name", name, 64);
-    }
-    match (&current_password, &new_password) {
-        (_, Some(new)) => {
-            if let Err(why) = password::check_rules(&user.email, new) {
-                v.add("new_password", why);
-            }
-            if current_password.is_none() {
-                v.add("current_password", "is required to change the password");
-            }
-        }
-        (Some(_), None) => v.add("new_password", "is missing"),
-        (None, None) => {}
-    }
-    v.finish()?;
-    let mut conn = state.conn().await?;
-    let mut changes = UserChanges {
-        display_name: display_name.map(|n| n.trim().to_owned()),
-        ..UserChanges::default()
-    };
-    if let (Some(current), Some(new)) = (current_password, new_password) {
-        let stored = user::find(&mut conn, user.id)
-            .await?
-            .ok_or_else(|| ApiError::Unauthorized("the account no longer exists".into()))?
-            .password_hash;
-        if !password::verify_off_thread(current, stored).await? {
-            return Err(ApiError::invalid("current_password", "is not correct"));
-        }
-        changes.password_hash = Some(password::hash_off_thread(new).await?);
-    }
-    let ends_sessions = changes.password_hash.is_some();
-    let updated = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            if ends_sessions {
-                session::revoke_user(conn, user.id).await?;
-            }
-            Ok(user::update(conn, user.id, &changes, ends_sessions).await?)
-        })
-        .await?;
+    let updated = users::update_own(&state, user.actor(), &user.email, body.0).await?;
     Ok(staff_json(
         StatusCode::OK,
         &Me {

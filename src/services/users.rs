@@ -168,3 +168,74 @@ pub async fn delete(state: &AppState, actor: Actor, id: UserId) -> Result<(), Ap
     })
     .await
 }
+
+/// Changes to one's own account. Changing the password needs the current one and ends every
+/// session (log in again).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMe {
+    /// 1–64 characters.
+    #[schema(min_length = 1, max_length = 64)]
+    pub display_name: Option<String>,
+    /// Required to change the password.
+    #[schema(max_length = 1024)]
+    pub current_password: Option<String>,
+    /// At least 10 characters, not the email.
+    #[schema(min_length = 10, max_length = 1024)]
+    pub new_password: Option<String>,
+}
+
+/// Changes one's own display name and/or password (checked against the current one). A new
+/// password ends every session of the account, the caller's included.
+pub async fn update_own(
+    state: &AppState,
+    actor: Actor,
+    email: &str,
+    body: UpdateMe,
+) -> Result<User, ApiError> {
+    let UpdateMe {
+        display_name,
+        current_password,
+        new_password,
+    } = body;
+    let mut v = Violations::default();
+    if let Some(name) = &display_name {
+        v.name("display_name", name, 64);
+    }
+    match (&current_password, &new_password) {
+        (_, Some(new)) => {
+            if let Err(why) = password::check_rules(email, new) {
+                v.add("new_password", why);
+            }
+            if current_password.is_none() {
+                v.add("current_password", "is required to change the password");
+            }
+        }
+        (Some(_), None) => v.add("new_password", "is missing"),
+        (None, None) => {}
+    }
+    v.finish()?;
+    let mut changes = UserChanges {
+        display_name: display_name.map(|n| n.trim().to_owned()),
+        ..UserChanges::default()
+    };
+    if let (Some(current), Some(new)) = (current_password, new_password) {
+        let stored = user::find(&mut *state.conn().await?, actor.id)
+            .await?
+            .ok_or_else(|| ApiError::Unauthorized("the account no longer exists".into()))?
+            .password_hash;
+        if !password::verify_off_thread(current, stored).await? {
+            return Err(ApiError::invalid("current_password", "is not correct"));
+        }
+        changes.password_hash = Some(password::hash_off_thread(new).await?);
+    }
+    let ends_sessions = changes.password_hash.is_some();
+    commit(state, async |conn| {
+        if ends_sessions {
+            session::revoke_user(conn, actor.id).await?;
+        }
+        let row = user::update(conn, actor.id, &changes, ends_sessions).await?;
+        Ok((row, Change::User(actor.id)))
+    })
+    .await
+}
