@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::ids::{ApiKeyId, UserId};
-use crate::db::pagination::{PageRequest, Paged, Seek};
+use crate::db::pagination::{PageRequest, Paged};
 use crate::db::schema::api_keys;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -83,17 +83,9 @@ pub async fn list(
         .select(ApiKey::as_select())
         .limit(req.limit())
         .into_boxed();
-    let rows = match req.seek() {
-        Seek::Offset(n) => q.order(api_keys::id.desc()).offset(n),
-        Seek::After(&id) => q
-            .filter(api_keys::id.lt(ApiKeyId(id)))
-            .order(api_keys::id.desc()),
-        Seek::Before(&id) => q
-            .filter(api_keys::id.gt(ApiKeyId(id)))
-            .order(api_keys::id.asc()),
-    }
-    .load(conn)
-    .await?;
+    let rows = crate::keyset!(q, req.seek(), desc api_keys::id, |k| ApiKeyId(*k))
+        .load(conn)
+        .await?;
     let total = match req.counts_total() {
         true => Some(api_keys::table.count().get_result(conn).await?),
         false => None,

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::ids::UserId;
-use crate::db::pagination::{PageRequest, Paged, Seek};
+use crate::db::pagination::{PageRequest, Paged};
 use crate::db::schema::audit_log;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -98,17 +98,9 @@ pub async fn list(
     // Newest first, ties by id.
     let (at, id) = (audit_log::at, audit_log::id);
     let q = filtered().select(Entry::as_select()).limit(req.limit());
-    let rows = match req.seek() {
-        Seek::Offset(n) => q.order((at.desc(), id.desc())).offset(n),
-        Seek::After(k) => q
-            .filter(at.lt(k.at).or(at.eq(k.at).and(id.lt(k.id))))
-            .order((at.desc(), id.desc())),
-        Seek::Before(k) => q
-            .filter(at.gt(k.at).or(at.eq(k.at).and(id.gt(k.id))))
-            .order((at.asc(), id.asc())),
-    }
-    .load(conn)
-    .await?;
+    let rows = crate::keyset!(q, req.seek(), desc(at, id), |k| (k.at, k.id))
+        .load(conn)
+        .await?;
     let total = match req.counts_total() {
         true => Some(filtered().count().get_result(conn).await?),
         false => None,

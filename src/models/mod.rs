@@ -133,25 +133,9 @@ macro_rules! list_by_name {
             // By name, ties by id.
             let (name, id) = ($table::name, $table::id);
             let q = filtered().select($row::as_select()).limit(req.limit());
-            let rows = match req.seek() {
-                $crate::db::pagination::Seek::Offset(n) => {
-                    q.order((name.asc(), id.asc())).offset(n)
-                }
-                $crate::db::pagination::Seek::After((k, i)) => q
-                    .filter(
-                        name.gt(k.clone())
-                            .or(name.eq(k.clone()).and(id.gt($id(*i)))),
-                    )
-                    .order((name.asc(), id.asc())),
-                $crate::db::pagination::Seek::Before((k, i)) => q
-                    .filter(
-                        name.lt(k.clone())
-                            .or(name.eq(k.clone()).and(id.lt($id(*i)))),
-                    )
-                    .order((name.desc(), id.desc())),
-            }
-            .load(conn)
-            .await?;
+            let rows = $crate::keyset!(q, req.seek(), asc(name, id), |k| (k.0.clone(), $id(k.1)))
+                .load(conn)
+                .await?;
             let total = match req.counts_total() {
                 true => Some(filtered().count().get_result(conn).await?),
                 false => None,

@@ -201,7 +201,7 @@ pub async fn list(
     f: &UserFilter,
     req: &crate::db::pagination::PageRequest<i64>,
 ) -> QueryResult<crate::db::pagination::Paged<User, i64>> {
-    use crate::db::pagination::{Paged, Seek};
+    use crate::db::pagination::Paged;
     let filtered = || {
         let mut q = users::table.into_boxed();
         if let Some(r) = f.role {
@@ -222,13 +222,9 @@ pub async fn list(
     };
     // Oldest first.
     let q = filtered().select(User::as_select()).limit(req.limit());
-    let rows = match req.seek() {
-        Seek::Offset(n) => q.order(users::id.asc()).offset(n),
-        Seek::After(&id) => q.filter(users::id.gt(UserId(id))).order(users::id.asc()),
-        Seek::Before(&id) => q.filter(users::id.lt(UserId(id))).order(users::id.desc()),
-    }
-    .load(conn)
-    .await?;
+    let rows = crate::keyset!(q, req.seek(), asc users::id, |k| UserId(*k))
+        .load(conn)
+        .await?;
     let total = match req.counts_total() {
         true => Some(filtered().count().get_result(conn).await?),
         false => None,

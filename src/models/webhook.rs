@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::ids::{UserId, WebhookId};
-use crate::db::pagination::{PageRequest, Paged, Seek};
+use crate::db::pagination::{PageRequest, Paged};
 use crate::db::schema::webhooks;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -133,17 +133,9 @@ pub async fn list(
         .select(Webhook::as_select())
         .limit(req.limit())
         .into_boxed();
-    let rows = match req.seek() {
-        Seek::Offset(n) => q.order(webhooks::id.desc()).offset(n),
-        Seek::After(&id) => q
-            .filter(webhooks::id.lt(WebhookId(id)))
-            .order(webhooks::id.desc()),
-        Seek::Before(&id) => q
-            .filter(webhooks::id.gt(WebhookId(id)))
-            .order(webhooks::id.asc()),
-    }
-    .load(conn)
-    .await?;
+    let rows = crate::keyset!(q, req.seek(), desc webhooks::id, |k| WebhookId(*k))
+        .load(conn)
+        .await?;
     let total = match req.counts_total() {
         true => Some(webhooks::table.count().get_result(conn).await?),
         false => None,

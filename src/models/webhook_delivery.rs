@@ -6,7 +6,7 @@ use diesel::sql_types::{BigInt, Interval};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::ids::{DeliveryId, WebhookId};
-use crate::db::pagination::{PageRequest, Paged, Seek};
+use crate::db::pagination::{PageRequest, Paged};
 use crate::db::schema::webhook_deliveries as d;
 
 crate::text_enum! {
@@ -218,13 +218,9 @@ pub async fn list(
         q
     };
     let q = filtered().select(Delivery::as_select()).limit(req.limit());
-    let rows = match req.seek() {
-        Seek::Offset(n) => q.order(d::id.desc()).offset(n),
-        Seek::After(&id) => q.filter(d::id.lt(DeliveryId(id))).order(d::id.desc()),
-        Seek::Before(&id) => q.filter(d::id.gt(DeliveryId(id))).order(d::id.asc()),
-    }
-    .load(conn)
-    .await?;
+    let rows = crate::keyset!(q, req.seek(), desc d::id, |k| DeliveryId(*k))
+        .load(conn)
+        .await?;
     let total = match req.counts_total() {
         true => Some(filtered().count().get_result(conn).await?),
         false => None,

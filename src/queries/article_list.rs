@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 
-use crate::db::pagination::{Direction, PageRequest, Paged, offset};
+use crate::db::pagination::{Direction, PageRequest, Paged, Seek, offset};
 use crate::db::schema::{article_authors, article_tags, articles};
 use crate::models::article::{ArticleKind, ArticleStatus};
 use crate::models::ids::{ArticleId, AuthorId, CategoryId, SourceId, TagId};
@@ -124,23 +124,24 @@ pub struct ArticleQuery {
 
 type Boxed<'a> = articles::BoxedQuery<'a, Pg>;
 
-/// A sort on one column, largest first, ties broken by id (largest first): the keyset condition
-/// for the rows after the cursor's `(value, id)` (before it when walking back) and the order.
-/// The published sorts, with their nulls and pinned rows, are written out in `ordered`.
+/// A sort on one column, largest first, ties broken by id (largest first), through the shared
+/// keyset rule (`crate::keyset!`) from the cursor's `(value, id)`. The published sorts, with
+/// their nulls and pinned rows, are written out in `ordered`.
 macro_rules! by_key {
     ($q:expr, $col:expr, $value:expr, $id0:expr, $back:expr) => {{
-        let mut q = $q;
-        if let Some(v) = $value {
-            q = if $back {
-                q.filter($col.gt(v).or($col.eq(v).and(articles::id.gt($id0))))
-            } else {
-                q.filter($col.lt(v).or($col.eq(v).and(articles::id.lt($id0))))
-            };
-        }
-        if $back {
-            q.order(($col.asc(), articles::id.asc()))
-        } else {
-            q.order(($col.desc(), articles::id.desc()))
+        let q = $q;
+        match ($value, $back) {
+            (Some(v), back) => {
+                let key = (v, $id0);
+                let seek = if back {
+                    Seek::Before(&key)
+                } else {
+                    Seek::After(&key)
+                };
+                $crate::keyset!(q, seek, desc($col, articles::id), |k| (k.0, k.1))
+            }
+            (None, true) => q.order(($col.asc(), articles::id.asc())),
+            (None, false) => q.order(($col.desc(), articles::id.desc())),
         }
     }};
 }

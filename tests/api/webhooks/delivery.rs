@@ -149,7 +149,7 @@ async fn webhooks_refuse_private_addresses_when_sending() {
             c.webhook_retry_base_secs = 60.0;
         })
         .await;
-    let d = delivery_until(&app, &admin, hook, &id, 15, |d| d["attempts"] == 1).await;
+    let d = delivery_until(&app, &admin, hook, &id, 30, |d| d["attempts"] == 1).await;
     assert!(d["last_error"].as_str().unwrap().contains("refused"), "{d}");
     assert!(rx.received().is_empty());
     other.stop(true).await;
