@@ -2,6 +2,7 @@
 
 pub mod budget;
 pub mod connect;
+pub mod keyset;
 pub mod pagination;
 pub mod schema;
 pub mod timestamp;
