@@ -54,8 +54,8 @@ pub async fn update(
     commit(state, async |conn| {
         let current = lock_live(conn, key, actor, if_match).await?;
         let lists = lists_of(conn, current.id).await?;
-        let draft = Draft::from_update(&current, lists, patch);
-        let saved = save(conn, &state.search, actor, Some(&current), draft).await?;
+        let draft = Draft::from_update(&current, lists.clone(), patch);
+        let saved = save(conn, &state.search, actor, Some((&current, lists)), draft).await?;
         saved_answer(state, conn, Some(&current), saved).await
     })
     .await
@@ -75,7 +75,8 @@ pub async fn restore_revision(
             .await?
             .ok_or_else(|| ApiError::NotFound(format!("revision {number} of article `{key}`")))?;
         let draft = Draft::from_revision(&rev)?;
-        let saved = save(conn, &state.search, actor, Some(&current), draft).await?;
+        let lists = lists_of(conn, current.id).await?;
+        let saved = save(conn, &state.search, actor, Some((&current, lists)), draft).await?;
         saved_answer(state, conn, Some(&current), saved).await
     })
     .await

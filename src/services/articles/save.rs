@@ -16,16 +16,17 @@ use crate::models::user::Role;
 use crate::models::{related, revision, tag};
 use crate::search::{Document, Indexed, Indexer};
 
-/// Inserts (`current` = None) or updates an article from a draft, inside the caller's transaction.
+/// Inserts (`current` = None) or updates an article from a draft, inside the caller's
+/// transaction; `current` is the locked row with the lists it has now (kept as the revision).
 pub async fn save(
     conn: &mut AsyncPgConnection,
     indexer: &Arc<Indexer>,
     actor: Actor,
-    current: Option<&Article>,
+    current: Option<(&Article, Lists)>,
     mut draft: Draft,
 ) -> Result<Article, ApiError> {
     draft.validate()?;
-    if let Some(old) = current
+    if let Some((old, _)) = &current
         && draft.related_ids.contains(&old.id)
     {
         return Err(ApiError::invalid(
@@ -39,8 +40,7 @@ pub async fn save(
     let (content, lists) = draft.into_content(conn, actor, now).await?;
     let saved = match current {
         None => article::insert(conn, &content, actor.id).await?,
-        Some(old) => {
-            let old_lists = lists_of(conn, old.id).await?;
+        Some((old, old_lists)) => {
             revision::record(conn, old, old_lists, actor.id).await?;
             article::update(conn, old.id, &content, actor.id).await?
         }
