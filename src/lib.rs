@@ -14,6 +14,7 @@ pub mod error;
 pub mod fields;
 pub mod http_server;
 pub mod limits;
+pub mod listener;
 pub mod metrics;
 pub mod middleware;
 pub mod models;

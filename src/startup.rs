@@ -30,6 +30,8 @@ pub struct Application {
     flusher: tokio::task::JoinHandle<()>,
     stop_webhooks: Arc<Notify>,
     webhooks: Option<tokio::task::JoinHandle<()>>,
+    stop_listener: Arc<Notify>,
+    listener: tokio::task::JoinHandle<()>,
 }
 
 /// Indexes articles that have no search vector yet (rows from before the search migration, or
@@ -130,6 +132,25 @@ impl Application {
             flush_every,
             stop_flusher.clone(),
         ));
+        let responses = web::Data::from(state.caches.responses.clone());
+        let stop_listener = Arc::new(Notify::new());
+        let change_listener = tokio::spawn(crate::listener::run(
+            state.clone(),
+            settings.sized(1),
+            stop_listener.clone(),
+        ));
+        // Serve cached once subscribed to change events (normally within milliseconds).
+        let subscribed = async {
+            while !state.caches.responses.is_live() {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(5), subscribed)
+            .await
+            .is_err()
+        {
+            tracing::warn!("not subscribed to change events yet; serving uncached until then");
+        }
         let app_state = state.clone();
         let shutdown_secs = state.config.shutdown_timeout().as_secs().max(1);
         let keep_alive = Duration::from_secs_f64(state.config.keep_alive_secs);
@@ -150,6 +171,7 @@ impl Application {
                 .app_data(limits.clone())
                 .app_data(routes.clone())
                 .app_data(spec.clone())
+                .app_data(responses.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(web::QueryConfig::default().error_handler(api::rejections::query_error))
                 .app_data(web::PathConfig::default().error_handler(api::rejections::path_error))
@@ -161,8 +183,10 @@ impl Application {
                 )
                 .route("/docs", web::get().to(api::docs::docs_redirect))
                 .default_service(web::to(api::rejections::fallback))
-                .wrap(from_fn(crate::limits::enforce))
                 .wrap(Compress::default())
+                // Outside compression: it stores bodies once and compresses them itself.
+                .wrap(from_fn(crate::cache::serve::serve))
+                .wrap(from_fn(crate::limits::enforce))
                 // Inside CORS (so a 429 carries CORS headers and preflights are never limited)
                 // and inside metrics (so refusals are counted).
                 .wrap(from_fn(crate::ratelimit::limit))
@@ -191,6 +215,8 @@ impl Application {
             flusher,
             stop_webhooks,
             webhooks,
+            stop_listener,
+            listener: change_listener,
         })
     }
 
@@ -235,6 +261,8 @@ impl Application {
         };
         self.stop_webhooks.notify_one();
         self.stop_flusher.notify_one();
+        self.stop_listener.notify_one();
+        join_by(deadline, self.listener).await;
         let webhooks = async {
             if let Some(worker) = self.webhooks
                 && !join_by(deadline, worker).await

@@ -12,6 +12,7 @@ use crate::api::rankings::{RankedArticle, RankingDetail, board_detail, by_id, we
 use crate::api::respond::{Audience, cached_json};
 use crate::api::site::{NavItem, SiteDto};
 use crate::auth::MaybeAuthUser;
+use crate::cache::deps;
 use crate::error::ApiError;
 use crate::models::category::Tree;
 use crate::models::ids::{ArticleId, CategoryId};
@@ -111,6 +112,7 @@ pub async fn get_home(
     };
     let channels = home_channels(&site, &tree);
     let scopes: Vec<Vec<CategoryId>> = channels.iter().map(|c| tree.scope(c.id, true)).collect();
+    scopes.iter().for_each(|s| deps::channels(s));
     let rows = newest_per_group(&mut conn, &scopes, per_channel, now).await?;
     let ids: Vec<ArticleId> = rows.iter().map(|r| r.id).collect();
     let summaries = by_id(summaries_of(&mut conn, &tree, &ids).await?);

@@ -66,17 +66,10 @@ fn etag_of(body: &[u8]) -> String {
 }
 
 fn matches_if_none_match(req: &HttpRequest, etag: &str) -> bool {
-    let Some(value) = req
-        .headers()
+    req.headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
-    let bare = etag.trim_matches('"');
-    value.split(',').map(str::trim).any(|candidate| {
-        candidate == "*" || candidate.trim_start_matches("W/").trim_matches('"') == bare
-    })
+        .is_some_and(|v| crate::cache::serve::etag_matches(v, etag))
 }
 
 /// A JSON response with validators and cache headers; 304 when `If-None-Match` matches.

@@ -11,6 +11,7 @@ use crate::api::articles::{ArticleSummary, summaries_of};
 use crate::api::query::ApiQuery;
 use crate::api::respond::{self, Audience, ListResponse};
 use crate::auth::MaybeAuthUser;
+use crate::cache::deps::{self, Dep};
 use crate::db::pagination::{PageRequest, Paged};
 use crate::error::ApiError;
 use crate::models::Key;
@@ -169,5 +170,6 @@ pub async fn search(
         .collect();
     let mut paged: Paged<SearchHit, ()> = Paged::of_page(hits, page, per_page, ranked.total);
     paged.total_is_lower_bound = ranked.total_is_lower_bound;
+    deps::record(Dep::AllArticles);
     Ok(respond::list(&req, audience, paged))
 }

@@ -7,6 +7,7 @@ use utoipa::IntoParams;
 use crate::api::query::ApiQuery;
 use crate::api::respond::{self, Audience, ListResponse};
 use crate::auth::MaybeAuthUser;
+use crate::cache::deps::{self, Dep};
 use crate::db::pagination::PageRequest;
 use crate::error::ApiError;
 use crate::models::tag::{self};
@@ -65,6 +66,8 @@ pub async fn list_tags(
         &page,
     )
     .await?;
+    // Counts of visible articles per tag.
+    deps::record(Dep::AllArticles);
     let audience = Audience::of(&user, state.config.cache_max_age_secs);
     Ok(respond::list(&req, audience, paged.map(TagWithCount::from)))
 }

@@ -1,15 +1,27 @@
 //! The one owner of in-process caches. A write announces what it changed as a typed
-//! [`Change`]; [`Caches::apply`] is the only place cached data is dropped. TTLs only bound
-//! memory and the staleness of counters (view counts in most-read lists) and of other
-//! instances' writes.
+//! [`Change`]; [`Caches::apply`] turns it into an [`Invalidation`] (what to drop), which is
+//! also what other instances receive (`listen`). Applying invalidations is the only way cached
+//! data is dropped. TTLs only bound memory and the staleness of counters (view counts,
+//! most-read lists).
+
+pub mod deps;
+pub mod encode;
+pub mod responses;
+pub mod schedule;
+pub mod serve;
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use diesel_async::AsyncPgConnection;
+use serde::{Deserialize, Serialize};
+
+use self::deps::Dep;
+use self::responses::ResponseCache;
+use self::schedule::Tick;
 
 use crate::config::Config;
-use crate::content::change::Change;
+use crate::content::change::{ArticleEvent, Change};
 use crate::content::rankings::{MostReadKey, MostReadPage};
 use crate::error::ApiError;
 use crate::models::category::{self, Tree};
@@ -22,7 +34,7 @@ const TREE_TTL: Duration = Duration::from_secs(5);
 /// How long a public list total is reused.
 const TOTALS_TTL: Duration = Duration::from_secs(10);
 /// How long computed 相关新闻 are reused.
-const RELATED_TTL: Duration = Duration::from_secs(60);
+pub const RELATED_TTL: Duration = Duration::from_secs(60);
 
 pub struct Caches {
     /// The channel tree, reloaded at most every few seconds (and after channel writes).
@@ -40,10 +52,91 @@ pub struct Caches {
     pub beacon: BeaconMemory,
     /// API keys looked up by the rate limiter (shared with it).
     api_keys: Arc<ApiKeys>,
+    /// Finished public responses (the middleware `serve::serve` reads and fills it).
+    pub responses: Arc<ResponseCache>,
+    /// This process, in the change events it publishes (it applies its own at once).
+    pub instance: String,
+}
+
+/// What a change made stale, in every instance's caches.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invalidation {
+    /// Responses that depend on one of these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deps: Vec<Dep>,
+    /// New pending changes of visibility.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ticks: Vec<Tick>,
+    /// The channel tree.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub tree: bool,
+    /// Article lists' totals, related choices, most-read lists and the beacon's visibility.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub articles: bool,
+    /// Most-read lists only (they name sources and bylines).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub most_read: bool,
+    /// API key lookups.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub api_keys: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl Invalidation {
+    pub fn of(change: &Change) -> Self {
+        let mut inv = Self::default();
+        match change {
+            Change::Articles(list) => {
+                inv.articles = true;
+                if !list.is_empty() {
+                    inv.deps.push(Dep::AllArticles);
+                }
+                for a in list {
+                    inv.deps.push(Dep::Article(a.id));
+                    inv.deps.extend(a.channels.iter().map(|&c| Dep::Channel(c)));
+                    if let (ArticleEvent::Saved, Some(&channel)) = (&a.what, a.channels.last()) {
+                        inv.ticks.extend(a.ticks.iter().map(|&at| Tick {
+                            at,
+                            article: a.id,
+                            channel,
+                        }));
+                    }
+                }
+            }
+            Change::Category(_) => {
+                inv.tree = true;
+                inv.articles = true;
+                inv.deps.push(Dep::Tree);
+            }
+            Change::Source(id) => {
+                inv.most_read = true;
+                inv.deps.extend([Dep::Source(*id), Dep::Sources]);
+            }
+            Change::Author(id) => {
+                inv.most_read = true;
+                inv.deps.extend([Dep::Author(*id), Dep::Authors]);
+            }
+            Change::Board(b) => inv.deps.extend([Dep::Board(b.id), Dep::Boards]),
+            Change::Site(_) => inv.deps.push(Dep::Site),
+            Change::ApiKey(_) => inv.api_keys = true,
+            Change::User(id) => inv.deps.push(Dep::User(*id)),
+            // Subscribers are read from the database on each event.
+            Change::Webhook(_) => {}
+        }
+        inv
+    }
 }
 
 impl Caches {
     pub fn new(config: &Config, api_keys: Arc<ApiKeys>) -> Self {
+        let responses = Arc::new(ResponseCache::new(
+            config.response_cache_mb.saturating_mul(1024 * 1024),
+            Duration::from_secs(config.response_cache_max_stale_secs),
+            Duration::from_secs(config.response_cache_counters_secs),
+        ));
         Self {
             tree: RwLock::new(None),
             list_totals: moka::future::Cache::builder()
@@ -60,11 +153,14 @@ impl Caches {
                 .build(),
             beacon: BeaconMemory::default(),
             api_keys,
+            responses,
+            instance: uuid::Uuid::new_v4().to_string(),
         }
     }
 
     /// The channel tree, from memory when loaded less than `TREE_TTL` ago.
     pub async fn tree(&self, conn: &mut AsyncPgConnection) -> Result<Arc<Tree>, ApiError> {
+        deps::record(Dep::Tree);
         if let Ok(slot) = self.tree.read()
             && let Some((at, tree)) = slot.as_ref()
             && at.elapsed() < TREE_TTL
@@ -78,29 +174,42 @@ impl Caches {
         Ok(tree)
     }
 
-    /// Drops what `change` made stale.
+    /// Drops what `change` made stale (in this instance; `listen` tells the others).
     pub fn apply(&self, change: &Change) {
-        match change {
-            Change::Articles(_) => {
-                self.list_totals.invalidate_all();
-                self.related.invalidate_all();
-                self.most_read.invalidate_all();
-                // Checked again before it is trusted (still used while the database is down).
-                self.beacon.outdate();
-            }
-            Change::Category(_) => {
-                self.forget_tree();
-                self.list_totals.invalidate_all();
-                self.most_read.invalidate_all();
-            }
-            // Most-read lists show article summaries, which name sources and bylines.
-            Change::Source(_) | Change::Author(_) => self.most_read.invalidate_all(),
-            // Boards and site settings are read from the database on each request.
-            Change::Board(_) | Change::Site(_) => {}
-            Change::ApiKey(_) => self.api_keys.forget_lookups(),
-            // Accounts and endpoints are read from the database when used.
-            Change::User(_) | Change::Webhook(_) => {}
+        self.invalidate(&Invalidation::of(change));
+    }
+
+    /// Drops what an invalidation names.
+    pub fn invalidate(&self, inv: &Invalidation) {
+        if inv.tree {
+            self.forget_tree();
         }
+        if inv.articles {
+            self.list_totals.invalidate_all();
+            self.related.invalidate_all();
+            // Checked again before it is trusted (still used while the database is down).
+            self.beacon.outdate();
+        }
+        if inv.articles || inv.most_read {
+            self.most_read.invalidate_all();
+        }
+        if inv.api_keys {
+            self.api_keys.forget_lookups();
+        }
+        // Ticks first: a response computed from now on must expire at them.
+        self.responses.schedule.add(&inv.ticks);
+        self.responses.invalidate(&inv.deps);
+    }
+
+    /// Drops everything (change events may have been missed).
+    pub fn forget_all(&self) {
+        self.forget_tree();
+        self.list_totals.invalidate_all();
+        self.related.invalidate_all();
+        self.most_read.invalidate_all();
+        self.beacon.outdate();
+        self.api_keys.forget_lookups();
+        self.responses.invalidate_all();
     }
 
     fn forget_tree(&self) {

@@ -178,6 +178,10 @@ async fn reindex(args: ReindexArgs) -> Result<(), String> {
     .await
     .map_err(|e| format!("reindex failed: {e}"))?;
     bar.finish_and_clear();
+    // Running instances drop what they cached (search results changed behind their back).
+    crate::listener::notify_all(&mut conn)
+        .await
+        .map_err(|e| format!("telling running instances failed: {e}"))?;
     let secs = report.elapsed.as_secs_f64();
     println!(
         "reindexed {} articles in {secs:.1} s ({:.0} articles/s)",
@@ -242,6 +246,9 @@ async fn seed(args: SeedArgs) -> Result<(), String> {
             s.rate()
         );
     }
+    crate::listener::notify_all(&mut conn)
+        .await
+        .map_err(|e| format!("telling running instances failed: {e}"))?;
     Ok(())
 }
 

@@ -146,6 +146,20 @@ pub struct Config {
     #[arg(long, env = "CACHE_DETAIL_MAX_AGE_SECS", default_value_t = 60)]
     pub cache_detail_max_age_secs: u32,
 
+    /// Memory for the response cache of public reads, in MiB (0 turns it off).
+    #[arg(long, env = "RESPONSE_CACHE_MB", default_value_t = 256)]
+    pub response_cache_mb: u64,
+
+    /// Longest time a cached response may be served stale while the database is unreachable
+    /// (stale-if-error), in seconds.
+    #[arg(long, env = "RESPONSE_CACHE_MAX_STALE_SECS", default_value_t = 3600)]
+    pub response_cache_max_stale_secs: u64,
+
+    /// Longest time a cached response showing view counts is reused, in seconds (view counts
+    /// move without change events; everything else is dropped by change events).
+    #[arg(long, env = "RESPONSE_CACHE_COUNTERS_SECS", default_value_t = 60)]
+    pub response_cache_counters_secs: u64,
+
     /// Log format: text for people, json for machines.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,

@@ -3,8 +3,12 @@
 //! (`webhooks::announce`, in the same transaction) and, after the commit, the in-process
 //! caches (`cache::Caches::apply`). Nothing else queues webhooks or drops cached data.
 
+use chrono::{DateTime, Utc};
+
 use super::categories::CategoryDetail;
 use super::site::SiteDto;
+use crate::models::article::Article;
+use crate::models::article_status::ArticleStatus;
 use crate::models::ids::{
     ApiKeyId, ArticleId, AuthorId, CategoryId, RankingId, SourceId, UserId, WebhookId,
 };
@@ -44,6 +48,9 @@ pub struct ArticleChange {
     /// write (one entry when it stayed; empty when purged and gone).
     pub channels: Vec<CategoryId>,
     pub what: ArticleEvent,
+    /// When saved: the future instants at which the clock changes its visibility
+    /// (`published_at` of a scheduled article, `offline_at`), so caches expire on the second.
+    pub ticks: Vec<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,16 +67,38 @@ pub enum ArticleEvent {
 }
 
 impl ArticleChange {
-    /// A write that saved the article; `before` is its channel before the write, if it existed.
-    pub fn saved(id: ArticleId, before: Option<CategoryId>, after: CategoryId) -> Self {
+    /// A write that saved `saved`; `before` is its channel before the write, if it existed.
+    pub fn saved(saved: &Article, before: Option<CategoryId>) -> Self {
+        let after = saved.category_id;
         let mut channels = vec![after];
         if let Some(b) = before.filter(|b| *b != after) {
             channels.insert(0, b);
         }
+        let now = Utc::now();
+        let ticks = if saved.status == ArticleStatus::Published && saved.deleted_at.is_none() {
+            [saved.published_at, saved.offline_at]
+                .into_iter()
+                .flatten()
+                .filter(|t| *t > now)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Self {
+            id: saved.id,
+            channels,
+            what: ArticleEvent::Saved,
+            ticks,
+        }
+    }
+
+    /// A change with no pending instants (trash, purge, the clock).
+    pub fn now(id: ArticleId, channels: Vec<CategoryId>, what: ArticleEvent) -> Self {
         Self {
             id,
             channels,
-            what: ArticleEvent::Saved,
+            what,
+            ticks: Vec::new(),
         }
     }
 }

@@ -109,6 +109,7 @@ impl SiteDto {
     /// The settings with their navigation resolved against the channel tree: ids of deleted
     /// channels are dropped, and hidden channels too unless `staff`.
     pub fn new(site: Site, tree: &Tree, staff: bool) -> Self {
+        crate::cache::deps::record(crate::cache::deps::Dep::Site);
         let navigation = site
             .navigation
             .iter()

@@ -179,3 +179,35 @@ pub async fn visibility_change(
     .optional()?;
     Ok(flip.map(|f| (f.before, f.after)))
 }
+
+#[derive(QueryableByName)]
+struct PendingTick {
+    #[diesel(sql_type = BigInt)]
+    id: ArticleId,
+    #[diesel(sql_type = BigInt)]
+    category_id: CategoryId,
+    #[diesel(sql_type = Timestamptz)]
+    at: DateTime<Utc>,
+}
+
+/// The instants after `now` at which the clock changes an article's visibility (the
+/// `published_at` of scheduled articles, `offline_at`s), with the article's channel.
+pub async fn pending_ticks(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+) -> diesel::QueryResult<Vec<(ArticleId, CategoryId, DateTime<Utc>)>> {
+    let rows: Vec<PendingTick> = diesel::sql_query(
+        "SELECT a.id, a.category_id, t.at \
+           FROM articles a CROSS JOIN LATERAL (VALUES (a.published_at), (a.offline_at)) AS t(at) \
+          WHERE a.status = 'published' AND a.deleted_at IS NULL \
+            AND (a.published_at > $1 OR a.offline_at > $1) AND t.at > $1 \
+          ORDER BY t.at LIMIT 100000",
+    )
+    .bind::<Timestamptz, _>(now)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, r.category_id, r.at))
+        .collect())
+}

@@ -41,9 +41,9 @@ pub async fn run_due(state: &AppState) -> Result<Vec<Transition>, ApiError> {
 }
 
 fn clock_change(t: &Transition) -> ArticleChange {
-    ArticleChange {
-        id: t.id,
-        channels: vec![t.category_id],
-        what: ArticleEvent::Clock { visible: t.visible },
-    }
+    ArticleChange::now(
+        t.id,
+        vec![t.category_id],
+        ArticleEvent::Clock { visible: t.visible },
+    )
 }

@@ -22,12 +22,13 @@ use std::future::Future;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
+use crate::cache::Invalidation;
 use crate::content::change::Change;
 use crate::error::ApiError;
 use crate::models::{SlugTable, free_slug};
 use crate::state::AppState;
 use crate::validate::slugify;
-use crate::webhooks;
+use crate::{listener, webhooks};
 
 /// The work of one write, run inside its transaction: returns the answer and the change it made.
 /// (A named form of `AsyncFnOnce(&mut AsyncPgConnection) -> R` whose future is `Send`, which
@@ -59,11 +60,16 @@ where
         .transaction::<_, ApiError, _>(async |conn| {
             let (value, change) = work(conn).await?;
             webhooks::announce(conn, &change).await?;
-            Ok((value, change))
+            let stale = (!change.is_empty()).then(|| Invalidation::of(&change));
+            if let Some(inv) = &stale {
+                // Delivered to the other instances on commit, never for a rollback.
+                listener::notify(conn, &state.caches.instance, inv).await?;
+            }
+            Ok((value, stale))
         })
         .await?;
-    if !change.is_empty() {
-        state.caches.apply(&change);
+    if let Some(inv) = &change {
+        state.caches.invalidate(inv);
     }
     Ok(value)
 }

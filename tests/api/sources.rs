@@ -300,7 +300,10 @@ async fn list_is_cacheable_for_the_public() {
     let app = spawn_app().await;
     app.seed().await;
     let res = app.get("/api/v1/sources").send().await.unwrap();
-    assert_eq!(res.headers()["cache-control"], "public, max-age=60");
+    assert_eq!(
+        res.headers()["cache-control"],
+        "public, max-age=60, stale-if-error=3600"
+    );
     let etag = res.headers()["etag"].to_str().unwrap().to_owned();
     let res = app
         .get("/api/v1/sources")

@@ -13,6 +13,7 @@ use crate::api::query::ApiQuery;
 use crate::api::rankings::week_most_read;
 use crate::api::respond::{Audience, cached_json_with};
 use crate::auth::MaybeAuthUser;
+use crate::cache::deps;
 use crate::content::articles::{ArticleDetail, render, summaries_of};
 use crate::error::{ApiError, OrNotFound};
 use crate::models::ids::ArticleId;
@@ -110,6 +111,7 @@ pub async fn get_article(
     };
     let latest = if include.latest_in_category {
         let scope = vec![tree.scope(found.category_id, true)];
+        deps::channels(&scope[0]);
         let rows = newest_per_group(&mut conn, &scope, LATEST_IN_CATEGORY + 1, now).await?;
         let ids: Vec<ArticleId> = rows
             .into_iter()

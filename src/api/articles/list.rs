@@ -8,6 +8,7 @@ use utoipa::IntoParams;
 use crate::api::query::ApiQuery;
 use crate::api::respond::{self, Audience, ListResponse};
 use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::cache::deps::{self, Dep};
 use crate::content::articles::ArticleSummary;
 use crate::content::articles::summaries_of_rows;
 use crate::db::pagination::PageRequest;
@@ -166,6 +167,12 @@ async fn run(
         scope,
     )
     .await?;
+    // Every article that is or was in a channel-scoped list is in one of its channels before
+    // or after a write; other lists may change with any article.
+    match &aq.filters.categories {
+        Some(scope) => deps::channels(scope),
+        None => deps::record(Dep::AllArticles),
+    }
     let page: PageRequest<ArticleCursor> =
         PageRequest::from_params(query.page, query.per_page, query.cursor.as_deref())?;
     let by_relevance =

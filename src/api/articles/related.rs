@@ -11,6 +11,7 @@ use utoipa::IntoParams;
 use crate::api::query::{ApiQuery, count_param};
 use crate::api::respond::{self, Audience, ListResponse};
 use crate::auth::MaybeAuthUser;
+use crate::cache::deps::{self, Dep};
 use crate::content::articles::ArticleSummary;
 use crate::db::pagination::Paged;
 use crate::error::{ApiError, OrNotFound};
@@ -43,6 +44,8 @@ pub async fn related_to(
     a: &Article,
     limit: usize,
 ) -> Result<Vec<ArticleSummary>, ApiError> {
+    // The choice depends on other articles too.
+    deps::record(Dep::AllArticles);
     let chosen = state
         .caches
         .related

@@ -10,6 +10,7 @@ use crate::api::respond::{
     self, Audience, ListResponse, cached_json, created, no_content, staff_json,
 };
 use crate::auth::{Editor, MaybeAuthUser};
+use crate::cache::deps::{self, Dep};
 use crate::db::pagination::PageRequest;
 use crate::error::{ApiError, OrNotFound};
 use crate::models::Key;
@@ -41,6 +42,7 @@ pub async fn list_authors(
     }
     let q = query.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let page = PageRequest::from_params(query.page, query.per_page, query.cursor.as_deref())?;
+    deps::record(Dep::Authors);
     let paged = author::list(&mut *state.conn().await?, q, &page).await?;
     let audience = Audience::of(&user, state.config.cache_max_age_secs);
     Ok(respond::list(&req, audience, paged.map(AuthorDto::from)))
@@ -70,6 +72,7 @@ pub async fn get_author(
     let found = author::find(&mut *state.conn().await?, &key)
         .await?
         .or_not_found("author", &key)?;
+    deps::record(Dep::Author(found.id));
     let audience = Audience::of(&user, state.config.cache_max_age_secs);
     Ok(cached_json(
         &req,

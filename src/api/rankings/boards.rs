@@ -16,6 +16,7 @@ use crate::api::respond::{
     self, Audience, ListResponse, cached_json, created, no_content, staff_json,
 };
 use crate::auth::{Editor, MaybeAuthUser};
+use crate::cache::deps::{self, Dep};
 use crate::content::rankings::MostReadKey;
 use crate::db::pagination::{PageRequest, paginate_in_memory};
 use crate::error::{ApiError, OrNotFound};
@@ -56,6 +57,7 @@ pub async fn list_rankings(
 ) -> Result<HttpResponse, ApiError> {
     let page: PageRequest<(i32, i64)> =
         PageRequest::from_params(query.page, query.per_page, query.cursor.as_deref())?;
+    deps::record(Dep::Boards);
     let mut boards = ranking::all(&mut *state.conn().await?).await?;
     boards.sort_by_key(|b| (b.position, b.id));
     let paged = paginate_in_memory(boards, &page, |b: &Ranking| (b.position, b.id.0));
@@ -86,6 +88,16 @@ pub async fn entries_of(
         _ => {
             let now = Utc::now();
             let entries = ranking::entries(conn, board.id).await?;
+            // The next start or end of an entry's window changes what the public sees.
+            if let Some(next) = entries
+                .iter()
+                .flat_map(|e| [e.starts_at, e.ends_at])
+                .flatten()
+                .filter(|t| *t > now)
+                .min()
+            {
+                deps::at_most((next - now).to_std().unwrap_or_default());
+            }
             let ids: Vec<ArticleId> = entries.iter().map(|e| e.article_id).collect();
             let visible: Vec<ArticleId> = article::visible_ids(conn, &ids, now).await?;
             let tree = state.tree(conn).await?;
@@ -123,6 +135,7 @@ pub async fn detail(
     board: &Ranking,
     staff: bool,
 ) -> Result<RankingDetail, ApiError> {
+    deps::record(Dep::Board(board.id));
     Ok(RankingDetail {
         board: RankingDto::from(board),
         entries: entries_of(state, conn, board, staff).await?,

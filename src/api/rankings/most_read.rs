@@ -13,6 +13,8 @@ use crate::api::articles::{ArticleSummary, CategoryBrief, summaries_of};
 use crate::api::query::{ApiQuery, count_param};
 use crate::api::respond::{Audience, cached_json_with};
 use crate::auth::MaybeAuthUser;
+use crate::cache::deps::{self, Dep};
+use crate::content::articles::record_summaries;
 use crate::content::rankings::{MostReadKey, MostReadPage};
 use crate::error::{ApiError, OrNotFound};
 use crate::models::ids::{ArticleId, CategoryId};
@@ -60,7 +62,7 @@ async fn compute(state: &AppState, key: &MostReadKey) -> Result<MostReadPage, Ap
 
 /// The most-read list for a window and scope: computed at most once per TTL, however many ask.
 pub async fn most_read(state: &AppState, key: MostReadKey) -> Result<Arc<MostReadPage>, ApiError> {
-    state
+    let page = state
         .caches
         .most_read
         .try_get_with(key.clone(), async {
@@ -70,7 +72,17 @@ pub async fn most_read(state: &AppState, key: MostReadKey) -> Result<Arc<MostRea
         .map_err(|e: Arc<ApiError>| match &*e {
             ApiError::Unavailable(m) => ApiError::Unavailable(m.clone()),
             other => ApiError::Internal(other.to_string()),
-        })
+        })?;
+    // A response showing it lasts no longer than the list itself.
+    let age = (Utc::now() - page.generated_at)
+        .to_std()
+        .unwrap_or_default();
+    let ttl = std::time::Duration::from_secs(state.config.rankings_ttl_secs);
+    deps::at_most(ttl.saturating_sub(age));
+    deps::record(Dep::Tree);
+    let shown: Vec<ArticleSummary> = page.items.iter().map(|r| r.article.clone()).collect();
+    record_summaries(&shown);
+    Ok(page)
 }
 
 /// The week's (`TimeWindow::Week`) most-read across the site, up to `limit` (cached as above).

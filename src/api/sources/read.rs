@@ -7,6 +7,7 @@ use super::dto::{ListSourcesQuery, SourceDto};
 use crate::api::query::ApiQuery;
 use crate::api::respond::{self, ListResponse, cached_json};
 use crate::auth::MaybeAuthUser;
+use crate::cache::deps::{self, Dep};
 use crate::db::pagination::PageRequest;
 use crate::error::{ApiError, OrNotFound};
 use crate::models::Key;
@@ -41,6 +42,7 @@ pub async fn list_sources(
     }
     let q = query.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let page = PageRequest::from_params(query.page, query.per_page, query.cursor.as_deref())?;
+    deps::record(Dep::Sources);
     let paged = source::list(&mut *state.conn().await?, q, &page).await?;
     Ok(respond::list(
         &req,
@@ -73,6 +75,7 @@ pub async fn get_source(
     let found = source::find(&mut *state.conn().await?, &key)
         .await?
         .or_not_found("source", &key)?;
+    deps::record(Dep::Source(found.id));
     Ok(cached_json(
         &req,
         audience(&user, &state),

@@ -5,6 +5,7 @@ use chrono::Utc;
 use diesel_async::AsyncPgConnection;
 
 use super::dto::{ArticleDetail, ArticleSummary, detail, summaries};
+use crate::cache::deps::{self, Dep};
 use crate::error::ApiError;
 use crate::models::article::Article;
 use crate::models::category::Tree;
@@ -34,7 +35,35 @@ pub async fn summaries_of_rows(
     source_ids.dedup();
     let sources = sources_by_id(conn, &source_ids).await?;
     let mut by = bylines(conn, &ids).await?;
-    Ok(summaries(rows, tree, &sources, &mut by))
+    let list = summaries(rows, tree, &sources, &mut by);
+    record_summaries(&list);
+    Ok(list)
+}
+
+/// A response showing these summaries depends on them (see `cache::deps`).
+pub fn record_summaries(list: &[ArticleSummary]) {
+    deps::counters();
+    for a in list {
+        deps::record(Dep::Article(a.id));
+        if let Some(s) = &a.source {
+            deps::record(Dep::Source(s.id));
+        }
+        deps::record_all(a.authors.iter().map(|x| Dep::Author(x.id)));
+    }
+}
+
+/// A response showing this article depends on it, on what it names and on its channel's list
+/// (its previous and next articles).
+fn record_detail(d: &ArticleDetail) {
+    deps::counters();
+    deps::record_all([Dep::Article(d.id), Dep::Channel(d.category.id), Dep::Tree]);
+    if let Some(s) = &d.source {
+        deps::record(Dep::Source(s.id));
+    }
+    deps::record_all(d.authors.iter().map(|x| Dep::Author(x.id)));
+    if let Some(e) = &d.editor {
+        deps::record(Dep::User(e.id));
+    }
 }
 
 /// The full response body of one article.
@@ -44,5 +73,7 @@ pub async fn render(
     article: Article,
 ) -> Result<ArticleDetail, ApiError> {
     let view = article_detail::load(conn, article, Utc::now()).await?;
-    Ok(detail(view, tree))
+    let detail = detail(view, tree);
+    record_detail(&detail);
+    Ok(detail)
 }

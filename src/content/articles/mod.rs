@@ -4,4 +4,4 @@ mod dto;
 mod load;
 
 pub use dto::*;
-pub use load::{render, summaries_of, summaries_of_rows};
+pub use load::{record_summaries, render, summaries_of, summaries_of_rows};

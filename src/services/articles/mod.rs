@@ -158,7 +158,7 @@ async fn saved_answer(
     before: Option<&Article>,
     saved: Article,
 ) -> Result<(ArticleDetail, Change), ApiError> {
-    let change = ArticleChange::saved(saved.id, before.map(|b| b.category_id), saved.category_id);
+    let change = ArticleChange::saved(&saved, before.map(|b| b.category_id));
     let tree = state.tree(conn).await?;
     let detail = render(conn, &tree, saved).await?;
     Ok((detail, Change::Articles(vec![change])))
@@ -166,9 +166,9 @@ async fn saved_answer(
 
 /// The event of an article leaving the public (trash or purge).
 fn gone(current: &Article, what: ArticleEvent) -> Change {
-    Change::Articles(vec![ArticleChange {
-        id: current.id,
-        channels: vec![current.category_id],
+    Change::Articles(vec![ArticleChange::now(
+        current.id,
+        vec![current.category_id],
         what,
-    }])
+    )])
 }

@@ -59,11 +59,7 @@ async fn known_articles(app: &TestApp, n: usize) -> Vec<i64> {
 fn outdate(state: &AppState, ids: &[i64]) {
     state.caches.apply(&Change::Articles(
         ids.iter()
-            .map(|i| ArticleChange {
-                id: ArticleId(*i),
-                channels: Vec::new(),
-                what: ArticleEvent::Saved,
-            })
+            .map(|i| ArticleChange::now(ArticleId(*i), Vec::new(), ArticleEvent::Saved))
             .collect(),
     ));
 }
