@@ -25,6 +25,8 @@ use crate::state::AppState;
 
 /// The channel every instance listens on.
 pub const CHANNEL: &str = "newsdesk_changes";
+/// How the listening connection shows in `pg_stat_activity`.
+pub const APPLICATION_NAME: &str = "newsdesk-listener";
 /// PostgreSQL refuses payloads of 8000 bytes or more; larger invalidations drop everything.
 const MAX_PAYLOAD: usize = 7900;
 /// How often the listening connection is checked (a silent partition breaks it within this
@@ -105,13 +107,14 @@ pub async fn run(state: web::Data<AppState>, settings: PoolSettings, stop: Arc<N
 
 /// One subscription: returns when the connection is lost.
 async fn subscribe_and_apply(state: &AppState, settings: &PoolSettings) {
-    let pg = match settings.pg_config(&state.config.database_url) {
+    let mut pg = match settings.pg_config(&state.config.database_url) {
         Ok(pg) => pg,
         Err(e) => {
             tracing::error!(error = %e, "change listener: bad database URL");
             return;
         }
     };
+    pg.application_name(APPLICATION_NAME);
     let (client, mut connection) = match pg.connect(tokio_postgres::NoTls).await {
         Ok(pair) => pair,
         Err(e) => {

@@ -211,8 +211,14 @@ pub fn build(
     views: Arc<ViewCounter>,
     indexer: Arc<Indexer>,
     webhooks: Arc<crate::webhooks::worker::Stats>,
+    responses: Arc<crate::cache::responses::ResponseCache>,
 ) -> Result<PrometheusMetrics, String> {
     let registry = prometheus::Registry::new();
+    let cache =
+        crate::cache::metrics::ResponseCacheCollector::new(responses).map_err(|e| e.to_string())?;
+    registry
+        .register(Box::new(cache))
+        .map_err(|e| e.to_string())?;
     let pool = PoolCollector::new(pool.clone(), db_stats).map_err(|e| e.to_string())?;
     registry
         .register(Box::new(pool))

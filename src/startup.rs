@@ -115,6 +115,7 @@ impl Application {
             state.views.clone(),
             state.search.clone(),
             webhook_stats.clone(),
+            state.caches.responses.clone(),
         )?;
         let stop_webhooks = Arc::new(Notify::new());
         let webhooks = state.config.webhook_worker.then(|| {

@@ -6,6 +6,7 @@
 
 pub mod deps;
 pub mod encode;
+pub mod metrics;
 pub mod responses;
 pub mod schedule;
 pub mod serve;

@@ -26,6 +26,7 @@ mod proxy_selftest;
 mod rankings;
 mod rate_limits;
 mod related;
+mod response_cache;
 mod roles;
 mod search;
 mod search_quality;

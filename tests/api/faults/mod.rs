@@ -5,6 +5,7 @@ mod outage;
 mod pool;
 mod requests;
 mod shutdown;
+mod stale;
 mod views;
 
 use std::net::{SocketAddr, ToSocketAddrs};
