@@ -22,6 +22,8 @@ use crate::models::ids::{ArticleId, AuthorId, CategoryId, RankingId, SourceId, U
 pub enum Dep {
     /// Shows this article (its fields, its visibility).
     Article(ArticleId),
+    /// Shows the 相关新闻 chosen for this article.
+    Related(ArticleId),
     /// Lists the visible articles of this channel (one of a list's channel scope).
     Channel(CategoryId),
     /// Lists over every article (the site feed, search, tags, boards, the front page).

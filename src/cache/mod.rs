@@ -26,7 +26,6 @@ use crate::content::change::{ArticleEvent, Change};
 use crate::content::rankings::{MostReadKey, MostReadPage};
 use crate::error::ApiError;
 use crate::models::category::{self, Tree};
-use crate::models::ids::ArticleId;
 use crate::ratelimit::keys::ApiKeys;
 use crate::views::memory::BeaconMemory;
 
@@ -34,17 +33,12 @@ use crate::views::memory::BeaconMemory;
 const TREE_TTL: Duration = Duration::from_secs(5);
 /// How long a public list total is reused.
 const TOTALS_TTL: Duration = Duration::from_secs(10);
-/// How long computed 相关新闻 are reused.
-pub const RELATED_TTL: Duration = Duration::from_secs(60);
 
 pub struct Caches {
     /// The channel tree, reloaded at most every few seconds (and after channel writes).
     tree: RwLock<Option<(Instant, Arc<Tree>)>>,
     /// Totals of public article lists, per filter set, for a few seconds.
     pub list_totals: moka::future::Cache<String, i64>,
-    /// 相关新闻 ids per (article, version, limit) for a minute: scoring the candidates costs tens
-    /// of milliseconds for articles with common keywords. Visibility is checked on each use.
-    pub related: moka::future::Cache<(ArticleId, i32, usize), Arc<Vec<ArticleId>>>,
     /// Most-read lists, computed at most once per `RANKINGS_TTL` (their view counts may be that
     /// old; their articles are dropped on any change to what they show).
     pub most_read: moka::future::Cache<MostReadKey, Arc<MostReadPage>>,
@@ -71,7 +65,7 @@ pub struct Invalidation {
     /// The channel tree.
     #[serde(default, skip_serializing_if = "is_false")]
     pub tree: bool,
-    /// Article lists' totals, related choices, most-read lists and the beacon's visibility.
+    /// Article lists' totals, most-read lists and the beacon's visibility.
     #[serde(default, skip_serializing_if = "is_false")]
     pub articles: bool,
     /// Most-read lists only (they name sources and bylines).
@@ -98,6 +92,7 @@ impl Invalidation {
                 for a in list {
                     inv.deps.push(Dep::Article(a.id));
                     inv.deps.extend(a.channels.iter().map(|&c| Dep::Channel(c)));
+                    inv.deps.extend(a.related.iter().map(|&r| Dep::Related(r)));
                     if let (ArticleEvent::Saved, Some(&channel)) = (&a.what, a.channels.last()) {
                         inv.ticks.extend(a.ticks.iter().map(|&at| Tick {
                             at,
@@ -144,10 +139,6 @@ impl Caches {
                 .max_capacity(10_000)
                 .time_to_live(TOTALS_TTL)
                 .build(),
-            related: moka::future::Cache::builder()
-                .max_capacity(10_000)
-                .time_to_live(RELATED_TTL)
-                .build(),
             most_read: moka::future::Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(Duration::from_secs(config.rankings_ttl_secs.max(1)))
@@ -187,7 +178,6 @@ impl Caches {
         }
         if inv.articles {
             self.list_totals.invalidate_all();
-            self.related.invalidate_all();
             // Checked again before it is trusted (still used while the database is down).
             self.beacon.outdate();
         }
@@ -206,7 +196,6 @@ impl Caches {
     pub fn forget_all(&self) {
         self.forget_tree();
         self.list_totals.invalidate_all();
-        self.related.invalidate_all();
         self.most_read.invalidate_all();
         self.beacon.outdate();
         self.api_keys.forget_lookups();

@@ -441,6 +441,7 @@ fn dep_order(d: &Dep) -> (u8, i64) {
         Dep::Boards => (9, 0),
         Dep::Site => (10, 0),
         Dep::User(id) => (11, id.0),
+        Dep::Related(id) => (12, id.0),
     }
 }
 

@@ -51,6 +51,8 @@ pub struct ArticleChange {
     /// When saved: the future instants at which the clock changes its visibility
     /// (`published_at` of a scheduled article, `offline_at`), so caches expire on the second.
     pub ticks: Vec<DateTime<Utc>>,
+    /// Articles whose 相关新闻 choices the write changed (its own included).
+    pub related: Vec<ArticleId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +70,7 @@ pub enum ArticleEvent {
 
 impl ArticleChange {
     /// A write that saved `saved`; `before` is its channel before the write, if it existed.
-    pub fn saved(saved: &Article, before: Option<CategoryId>) -> Self {
+    pub fn saved(saved: &Article, before: Option<CategoryId>, related: Vec<ArticleId>) -> Self {
         let after = saved.category_id;
         let mut channels = vec![after];
         if let Some(b) = before.filter(|b| *b != after) {
@@ -89,6 +91,7 @@ impl ArticleChange {
             channels,
             what: ArticleEvent::Saved,
             ticks,
+            related,
         }
     }
 
@@ -99,6 +102,7 @@ impl ArticleChange {
             channels,
             what,
             ticks: Vec::new(),
+            related: Vec::new(),
         }
     }
 }

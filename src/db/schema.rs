@@ -215,6 +215,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    related_choices (article_id, related_id) {
+        article_id -> Int8,
+        related_id -> Int8,
+        score -> Float8,
+    }
+}
+
+diesel::table! {
+    related_computed (article_id) {
+        article_id -> Int8,
+        computed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     site_settings (id) {
         id -> Int2,
         name -> Text,
@@ -326,6 +341,7 @@ diesel::joinable!(ranking_entries -> articles (article_id));
 diesel::joinable!(ranking_entries -> rankings (ranking_id));
 diesel::joinable!(rankings -> categories (category_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(related_computed -> articles (article_id));
 diesel::joinable!(site_settings -> users (updated_by));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(webhooks -> users (created_by));
@@ -346,6 +362,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     ranking_entries,
     rankings,
     refresh_tokens,
+    related_choices,
+    related_computed,
     site_settings,
     sources,
     tags,

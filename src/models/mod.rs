@@ -9,6 +9,7 @@ pub mod category;
 pub mod ids;
 pub mod ranking;
 pub mod related;
+pub mod related_choices;
 pub mod revision;
 pub mod search_index;
 pub mod session;

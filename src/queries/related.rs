@@ -81,13 +81,37 @@ pub async fn candidates(
     s: &Subject,
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<Candidate>> {
+    let visible = crate::models::visibility::sql("a", "$4");
+    scored(conn, s, now, &visible).await
+}
+
+/// Articles not in the trash (drafts and scheduled ones too) sharing a tag or keyword with it,
+/// scored the same way: those whose choices it may belong in.
+pub async fn neighbours(
+    conn: &mut AsyncPgConnection,
+    s: &Subject,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<Candidate>> {
+    // ($4 is bound and unused here.)
+    scored(
+        conn,
+        s,
+        now,
+        "a.deleted_at IS NULL AND $4::timestamptz IS NOT NULL",
+    )
+    .await
+}
+
+async fn scored(
+    conn: &mut AsyncPgConnection,
+    s: &Subject,
+    now: DateTime<Utc>,
+    filter: &str,
+) -> QueryResult<Vec<Candidate>> {
     if s.tag_ids.is_empty() && s.keywords.is_empty() {
         return Ok(Vec::new());
     }
-    let visible = format!(
-        "{} AND a.id <> $1",
-        crate::models::visibility::sql("a", "$4")
-    );
+    let visible = format!("{filter} AND a.id <> $1");
     let query = format!(
         "WITH kw AS (SELECT k, ord FROM unnest($2::text[]) WITH ORDINALITY AS t(k, ord)), \
          cand AS ( \
@@ -114,4 +138,156 @@ pub async fn candidates(
         .bind::<BigInt, _>(s.category_id)
         .load(conn)
         .await
+}
+
+impl Candidate {
+    /// The score as a time-invariant number: `ln(shared × channel bonus) + ln 2 × published day
+    /// / half life`. Every candidate decays at the same rate, so ordering by it gives the order
+    /// of [`Candidate::score`] at any time. `None` when nothing is shared.
+    pub fn lasting_score(
+        &self,
+        ranking: &crate::search::Ranking,
+        now: DateTime<Utc>,
+    ) -> Option<f64> {
+        let shared = 2.0 * self.shared_tags + self.shared_keywords;
+        if shared <= 0.0 {
+            return None;
+        }
+        let channel = if self.same_channel { 1.5 } else { 1.0 };
+        let day = self.published_at.unwrap_or(now).min(now).timestamp() as f64 / 86_400.0;
+        Some(
+            (shared * channel).ln()
+                + std::f64::consts::LN_2 * day / ranking.half_life_days.max(0.001),
+        )
+    }
+}
+
+#[derive(QueryableByName)]
+struct Stored {
+    #[diesel(sql_type = Bool)]
+    computed: bool,
+    #[diesel(sql_type = Array<BigInt>)]
+    ids: Vec<i64>,
+}
+
+/// The stored choices of an article, best first (at most `cap`); `None` when they were never
+/// computed.
+pub async fn stored(
+    conn: &mut AsyncPgConnection,
+    id: ArticleId,
+    cap: i64,
+) -> QueryResult<Option<Vec<ArticleId>>> {
+    let row: Stored = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM related_computed WHERE article_id = $1) AS computed, \
+                ARRAY(SELECT related_id FROM related_choices WHERE article_id = $1 \
+                      ORDER BY score DESC, related_id DESC LIMIT $2) AS ids",
+    )
+    .bind::<BigInt, _>(id)
+    .bind::<BigInt, _>(cap)
+    .get_result(conn)
+    .await?;
+    Ok(row
+        .computed
+        .then(|| row.ids.into_iter().map(ArticleId).collect()))
+}
+
+/// Replaces an article's choices with `scored` (candidate, lasting score).
+pub async fn replace(
+    conn: &mut AsyncPgConnection,
+    id: ArticleId,
+    scored: &[(ArticleId, f64)],
+) -> QueryResult<()> {
+    let (ids, scores): (Vec<i64>, Vec<f64>) = scored.iter().map(|(a, s)| (a.0, *s)).unzip();
+    diesel::sql_query(
+        "WITH gone AS (DELETE FROM related_choices WHERE article_id = $1), \
+              mark AS (INSERT INTO related_computed (article_id) VALUES ($1) \
+                       ON CONFLICT (article_id) DO UPDATE SET computed_at = now()) \
+         INSERT INTO related_choices (article_id, related_id, score) \
+         SELECT $1, r, s FROM unnest($2::bigint[], $3::float8[]) AS t(r, s) WHERE r <> $1 \
+         ON CONFLICT (article_id, related_id) DO UPDATE SET score = EXCLUDED.score",
+    )
+    .bind::<BigInt, _>(id)
+    .bind::<Array<BigInt>, _>(&ids)
+    .bind::<Array<Double>, _>(&scores)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct Owner {
+    #[diesel(sql_type = BigInt)]
+    article_id: i64,
+}
+
+/// Takes `id` out of every article's choices; the articles it was in.
+pub async fn withdraw(conn: &mut AsyncPgConnection, id: ArticleId) -> QueryResult<Vec<ArticleId>> {
+    let rows: Vec<Owner> =
+        diesel::sql_query("DELETE FROM related_choices WHERE related_id = $1 RETURNING article_id")
+            .bind::<BigInt, _>(id)
+            .load(conn)
+            .await?;
+    Ok(rows.into_iter().map(|r| ArticleId(r.article_id)).collect())
+}
+
+/// `b` as a candidate of each of `others`, scored from their side (their keyword order, their
+/// channel).
+pub async fn as_candidate_of(
+    conn: &mut AsyncPgConnection,
+    b: ArticleId,
+    others: &[ArticleId],
+) -> QueryResult<Vec<Candidate>> {
+    let ids: Vec<i64> = others.iter().map(|a| a.0).collect();
+    diesel::sql_query(
+        "SELECT a.id, \
+           (SELECT count(*) FROM article_tags x JOIN article_tags y ON y.tag_id = x.tag_id \
+             WHERE x.article_id = a.id AND y.article_id = b.id)::float8 AS shared_tags, \
+           (SELECT coalesce(sum(1.0 - (t.ord - 1) * 0.05), 0) \
+              FROM unnest(a.keywords) WITH ORDINALITY AS t(k, ord) \
+             WHERE t.k = ANY(b.keywords))::float8 AS shared_keywords, \
+           (a.category_id = b.category_id) AS same_channel, \
+           b.published_at \
+         FROM articles a, articles b WHERE b.id = $1 AND a.id = ANY($2) AND a.id <> b.id",
+    )
+    .bind::<BigInt, _>(b)
+    .bind::<Array<BigInt>, _>(&ids)
+    .load(conn)
+    .await
+}
+
+/// Adds `b` to the choices of the (already computed) articles in `scored` (article, score of b
+/// for it), then keeps the best `cap` of each.
+pub async fn merge(
+    conn: &mut AsyncPgConnection,
+    b: ArticleId,
+    scored: &[(ArticleId, f64)],
+    cap: i64,
+) -> QueryResult<()> {
+    if scored.is_empty() {
+        return Ok(());
+    }
+    let (ids, scores): (Vec<i64>, Vec<f64>) = scored.iter().map(|(a, s)| (a.0, *s)).unzip();
+    diesel::sql_query(
+        "INSERT INTO related_choices (article_id, related_id, score) \
+         SELECT t.a, $1, t.s FROM unnest($2::bigint[], $3::float8[]) AS t(a, s) \
+           JOIN related_computed c ON c.article_id = t.a \
+         ON CONFLICT (article_id, related_id) DO UPDATE SET score = EXCLUDED.score",
+    )
+    .bind::<BigInt, _>(b)
+    .bind::<Array<BigInt>, _>(&ids)
+    .bind::<Array<Double>, _>(&scores)
+    .execute(conn)
+    .await?;
+    diesel::sql_query(
+        "DELETE FROM related_choices r USING ( \
+           SELECT article_id, related_id, \
+                  row_number() OVER (PARTITION BY article_id ORDER BY score DESC, related_id DESC) AS n \
+             FROM related_choices WHERE article_id = ANY($1)) x \
+         WHERE r.article_id = x.article_id AND r.related_id = x.related_id AND x.n > $2",
+    )
+    .bind::<Array<BigInt>, _>(&ids)
+    .bind::<BigInt, _>(cap)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

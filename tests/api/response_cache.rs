@@ -381,3 +381,38 @@ async fn two_instances_see_each_others_writes_even_after_losing_the_listener() {
     fresh_within("第三次修改").await;
     handle.stop(false).await;
 }
+
+#[tokio::test]
+async fn related_choices_are_stored_and_kept_up_to_date_by_writes() {
+    let d = desk().await;
+    let terms = json!({ "tags": ["冰雪旅游", "黑河"] });
+    let a = d.publish("冰雪旅游节开幕", terms.clone()).await;
+    let b = d.publish("冰雪旅游人气旺", terms.clone()).await;
+    let stored = |x: i64, y: i64| {
+        format!(
+            "SELECT count(*) AS n FROM related_choices WHERE article_id = {x} AND related_id = {y}"
+        )
+    };
+    // Chosen at b's write, both ways.
+    assert_eq!(d.sql_i64(&stored(b, a)).await, 1);
+    assert_eq!(d.sql_i64(&stored(a, b)).await, 1);
+    let path = format!("{}/related", article_path(a));
+    let (_, body) = get(&d, &path).await;
+    assert_eq!(ids(&body), [b]);
+    assert!(hit(&get(&d, &path).await.0));
+
+    d.publish("口岸贸易", json!({ "tags": ["口岸"] })).await;
+    assert!(
+        hit(&get(&d, &path).await.0),
+        "an unrelated article dropped the list"
+    );
+
+    let c = d.publish("冰雪旅游再升温", terms).await;
+    let (status, body) = get(&d, &path).await;
+    assert!(!hit(&status), "{status}");
+    assert!(ids(&body).contains(&c), "{body}");
+    // Trashed, it leaves the page at once (visibility is checked when read).
+    assert_eq!(d.delete_as(&article_path(c), &d.t).await, 204);
+    let (_, body) = get(&d, &path).await;
+    assert_eq!(ids(&body), [b]);
+}

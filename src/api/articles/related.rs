@@ -1,7 +1,5 @@
 //! 相关新闻: editors' picks, then articles sharing tags and keywords.
 
-use std::sync::Arc;
-
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::Utc;
 use diesel_async::AsyncPgConnection;
@@ -18,8 +16,7 @@ use crate::error::{ApiError, OrNotFound};
 use crate::models::article::{self, Article};
 use crate::models::category::Tree;
 use crate::models::ids::ArticleId;
-use crate::models::{Key, related as picks};
-use crate::queries::related;
+use crate::models::{Key, related as picks, related_choices};
 use crate::state::AppState;
 
 /// How many related articles an article page embeds with `include=related`.
@@ -34,9 +31,9 @@ pub struct RelatedQuery {
     pub limit: Option<i64>,
 }
 
-/// The related articles of `a`, best first: visible editors' picks in their order, then
-/// visible articles sharing tags and keywords by score. Never `a` itself. The choice is reused
-/// for a minute (`AppState::related`); visibility is checked on every call.
+/// The related articles of `a`, best first: visible editors' picks in their order, then its
+/// stored choices (`models::related_choices`, articles sharing tags and keywords, by score)
+/// that are visible now. Never `a` itself.
 pub async fn related_to(
     conn: &mut AsyncPgConnection,
     state: &AppState,
@@ -44,64 +41,24 @@ pub async fn related_to(
     a: &Article,
     limit: usize,
 ) -> Result<Vec<ArticleSummary>, ApiError> {
-    // The choice depends on other articles too.
-    deps::record(Dep::AllArticles);
-    let chosen = state
-        .caches
-        .related
-        .try_get_with((a.id, a.version, limit), async {
-            choose(&mut *conn, state, a, limit).await.map(Arc::new)
-        })
-        .await
-        .map_err(|e: Arc<ApiError>| match &*e {
-            ApiError::Unavailable(m) => ApiError::Unavailable(m.clone()),
-            other => ApiError::Internal(other.to_string()),
-        })?;
-    let visible = article::visible_ids(conn, &chosen, Utc::now()).await?;
-    let ids: Vec<ArticleId> = chosen
-        .iter()
-        .copied()
-        .filter(|id| visible.contains(id))
-        .collect();
-    crate::content::articles::summaries_of(conn, tree, &ids).await
-}
-
-/// Picks the related articles of `a` (see [`related_to`]).
-async fn choose(
-    conn: &mut AsyncPgConnection,
-    state: &AppState,
-    a: &Article,
-    limit: usize,
-) -> Result<Vec<ArticleId>, ApiError> {
-    let now = Utc::now();
-    let chosen = picks::picks(conn, a.id).await?;
-    let visible = article::visible_ids(conn, &chosen, now).await?;
-    let mut ids: Vec<ArticleId> = chosen
-        .into_iter()
-        .filter(|id| *id != a.id && visible.contains(id))
-        .take(limit)
-        .collect();
-    if ids.len() < limit {
-        let subject = related::subject(conn, a.id, a.category_id).await?;
-        let mut found = related::candidates(conn, &subject, now).await?;
-        let score = |c: &related::Candidate| c.score(&state.ranking, now);
-        found.sort_by(|x, y| {
-            score(y)
-                .total_cmp(&score(x))
-                .then(y.published_at.cmp(&x.published_at))
-                .then(y.id.cmp(&x.id))
-        });
-        for c in found {
-            if ids.len() >= limit {
-                break;
-            }
-            let id = ArticleId(c.id);
-            if id != a.id && !ids.contains(&id) {
-                ids.push(id);
-            }
+    let picks = picks::picks(conn, a.id).await?;
+    let choices = related_choices::of(conn, &state.ranking, a).await?;
+    let mut chosen: Vec<ArticleId> = Vec::with_capacity(picks.len() + choices.len());
+    for id in picks.into_iter().chain(choices) {
+        if id != a.id && !chosen.contains(&id) {
+            chosen.push(id);
         }
     }
-    Ok(ids)
+    // What is shown changes with the choices, and with the visibility of any of them.
+    deps::record(Dep::Related(a.id));
+    deps::record_all(chosen.iter().map(|&id| Dep::Article(id)));
+    let visible = article::visible_ids(conn, &chosen, Utc::now()).await?;
+    let ids: Vec<ArticleId> = chosen
+        .into_iter()
+        .filter(|id| visible.contains(id))
+        .take(limit)
+        .collect();
+    crate::content::articles::summaries_of(conn, tree, &ids).await
 }
 
 /// 相关新闻 of an article: editors' picks first (in their order), then articles sharing its

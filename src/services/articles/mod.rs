@@ -26,7 +26,7 @@ use crate::error::{ApiError, OrNotFound};
 use crate::models::article::{self, Article};
 use crate::models::ids::ArticleId;
 use crate::models::user::Role;
-use crate::models::{Key, revision};
+use crate::models::{Key, related_choices, revision};
 use crate::state::AppState;
 
 /// Creates an article. Writers create drafts; editors and admins may publish directly.
@@ -158,7 +158,8 @@ async fn saved_answer(
     before: Option<&Article>,
     saved: Article,
 ) -> Result<(ArticleDetail, Change), ApiError> {
-    let change = ArticleChange::saved(&saved, before.map(|b| b.category_id));
+    let related = related_choices::refresh(conn, &state.ranking, &saved).await?;
+    let change = ArticleChange::saved(&saved, before.map(|b| b.category_id), related);
     let tree = state.tree(conn).await?;
     let detail = render(conn, &tree, saved).await?;
     Ok((detail, Change::Articles(vec![change])))

@@ -1,0 +1,87 @@
+//! 相关新闻 chosen ahead of time (migration 000010): each article's best-scoring candidates are
+//! stored when it is written and, incrementally, when a candidate is written, so reading them
+//! is one index lookup. Editors' picks (`models::related`) still come first, and visibility is
+//! checked when they are read.
+
+use chrono::Utc;
+use diesel_async::AsyncPgConnection;
+
+use crate::models::article::{Article, ArticleStatus};
+use crate::models::ids::ArticleId;
+use crate::queries::related::{self, Candidate};
+use crate::search::Ranking;
+
+/// Choices kept per article (more than any page shows, so that hidden ones leave enough).
+pub const KEPT: i64 = 30;
+/// How many of a written article's own best candidates it is offered to as a choice.
+const OFFERED_TO: usize = 100;
+
+fn ranked(found: &[Candidate], ranking: &Ranking) -> Vec<(ArticleId, f64)> {
+    let now = Utc::now();
+    let mut scored: Vec<(ArticleId, f64)> = found
+        .iter()
+        .filter_map(|c| Some((ArticleId(c.id), c.lasting_score(ranking, now)?)))
+        .collect();
+    scored.sort_by(|x, y| y.1.total_cmp(&x.1).then(y.0.cmp(&x.0)));
+    scored
+}
+
+/// Scores an article's (visible) candidates now; all of them, best first.
+async fn candidates_of(
+    conn: &mut AsyncPgConnection,
+    ranking: &Ranking,
+    subject: &related::Subject,
+) -> diesel::QueryResult<Vec<(ArticleId, f64)>> {
+    let found = related::candidates(conn, subject, Utc::now()).await?;
+    Ok(ranked(&found, ranking))
+}
+
+/// After a write of `a` (inside its transaction): its own choices again, and its place in the
+/// choices of the articles it relates to most. The articles whose choices may have changed.
+pub async fn refresh(
+    conn: &mut AsyncPgConnection,
+    ranking: &Ranking,
+    a: &Article,
+) -> diesel::QueryResult<Vec<ArticleId>> {
+    let subject = related::subject(conn, a.id, a.category_id).await?;
+    let all = candidates_of(conn, ranking, &subject).await?;
+    related::replace(conn, a.id, &all[..all.len().min(KEPT as usize)]).await?;
+    let mut changed = vec![a.id];
+    changed.extend(related::withdraw(conn, a.id).await?);
+    if a.status == ArticleStatus::Published && a.deleted_at.is_none() {
+        // Drafts and scheduled articles have choices too (staff see them).
+        let near = related::neighbours(conn, &subject, Utc::now()).await?;
+        let others: Vec<ArticleId> = ranked(&near, ranking)
+            .into_iter()
+            .take(OFFERED_TO)
+            .map(|(id, _)| id)
+            .collect();
+        let seen_from_them = related::as_candidate_of(conn, a.id, &others).await?;
+        let offers = ranked(&seen_from_them, ranking);
+        related::merge(conn, a.id, &offers, KEPT).await?;
+        changed.extend(offers.into_iter().map(|(id, _)| id));
+    }
+    changed.sort_unstable();
+    changed.dedup();
+    Ok(changed)
+}
+
+/// The stored choices of `a`, best first; computed and stored first if it never was (articles
+/// from before migration 000010, until each is read or written once).
+pub async fn of(
+    conn: &mut AsyncPgConnection,
+    ranking: &Ranking,
+    a: &Article,
+) -> diesel::QueryResult<Vec<ArticleId>> {
+    if let Some(stored) = related::stored(conn, a.id, KEPT).await? {
+        return Ok(stored);
+    }
+    let subject = related::subject(conn, a.id, a.category_id).await?;
+    let all = candidates_of(conn, ranking, &subject).await?;
+    let kept = &all[..all.len().min(KEPT as usize)];
+    // A concurrent write may store them first; either way these are the choices now.
+    if let Err(e) = related::replace(conn, a.id, kept).await {
+        tracing::debug!(error = %e, article = a.id.0, "related choices not stored");
+    }
+    Ok(kept.iter().map(|(id, _)| *id).collect())
+}
