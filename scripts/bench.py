@@ -53,6 +53,7 @@ DB_NAME = os.environ.get("BENCH_DB", "newsdesk_bench")
 SEARCH_ONLY = os.environ.get("BENCH_SEARCH_ONLY", "") not in ("", "0")
 WRITES = int(os.environ.get("BENCH_WRITES", "200"))
 REINDEX = os.environ.get("BENCH_REINDEX", "1") not in ("", "0")
+CACHE = os.environ.get("BENCH_CACHE", "1") not in ("", "0")
 
 
 def log(msg):
@@ -169,7 +170,10 @@ def wrk(url, seconds, latency=True):
     cmd = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "5s"]
     if latency:
         cmd.append("--latency")
-    out = run(cmd + [url]).stdout
+    return parse_wrk(run(cmd + [url]).stdout)
+
+
+def parse_wrk(out):
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
     def pct(p):
@@ -236,6 +240,7 @@ def main():
     trace = work / "trace.sql"
     trace.touch()
     results, ranking_rows, beacon, plans, writes, reindex = [], [], None, [], None, None
+    cache_ok = True
     try:
         # First a server that records its SQL, one request per workload; then a clean one to load.
         with Server(env, work, trace) as base:
@@ -258,6 +263,9 @@ def main():
                 ranking_rows = bench_most_read(base, db_url, work)
                 report_rankings(ranking_rows)
             writes = bench_writes(base, admin)
+        if not SEARCH_ONLY and CACHE:
+            import bench_cache
+            cache_ok = bench_cache.run(env, work, db_url, admin, results)
         if not SEARCH_ONLY:
             beacon = bench_beacon(env, work, db_url)
         if REINDEX:
@@ -277,6 +285,9 @@ def main():
     if any(r["http"]["non2xx"] or r["http"]["errors"] for r in results + search_rows + ranking_rows):
         log("some responses were not 2xx (or sockets failed): see the tables")
         failed = True
+    if not cache_ok:
+        log("the response cache runs had errors or stale reads: see the tables")
+        failed = True
     if writes["failed"]:
         log(f"{writes['failed']} article writes did not answer 201")
         failed = True
@@ -285,10 +296,16 @@ def main():
 
 
 class Server:
+    """A release server; the response cache is off unless `RESPONSE_CACHE_MB` is passed (the
+    main table measures what a request costs to compute)."""
+
+    last_procs = []
+
     def __init__(self, env, work, trace, **extra):
         self.port = free_port()
         self.env = dict(env, BIND_ADDR=f"127.0.0.1:{self.port}",
-                        DATABASE_POOL_SIZE=os.environ.get("BENCH_POOL", "16"), **extra)
+                        DATABASE_POOL_SIZE=os.environ.get("BENCH_POOL", "16"),
+                        **{"RESPONSE_CACHE_MB": "0", **extra})
         if trace:
             self.env["NEWSDESK_SQL_TRACE"] = str(trace)
             # Only the requests' statements: no background scheduler or webhook worker polls.
@@ -297,6 +314,7 @@ class Server:
 
     def __enter__(self):
         self.proc = subprocess.Popen([BIN, "serve"], env=self.env, stdout=subprocess.DEVNULL, stderr=self.log)
+        Server.last_procs.append(self.proc)
         base = f"http://127.0.0.1:{self.port}"
         for _ in range(300):
             try:
@@ -587,6 +605,12 @@ def report_search(rows, searches, results):
                f"{h['rps'] / channel:.0%}" if channel else "-", str(h["non2xx"] + h["errors"]))
         print("| " + " | ".join(row) + " |")
     print()
+    by = {r["name"]: r["http"]["rps"] for r in results}
+    detail, screen = by.get("article by id"), by.get("article screen (related, latest, most-read)")
+    if detail and screen:
+        print(f"Uncached article screen vs plain uncached detail (same article, same run): "
+              f"{screen:.0f} vs {detail:.0f} req/s, the screen costs {detail / screen:.2f}× the detail.")
+        print()
 
 
 def report_search_plans(plans):
@@ -861,7 +885,8 @@ def report(results):
     ceiling = next(r["http"]["rps"] for r in results if r["name"].startswith("/livez"))
     cores = os.cpu_count()
     print()
-    print(f"newsdesk bench: {ARTICLES} articles, {CONNECTIONS} connections, {DURATION} s per run, "
+    print(f"newsdesk bench (response cache off: what each request costs to compute): {ARTICLES} articles, "
+          f"{CONNECTIONS} connections, {DURATION} s per run, "
           f"{THREADS} wrk threads, {cores} cores (server, wrk, pgbench and PostgreSQL share them)")
     print()
     head = ("workload", "req/s", "p50 ms", "p99 ms", "SQL/req", "pgbench tps", "vs SQL", "vs livez", "non-2xx")
@@ -874,6 +899,12 @@ def report(results):
                f"{d['tps']:.0f}" if d else "-", vs_sql, f"{h['rps'] / ceiling:.0%}", str(h["non2xx"] + h["errors"]))
         print("| " + " | ".join(row) + " |")
     print()
+    by = {r["name"]: r["http"]["rps"] for r in results}
+    detail, screen = by.get("article by id"), by.get("article screen (related, latest, most-read)")
+    if detail and screen:
+        print(f"Uncached article screen vs plain uncached detail (same article, same run): "
+              f"{screen:.0f} vs {detail:.0f} req/s, the screen costs {detail / screen:.2f}× the detail.")
+        print()
 
 
 if __name__ == "__main__":
