@@ -546,6 +546,11 @@ async fn soak(s: &Settings, db: &str, work: &Path) -> Res<Outcome> {
         .env("BIND_ADDR", format!("127.0.0.1:{port}"))
         .env("RATE_LIMIT_PER_MINUTE", "0")
         .env("BEACON_RATE_LIMIT_PER_MINUTE", "0")
+        // The response cache grows to its bound; kept below the RSS growth rule.
+        .env(
+            "RESPONSE_CACHE_MB",
+            std::env::var("SOAK_RESPONSE_CACHE_MB").unwrap_or_else(|_| "32".into()),
+        )
         // The admin's token must outlive the run.
         .env("JWT_TTL_SECS", &ttl)
         // `SOAK_RUST_LOG=warn,actix_server=info` also logs the signals the server receives.

@@ -120,6 +120,45 @@ fn document_rate_limits(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// Public reads are answered from the response cache: their 200s say how (`Cache-Status`) and
+/// how old the stored answer is (`Age`).
+fn document_response_cache(doc: &mut utoipa::openapi::OpenApi) {
+    let anonymous = SecurityRequirement::default();
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let Some(get) = item.get.as_mut() else {
+            continue;
+        };
+        let public = get
+            .security
+            .as_ref()
+            .is_some_and(|s| s.contains(&anonymous));
+        if !path.starts_with("/api/v1/") || !public {
+            continue;
+        }
+        if let Some(RefOr::T(ok)) = get.responses.responses.get_mut("200") {
+            ok.headers.insert(
+                "Cache-Status".into(),
+                RefOr::T(
+                    Header::builder()
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String).build()))
+                    .description(Some(
+                        "RFC 9211: `newsdesk; hit` (from memory), `newsdesk; fwd=uri-miss; stored` \
+                         (computed and stored), `newsdesk; fwd=bypass` (staff, never cached), \
+                         `…; detail=stale-if-error` (the database failed; the last cached answer)",
+                    ))
+                    .build(),
+                ),
+            );
+            ok.headers.insert(
+                "Age".into(),
+                RefOr::T(integer_header(
+                    "Seconds since the cached answer was stored (answers from the cache)",
+                )),
+            );
+        }
+    }
+}
+
 /// utoipa copies a generic's type argument into the generic schema (juhaku/utoipa#1586), so
 /// `ListResponse_ArticleSummary.data` would hold a second, anonymous `ArticleSummary`: generated
 /// clients then get two types for one resource. Point each list's items back at the named schema
@@ -159,7 +198,10 @@ fn reference_list_items(doc: &mut utoipa::openapi::OpenApi) {
                        `Authorization: Bearer <JWT>`. Errors are RFC 9457 `application/problem+json`. \
                        Public requests are rate limited per client (token buckets; `RateLimit-Limit`, \
                        `RateLimit-Remaining` and `RateLimit-Reset` on every limited response, 429 with \
-                       `Retry-After` when exceeded); front ends may send `X-Api-Key` for their key's limit.",
+                       `Retry-After` when exceeded); front ends may send `X-Api-Key` for their key's limit. \
+                       Public reads are served from a response cache invalidated by every write \
+                       (`Cache-Status`, `Age`, 304 on `If-None-Match`); while the database is \
+                       unreachable, cached answers are still sent (`stale-if-error`).",
         license(name = "MIT", identifier = "MIT"),
     ),
     tags(
@@ -196,6 +238,7 @@ pub fn build() -> utoipa::openapi::OpenApi {
         .service(utoipa_actix_web::scope("/api/v1").configure(api::configure))
         .split_for_parts();
     document_rate_limits(&mut doc);
+    document_response_cache(&mut doc);
     reference_list_items(&mut doc);
     doc
 }

@@ -106,6 +106,8 @@ pub async fn get_home(
     let mut conn = state.conn().await?;
     let tree = state.tree(&mut conn).await?;
     let site = SiteDto::new(site::get(&mut conn).await?, &tree, false);
+    // (A board created later under that slug must show up: boards' lifecycle.)
+    deps::record(deps::Dep::Boards);
     let headline = match ranking::find(&mut conn, &Key::Slug(headline_slug.to_owned())).await? {
         Some(board) => Some(board_detail(&state, &mut conn, &board, false).await?),
         None => None,

@@ -1,6 +1,6 @@
 //! The one owner of in-process caches. A write announces what it changed as a typed
 //! [`Change`]; [`Caches::apply`] turns it into an [`Invalidation`] (what to drop), which is
-//! also what other instances receive (`listen`). Applying invalidations is the only way cached
+//! also what other instances receive (`crate::listener`). Applying invalidations is the only way cached
 //! data is dropped. TTLs only bound memory and the staleness of counters (view counts,
 //! most-read lists).
 
@@ -29,7 +29,8 @@ use crate::models::category::{self, Tree};
 use crate::ratelimit::keys::ApiKeys;
 use crate::views::memory::BeaconMemory;
 
-/// How long a cached channel tree is trusted (other instances' channel writes show up after it).
+/// How long a cached channel tree is trusted (a bound only: channel writes, here or on other
+/// instances, drop it at once).
 const TREE_TTL: Duration = Duration::from_secs(5);
 /// How long a public list total is reused.
 const TOTALS_TTL: Duration = Duration::from_secs(10);

@@ -3,6 +3,8 @@
 //! is one index lookup. Editors' picks (`models::related`) still come first, and visibility is
 //! checked when they are read.
 
+use std::collections::HashSet;
+
 use chrono::Utc;
 use diesel_async::AsyncPgConnection;
 
@@ -66,22 +68,37 @@ pub async fn refresh(
     Ok(changed)
 }
 
-/// The stored choices of `a`, best first; computed and stored first if it never was (articles
-/// from before migration 000010, until each is read or written once).
-pub async fn of(
+/// What an article page's 相关新闻 are taken from: the editors' picks in their order, then the
+/// stored choices by score (deduplicated, never the article itself), and which of them are
+/// visible now.
+pub struct ForPage {
+    pub ids: Vec<ArticleId>,
+    pub visible: HashSet<ArticleId>,
+}
+
+/// [`ForPage`] of `a`, in one statement; its choices are computed and stored first if they
+/// never were (articles from before migration 000010, until each is read or written once).
+pub async fn for_page(
     conn: &mut AsyncPgConnection,
     ranking: &Ranking,
     a: &Article,
-) -> diesel::QueryResult<Vec<ArticleId>> {
-    if let Some(stored) = related::stored(conn, a.id, KEPT).await? {
-        return Ok(stored);
+) -> diesel::QueryResult<ForPage> {
+    let found = related::picks_and_choices(conn, a.id, KEPT, Utc::now()).await?;
+    let mut visible: HashSet<ArticleId> = found.visible.into_iter().collect();
+    let mut ids = found.ids;
+    if !found.computed {
+        let subject = related::subject(conn, a.id, a.category_id).await?;
+        let all = candidates_of(conn, ranking, &subject).await?;
+        let kept = &all[..all.len().min(KEPT as usize)];
+        // A concurrent write may store them first; either way these are the choices now.
+        if let Err(e) = related::replace(conn, a.id, kept).await {
+            tracing::debug!(error = %e, article = a.id.0, "related choices not stored");
+        }
+        // Candidates are visible ones.
+        ids.extend(kept.iter().map(|(id, _)| *id));
+        visible.extend(kept.iter().map(|(id, _)| *id));
     }
-    let subject = related::subject(conn, a.id, a.category_id).await?;
-    let all = candidates_of(conn, ranking, &subject).await?;
-    let kept = &all[..all.len().min(KEPT as usize)];
-    // A concurrent write may store them first; either way these are the choices now.
-    if let Err(e) = related::replace(conn, a.id, kept).await {
-        tracing::debug!(error = %e, article = a.id.0, "related choices not stored");
-    }
-    Ok(kept.iter().map(|(id, _)| *id).collect())
+    let mut seen = HashSet::new();
+    ids.retain(|id| *id != a.id && seen.insert(*id));
+    Ok(ForPage { ids, visible })
 }

@@ -291,3 +291,53 @@ pub async fn merge(
     .await?;
     Ok(())
 }
+
+#[derive(QueryableByName)]
+struct Chosen {
+    #[diesel(sql_type = Bool)]
+    computed: bool,
+    #[diesel(sql_type = Array<BigInt>)]
+    ids: Vec<i64>,
+    #[diesel(sql_type = Array<BigInt>)]
+    visible: Vec<i64>,
+}
+
+/// What an article page's 相关新闻 are chosen from, in one statement: the editors' picks in
+/// their order, then the stored choices by score (at most `cap`; duplicates possible), which of
+/// them are visible at `now`, and whether the choices were ever computed.
+pub struct PicksAndChoices {
+    pub computed: bool,
+    pub ids: Vec<ArticleId>,
+    pub visible: Vec<ArticleId>,
+}
+
+pub async fn picks_and_choices(
+    conn: &mut AsyncPgConnection,
+    id: ArticleId,
+    cap: i64,
+    now: DateTime<Utc>,
+) -> QueryResult<PicksAndChoices> {
+    let visible = crate::models::visibility::sql("a", "$3");
+    let row: Chosen = diesel::sql_query(format!(
+        "WITH picks AS (SELECT related_id AS id, position::bigint AS ord \
+                          FROM article_related WHERE article_id = $1), \
+              chosen AS (SELECT related_id AS id, \
+                                row_number() OVER (ORDER BY score DESC, related_id DESC) AS ord \
+                           FROM related_choices WHERE article_id = $1 \
+                          ORDER BY score DESC, related_id DESC LIMIT $2), \
+              cand AS (SELECT id, 0 AS src, ord FROM picks UNION ALL SELECT id, 1, ord FROM chosen) \
+         SELECT EXISTS (SELECT 1 FROM related_computed WHERE article_id = $1) AS computed, \
+                ARRAY(SELECT id FROM cand ORDER BY src, ord) AS ids, \
+                ARRAY(SELECT a.id FROM articles a WHERE a.id IN (SELECT id FROM cand) AND {visible}) AS visible"
+    ))
+    .bind::<BigInt, _>(id)
+    .bind::<BigInt, _>(cap)
+    .bind::<Timestamptz, _>(now)
+    .get_result(conn)
+    .await?;
+    Ok(PicksAndChoices {
+        computed: row.computed,
+        ids: row.ids.into_iter().map(ArticleId).collect(),
+        visible: row.visible.into_iter().map(ArticleId).collect(),
+    })
+}

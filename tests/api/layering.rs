@@ -112,6 +112,21 @@ fn change_events_have_one_way_out() {
         "events queued or caches dropped outside services::commit:\n{}",
         found.join("\n")
     );
+    // Other instances' events arrive through the listener (and a lost subscription drops all).
+    let commit_or_listener = |rel: &str| rel == "services/mod.rs" || rel == "listener.rs";
+    let found = offenders(
+        commit_or_listener,
+        &[
+            "caches.invalidate(",
+            "caches.forget_all(",
+            "listener::notify(",
+        ],
+    );
+    assert!(
+        found.is_empty(),
+        "caches dropped or events published outside services::commit and the listener:\n{}",
+        found.join("\n")
+    );
 }
 
 /// `search` is text processing only (segmentation, documents, queries, highlighting): the

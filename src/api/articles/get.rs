@@ -1,5 +1,7 @@
 //! One article, with everything an article page shows.
 
+use std::collections::HashMap;
+
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::Utc;
@@ -7,10 +9,10 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::related::{EMBEDDED, related_to};
+use super::related::{EMBEDDED, related_ids};
 use super::staff_article;
 use crate::api::query::ApiQuery;
-use crate::api::rankings::week_most_read;
+use crate::api::rankings::{by_id, week_most_read};
 use crate::api::respond::{Audience, cached_json_with};
 use crate::auth::MaybeAuthUser;
 use crate::cache::deps;
@@ -105,7 +107,7 @@ pub async fn get_article(
     let updated = found.updated_at;
     let tree = state.tree(&mut conn).await?;
     let related = if include.related {
-        Some(related_to(&mut conn, &state, &tree, &found, EMBEDDED).await?)
+        Some(related_ids(&mut conn, &state, &found, EMBEDDED).await?)
     } else {
         None
     };
@@ -119,10 +121,23 @@ pub async fn get_article(
             .filter(|&id| id != found.id)
             .take(LATEST_IN_CATEGORY as usize)
             .collect();
-        Some(summaries_of(&mut conn, &tree, &ids).await?)
+        Some(ids)
     } else {
         None
     };
+    // Both lists' summaries in one load.
+    let mut wanted: Vec<ArticleId> = related.iter().chain(latest.iter()).flatten().copied().collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let loaded = if wanted.is_empty() {
+        HashMap::new()
+    } else {
+        by_id(summaries_of(&mut conn, &tree, &wanted).await?)
+    };
+    let shown = |ids: Option<Vec<ArticleId>>| {
+        ids.map(|ids| ids.iter().filter_map(|id| loaded.get(id).cloned()).collect::<Vec<_>>())
+    };
+    let (related, latest) = (shown(related), shown(latest));
     let mut detail = render(&mut conn, &tree, found).await?;
     drop(conn);
     detail.related = related;

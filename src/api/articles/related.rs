@@ -14,9 +14,8 @@ use crate::content::articles::ArticleSummary;
 use crate::db::pagination::Paged;
 use crate::error::{ApiError, OrNotFound};
 use crate::models::article::{self, Article};
-use crate::models::category::Tree;
 use crate::models::ids::ArticleId;
-use crate::models::{Key, related as picks, related_choices};
+use crate::models::{Key, related_choices};
 use crate::state::AppState;
 
 /// How many related articles an article page embeds with `include=related`.
@@ -31,34 +30,25 @@ pub struct RelatedQuery {
     pub limit: Option<i64>,
 }
 
-/// The related articles of `a`, best first: visible editors' picks in their order, then its
-/// stored choices (`models::related_choices`, articles sharing tags and keywords, by score)
-/// that are visible now. Never `a` itself.
-pub async fn related_to(
+/// The ids of the related articles of `a`, best first (at most `limit`): visible editors'
+/// picks in their order, then its stored choices (`models::related_choices`: articles sharing
+/// tags and keywords, by score) that are visible now. Never `a` itself.
+pub async fn related_ids(
     conn: &mut AsyncPgConnection,
     state: &AppState,
-    tree: &Tree,
     a: &Article,
     limit: usize,
-) -> Result<Vec<ArticleSummary>, ApiError> {
-    let picks = picks::picks(conn, a.id).await?;
-    let choices = related_choices::of(conn, &state.ranking, a).await?;
-    let mut chosen: Vec<ArticleId> = Vec::with_capacity(picks.len() + choices.len());
-    for id in picks.into_iter().chain(choices) {
-        if id != a.id && !chosen.contains(&id) {
-            chosen.push(id);
-        }
-    }
+) -> Result<Vec<ArticleId>, ApiError> {
+    let found = related_choices::for_page(conn, &state.ranking, a).await?;
     // What is shown changes with the choices, and with the visibility of any of them.
     deps::record(Dep::Related(a.id));
-    deps::record_all(chosen.iter().map(|&id| Dep::Article(id)));
-    let visible = article::visible_ids(conn, &chosen, Utc::now()).await?;
-    let ids: Vec<ArticleId> = chosen
+    deps::record_all(found.ids.iter().map(|&id| Dep::Article(id)));
+    Ok(found
+        .ids
         .into_iter()
-        .filter(|id| visible.contains(id))
+        .filter(|id| found.visible.contains(id))
         .take(limit)
-        .collect();
-    crate::content::articles::summaries_of(conn, tree, &ids).await
+        .collect())
 }
 
 /// 相关新闻 of an article: editors' picks first (in their order), then articles sharing its
@@ -93,7 +83,8 @@ pub async fn list_related(
         .filter(|a| user.is_staff() || a.is_visible_at(now))
         .or_not_found("article", &key)?;
     let tree = state.tree(&mut conn).await?;
-    let rows = related_to(&mut conn, &state, &tree, &found, limit as usize).await?;
+    let ids = related_ids(&mut conn, &state, &found, limit as usize).await?;
+    let rows = crate::content::articles::summaries_of(&mut conn, &tree, &ids).await?;
     let paged = Paged::<ArticleSummary, ()> {
         rows,
         per_page: limit,
