@@ -230,7 +230,7 @@ def main():
     seeded = run([BIN, "seed", "--synthetic", str(ARTICLES)], env=env)
     log(f"seeded {ARTICLES} synthetic articles in {time.time() - t0:.1f} s")
     for line in seeded.stdout.strip().splitlines():
-        if line.startswith("seed: indexed") or line.startswith("seed: generated"):
+        if line.startswith(("seed: indexed", "seed: generated", "seed: computed the related")):
             log(line)
     m = re.search(r"indexed (\d+) articles for search in ([\d.]+)\s*s", seeded.stdout)
     seed_index = {"articles": int(m.group(1)), "secs": float(m.group(2))} if m else None

@@ -1,5 +1,6 @@
 //! Command-line interface: `serve` (default), `migrate`, `seed`, `users create`, `openapi`.
 
+mod related;
 mod users;
 
 use clap::{Args, Parser, Subcommand};
@@ -43,6 +44,9 @@ pub enum SearchCommand {
     /// Rebuild the search vectors and keywords of every article (after a dictionary change),
     /// in batches, with progress output.
     Reindex(ReindexArgs),
+    /// Compute the stored 相关新闻 choices of every article that has none (after an upgrade or
+    /// a bulk import), several articles at a time.
+    Related(related::RelatedArgs),
 }
 
 #[derive(Debug, Args)]
@@ -132,6 +136,9 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Some(Command::Search {
             command: SearchCommand::Reindex(args),
         }) => reindex(args).await,
+        Some(Command::Search {
+            command: SearchCommand::Related(args),
+        }) => related::run(args).await,
         Some(Command::Openapi) => {
             print!(
                 "{}",
@@ -238,6 +245,11 @@ async fn seed(args: SeedArgs) -> Result<(), String> {
             "seed: indexed {} articles for search in {:.1}s",
             indexed.articles,
             indexed.elapsed.as_secs_f64()
+        );
+        let (n, took) = related::backfill(&args.db.database_url, 60.0, 4).await?;
+        println!(
+            "seed: computed the related choices of {n} articles in {:.1}s",
+            took.as_secs_f64()
         );
         println!(
             "seed: generated {} synthetic articles in {:.1}s ({:.0} articles/s)",

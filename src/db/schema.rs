@@ -73,6 +73,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    article_terms (term, article_id) {
+        term -> Text,
+        article_id -> Int8,
+        published_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     article_views_daily (article_id, day) {
         article_id -> Int8,
         day -> Date,
@@ -333,6 +341,7 @@ diesel::joinable!(article_revisions -> articles (article_id));
 diesel::joinable!(article_revisions -> users (created_by));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(article_terms -> articles (article_id));
 diesel::joinable!(article_views_daily -> articles (article_id));
 diesel::joinable!(articles -> categories (category_id));
 diesel::joinable!(articles -> sources (source_id));
@@ -353,6 +362,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_revisions,
     article_sync,
     article_tags,
+    article_terms,
     article_views_daily,
     articles,
     audit_log,

@@ -9,7 +9,7 @@ use chrono::Utc;
 use diesel_async::AsyncPgConnection;
 
 use crate::models::article::{Article, ArticleStatus};
-use crate::models::ids::ArticleId;
+use crate::models::ids::{ArticleId, CategoryId};
 use crate::queries::related::{self, Candidate};
 use crate::search::Ranking;
 
@@ -87,13 +87,7 @@ pub async fn for_page(
     let mut visible: HashSet<ArticleId> = found.visible.into_iter().collect();
     let mut ids = found.ids;
     if !found.computed {
-        let subject = related::subject(conn, a.id, a.category_id).await?;
-        let all = candidates_of(conn, ranking, &subject).await?;
-        let kept = &all[..all.len().min(KEPT as usize)];
-        // A concurrent write may store them first; either way these are the choices now.
-        if let Err(e) = related::replace(conn, a.id, kept).await {
-            tracing::debug!(error = %e, article = a.id.0, "related choices not stored");
-        }
+        let kept = compute(conn, ranking, a.id, a.category_id).await?;
         // Candidates are visible ones.
         ids.extend(kept.iter().map(|(id, _)| *id));
         visible.extend(kept.iter().map(|(id, _)| *id));
@@ -101,4 +95,21 @@ pub async fn for_page(
     let mut seen = HashSet::new();
     ids.retain(|id| *id != a.id && seen.insert(*id));
     Ok(ForPage { ids, visible })
+}
+
+/// Computes and stores the choices of one article (a read that found none, `search related`);
+/// the choices, best first. Not storing them (a concurrent write stored them first) is no error.
+pub async fn compute(
+    conn: &mut AsyncPgConnection,
+    ranking: &Ranking,
+    id: ArticleId,
+    category_id: CategoryId,
+) -> diesel::QueryResult<Vec<(ArticleId, f64)>> {
+    let subject = related::subject(conn, id, category_id).await?;
+    let mut all = candidates_of(conn, ranking, &subject).await?;
+    all.truncate(KEPT as usize);
+    if let Err(e) = related::replace(conn, id, &all).await {
+        tracing::debug!(error = %e, article = id.0, "related choices not stored");
+    }
+    Ok(all)
 }

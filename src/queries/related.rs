@@ -10,7 +10,7 @@ use crate::db::schema::{article_tags, articles};
 use crate::models::ids::{ArticleId, CategoryId, TagId};
 
 /// Candidates per shared keyword or tag (the newest ones).
-const PER_TERM: i64 = 200;
+const PER_TERM: i64 = 60;
 
 /// A candidate with what its score is made of.
 #[derive(Debug, Clone, QueryableByName)]
@@ -82,7 +82,14 @@ pub async fn candidates(
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<Candidate>> {
     let visible = crate::models::visibility::sql("a", "$4");
-    scored(conn, s, now, &visible).await
+    // The newest per keyword from `article_terms` (an index range), not from every article
+    // that has the keyword.
+    let by_keyword = format!(
+        "SELECT a.id FROM article_terms t JOIN articles a ON a.id = t.article_id \
+          WHERE t.term = kw.k AND t.published_at <= $4 AND t.article_id <> $1 AND {visible} \
+          ORDER BY t.published_at DESC, t.article_id DESC LIMIT {PER_TERM}"
+    );
+    scored(conn, s, now, &visible, &by_keyword).await
 }
 
 /// Articles not in the trash (drafts and scheduled ones too) sharing a tag or keyword with it,
@@ -93,13 +100,12 @@ pub async fn neighbours(
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<Candidate>> {
     // ($4 is bound and unused here.)
-    scored(
-        conn,
-        s,
-        now,
-        "a.deleted_at IS NULL AND $4::timestamptz IS NOT NULL",
-    )
-    .await
+    let filter = "a.deleted_at IS NULL AND $4::timestamptz IS NOT NULL";
+    let by_keyword = format!(
+        "SELECT a.id FROM articles a WHERE a.keywords @> ARRAY[kw.k] AND {filter} AND a.id <> $1 \
+         ORDER BY a.published_at DESC, a.id DESC LIMIT {PER_TERM}"
+    );
+    scored(conn, s, now, filter, &by_keyword).await
 }
 
 async fn scored(
@@ -107,6 +113,7 @@ async fn scored(
     s: &Subject,
     now: DateTime<Utc>,
     filter: &str,
+    by_keyword: &str,
 ) -> QueryResult<Vec<Candidate>> {
     if s.tag_ids.is_empty() && s.keywords.is_empty() {
         return Ok(Vec::new());
@@ -115,9 +122,7 @@ async fn scored(
     let query = format!(
         "WITH kw AS (SELECT k, ord FROM unnest($2::text[]) WITH ORDINALITY AS t(k, ord)), \
          cand AS ( \
-           SELECT c.id FROM kw CROSS JOIN LATERAL ( \
-             SELECT a.id FROM articles a WHERE a.keywords @> ARRAY[kw.k] AND {visible} \
-             ORDER BY a.published_at DESC, a.id DESC LIMIT {PER_TERM}) c \
+           SELECT c.id FROM kw CROSS JOIN LATERAL ({by_keyword}) c \
            UNION \
            SELECT c.id FROM unnest($3::bigint[]) AS t(tag_id) CROSS JOIN LATERAL ( \
              SELECT a.id FROM article_tags x JOIN articles a ON a.id = x.article_id \
@@ -340,4 +345,42 @@ pub async fn picks_and_choices(
         ids: row.ids.into_iter().map(ArticleId).collect(),
         visible: row.visible.into_iter().map(ArticleId).collect(),
     })
+}
+
+#[derive(QueryableByName)]
+struct Missing {
+    #[diesel(sql_type = BigInt)]
+    id: ArticleId,
+    #[diesel(sql_type = BigInt)]
+    category_id: CategoryId,
+}
+
+/// Up to `limit` articles (not in the trash) whose choices were never computed, of those whose
+/// id is `rest` modulo `modulo` (so that several workers share the work).
+pub async fn missing(
+    conn: &mut AsyncPgConnection,
+    modulo: i64,
+    rest: i64,
+    limit: i64,
+) -> QueryResult<Vec<(ArticleId, CategoryId)>> {
+    let rows: Vec<Missing> = diesel::sql_query(
+        "SELECT a.id, a.category_id FROM articles a \
+          WHERE a.deleted_at IS NULL AND a.id % $1 = $2 \
+            AND NOT EXISTS (SELECT 1 FROM related_computed c WHERE c.article_id = a.id) \
+          ORDER BY a.id LIMIT $3",
+    )
+    .bind::<BigInt, _>(modulo)
+    .bind::<BigInt, _>(rest)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.category_id)).collect())
+}
+
+/// Fresh planner statistics for the tables the choices are computed from (after bulk loads).
+pub async fn analyze(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    diesel::sql_query("ANALYZE articles, article_terms, article_tags")
+        .execute(conn)
+        .await
+        .map(|_| ())
 }

@@ -126,7 +126,12 @@ pub async fn get_article(
         None
     };
     // Both lists' summaries in one load.
-    let mut wanted: Vec<ArticleId> = related.iter().chain(latest.iter()).flatten().copied().collect();
+    let mut wanted: Vec<ArticleId> = related
+        .iter()
+        .chain(latest.iter())
+        .flatten()
+        .copied()
+        .collect();
     wanted.sort_unstable();
     wanted.dedup();
     let loaded = if wanted.is_empty() {
@@ -135,7 +140,11 @@ pub async fn get_article(
         by_id(summaries_of(&mut conn, &tree, &wanted).await?)
     };
     let shown = |ids: Option<Vec<ArticleId>>| {
-        ids.map(|ids| ids.iter().filter_map(|id| loaded.get(id).cloned()).collect::<Vec<_>>())
+        ids.map(|ids| {
+            ids.iter()
+                .filter_map(|id| loaded.get(id).cloned())
+                .collect::<Vec<_>>()
+        })
     };
     let (related, latest) = (shown(related), shown(latest));
     let mut detail = render(&mut conn, &tree, found).await?;
