@@ -26,7 +26,7 @@ import bench as B
 
 ROOT = Path(__file__).resolve().parent.parent
 BARE = os.environ.get("BENCH_BARE_BIN", str(ROOT / "target" / "release" / "examples" / "bare"))
-CACHE_MB = os.environ.get("BENCH_CACHE_MB", "256")
+CACHE_MB = os.environ.get("BENCH_CACHE_MB", "1024")
 MIX_SECS = int(os.environ.get("BENCH_MIX_SECS", "30"))
 BIG = 4096
 
@@ -148,7 +148,8 @@ def report_hits(h):
 def visible_ids(db_url):
     out = B.run(["psql", db_url, "-qAtc",
                  "SELECT id FROM articles WHERE status = 'published' AND deleted_at IS NULL "
-                 "AND published_at <= now() ORDER BY published_at DESC, id DESC"]).stdout
+                 "AND published_at <= now() AND (offline_at IS NULL OR offline_at > now()) "
+                 "ORDER BY published_at DESC, id DESC"]).stdout
     return [int(x) for x in out.split()]
 
 

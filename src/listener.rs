@@ -32,7 +32,8 @@ const MAX_PAYLOAD: usize = 7900;
 /// How often the listening connection is checked (a silent partition breaks it within this
 /// and the connection's own timeouts).
 const PROBE_EVERY: Duration = Duration::from_secs(1);
-const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Generous: a database saturated by load answers slowly, which is not a lost connection.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 const RETRY_EVERY: Duration = Duration::from_millis(250);
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -34,6 +34,8 @@ pub struct Entry {
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub etag: Option<String>,
     pub body: Bytes,
+    /// The route's path parameters (a hit is not routed; metrics label it by its route).
+    pub params: Vec<(String, String)>,
     gzip: OnceLock<Option<Bytes>>,
     br: OnceLock<Option<Bytes>>,
     pub stored: Instant,
@@ -117,6 +119,7 @@ pub struct Parts {
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub etag: Option<String>,
     pub body: Bytes,
+    pub params: Vec<(String, String)>,
 }
 
 pub struct ResponseCache {
@@ -298,6 +301,7 @@ impl ResponseCache {
             headers: parts.headers,
             etag: parts.etag,
             body: parts.body,
+            params: parts.params,
             gzip: OnceLock::new(),
             br: OnceLock::new(),
             stored: Instant::now(),

@@ -138,6 +138,7 @@ pub async fn serve(
     let stale = match cache.lookup(&key) {
         Lookup::Fresh(e) => {
             cache.stats.hits.fetch_add(1, relaxed());
+            routed(&mut req, &e);
             return Ok(answer(
                 &cache,
                 req.request().clone(),
@@ -154,6 +155,7 @@ pub async fn serve(
         && cache.db_known_down()
     {
         cache.stats.stale_served.fetch_add(1, relaxed());
+        routed(&mut req, e);
         let how = How::StaleDown;
         return Ok(answer(&cache, req.request().clone(), e, coding, inm, how));
     }
@@ -163,6 +165,7 @@ pub async fn serve(
             let _ = tokio::time::timeout(FOLLOW_WAIT, done.wait_for(|d| *d)).await;
             if let Lookup::Fresh(e) = cache.lookup(&key) {
                 cache.stats.collapsed.fetch_add(1, relaxed());
+                routed(&mut req, &e);
                 let how = How::Collapsed;
                 return Ok(answer(&cache, req.request().clone(), &e, coding, inm, how));
             }
@@ -201,6 +204,11 @@ pub async fn serve(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("public"));
     let (http_req, res) = res.into_parts();
+    let params = http_req
+        .match_info()
+        .iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
     let (head, body) = res.into_parts();
     let body = match actix_web::body::to_bytes(body).await {
         Ok(b) => b,
@@ -240,6 +248,7 @@ pub async fn serve(
         headers,
         etag,
         body,
+        params,
     };
     let recorded = if public {
         recorded
@@ -252,6 +261,16 @@ pub async fn serve(
         stored,
     };
     Ok(answer(&cache, http_req, &entry, coding, inm, how))
+}
+
+/// A hit is answered before routing: its route's path parameters are set as routing would
+/// have (the metrics label requests by route).
+fn routed(req: &mut ServiceRequest, entry: &Entry) {
+    if req.match_info().is_empty() {
+        for (name, value) in &entry.params {
+            req.match_info_mut().add_static(name.clone(), value.clone());
+        }
+    }
 }
 
 fn relaxed() -> std::sync::atomic::Ordering {

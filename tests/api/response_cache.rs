@@ -117,6 +117,10 @@ async fn hits_come_from_memory_with_compressed_copies_and_304s() {
     assert!(not_modified.bytes().await.unwrap().is_empty());
     assert_eq!(metric(&d, "response_cache_hits_total").await, hits + 4);
     assert!(metric(&d, "response_cache_bytes").await > identity.len() as i64);
+    // Hits are counted under their route, like computed answers.
+    let metrics = d.get("/metrics").send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("endpoint=\"/api/v1/articles/{key}\""), "{metrics}");
+    assert!(!metrics.contains(&format!("endpoint=\"{path}\"")));
 
     // The query's order does not matter; its content does.
     let (s1, _) = get(&d, "/api/v1/articles?per_page=3&page=1").await;
