@@ -605,12 +605,6 @@ def report_search(rows, searches, results):
                f"{h['rps'] / channel:.0%}" if channel else "-", str(h["non2xx"] + h["errors"]))
         print("| " + " | ".join(row) + " |")
     print()
-    by = {r["name"]: r["http"]["rps"] for r in results}
-    detail, screen = by.get("article by id"), by.get("article screen (related, latest, most-read)")
-    if detail and screen:
-        print(f"Uncached article screen vs plain uncached detail (same article, same run): "
-              f"{screen:.0f} vs {detail:.0f} req/s, the screen costs {detail / screen:.2f}× the detail.")
-        print()
 
 
 def report_search_plans(plans):

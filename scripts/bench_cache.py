@@ -28,6 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BARE = os.environ.get("BENCH_BARE_BIN", str(ROOT / "target" / "release" / "examples" / "bare"))
 CACHE_MB = os.environ.get("BENCH_CACHE_MB", "1024")
 MIX_SECS = int(os.environ.get("BENCH_MIX_SECS", "30"))
+# The same mix, unmeasured, first: a portal's cache is warm from hours of traffic; the
+# measured window still pays every miss the writes cause.
+MIX_WARM = int(os.environ.get("BENCH_MIX_WARM_SECS", "45"))
 BIG = 4096
 
 
@@ -252,7 +255,7 @@ def bench_mix(env, work, db_url, admin):
         _, cat = B.get(a + "/api/v1/categories/shizheng")
         category_id = cat.get("data", cat)["id"]
         rss_before = rss_mb(pid)
-        wrk(a + "/", B.WARMUP * 3, script=script)
+        wrk(a + "/", MIX_WARM, script=script)
         before = metrics(a)
         editor = Editor(a, b, admin, ranked[:50], category_id)
         editor.start()
@@ -274,7 +277,7 @@ def bench_mix(env, work, db_url, admin):
 
 def report_mix(m, baseline):
     x = m["http"]
-    print(f"Realistic mix ({MIX_SECS} s, {B.CONNECTIONS} connections; 70% article screens over all {m['articles']:,} "
+    print(f"Realistic mix ({MIX_SECS} s after {MIX_WARM} s of the same traffic unmeasured, {B.CONNECTIONS} connections; 70% article screens over all {m['articles']:,} "
           f"visible articles by a Zipf-like popularity (s=1.1), 20% channel lists, 10% /home; an editor changes a "
           f"popular article and publishes a new one every second; a second instance on the same database):")
     print()

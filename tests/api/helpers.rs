@@ -514,6 +514,12 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
+    /// The text of `/metrics`.
+    pub async fn metrics_text(&self) -> String {
+        let res = self.get("/metrics").send().await.unwrap();
+        res.text().await.unwrap()
+    }
+
     /// The value of a query that selects one bigint named `n`.
     pub async fn sql_i64(&self, query: &str) -> i64 {
         query_i64(&mut self.conn().await, query).await

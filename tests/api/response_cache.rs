@@ -35,14 +35,7 @@ async fn channel(d: &Desk, name: &str) -> i64 {
 }
 
 async fn metric(app: &TestApp, name: &str) -> i64 {
-    let text = app
-        .get("/metrics")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics_text().await;
     text.lines()
         .find_map(|l| l.strip_prefix(&format!("newsdesk_{name} ")))
         .and_then(|v| v.trim().parse().ok())
@@ -118,8 +111,11 @@ async fn hits_come_from_memory_with_compressed_copies_and_304s() {
     assert_eq!(metric(&d, "response_cache_hits_total").await, hits + 4);
     assert!(metric(&d, "response_cache_bytes").await > identity.len() as i64);
     // Hits are counted under their route, like computed answers.
-    let metrics = d.get("/metrics").send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("endpoint=\"/api/v1/articles/{key}\""), "{metrics}");
+    let metrics = d.metrics_text().await;
+    assert!(
+        metrics.contains("endpoint=\"/api/v1/articles/{key}\""),
+        "{metrics}"
+    );
     assert!(!metrics.contains(&format!("endpoint=\"{path}\"")));
 
     // The query's order does not matter; its content does.

@@ -37,14 +37,7 @@ async fn cached_pages_stay_readable_through_a_database_cut() {
     // Until the instance notices its change listener is gone, its entries are fresh (nothing
     // can change while nobody can write): hits. Once it notices, they are stale.
     let noticed = eventually(Duration::from_secs(5), || async {
-        let metrics = app
-            .get("/metrics")
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = app.metrics_text().await;
         metrics.contains("newsdesk_response_cache_subscribed 0")
     })
     .await;
