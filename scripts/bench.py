@@ -166,10 +166,14 @@ def get(url, token=None):
         return res.status, json.loads(res.read() or b"null")
 
 
-def wrk(url, seconds, latency=True):
+def wrk(url, seconds, latency=True, headers=(), script=None):
     cmd = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "5s"]
     if latency:
         cmd.append("--latency")
+    for h in headers:
+        cmd += ["-H", h]
+    if script:
+        cmd += ["-s", str(script)]
     return parse_wrk(run(cmd + [url]).stdout)
 
 

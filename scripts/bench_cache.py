@@ -34,17 +34,6 @@ MIX_WARM = int(os.environ.get("BENCH_MIX_WARM_SECS", "45"))
 BIG = 4096
 
 
-def wrk(url, seconds, headers=(), script=None):
-    cmd = ["wrk", f"-t{B.THREADS}", f"-c{B.CONNECTIONS}", f"-d{seconds}s", "--timeout", "5s", "--latency"]
-    for h in headers:
-        cmd += ["-H", h]
-    if script:
-        cmd += ["-s", str(script)]
-    out = B.run(cmd + [url]).stdout
-    res = B.parse_wrk(out)
-    return res
-
-
 def fetch(url, headers=None):
     req = urllib.request.Request(url, headers=headers or {})
     with urllib.request.urlopen(req, timeout=30) as res:
@@ -83,15 +72,15 @@ def bench_hits(env, work):
     bare_dir.mkdir(exist_ok=True)
     with B.Server(env, work, None, RESPONSE_CACHE_MB=CACHE_MB) as base:
         plan = workloads(base)
-        livez = wrk(base + "/livez", B.DURATION)
+        livez = B.wrk(base + "/livez", B.DURATION)
         for i, (name, path) in enumerate(plan):
             B.get(base + path)  # stored
             _, headers, body = fetch(base + path, {"Accept-Encoding": "gzip, br"})
             status = headers.get("cache-status", "")
             if "hit" not in status:
                 B.log(f"{name}: second request was not a hit ({status})")
-            wrk(base + path, B.WARMUP)
-            http = wrk(base + path, B.DURATION, headers=("Accept-Encoding: gzip, br",))
+            B.wrk(base + path, B.WARMUP)
+            http = B.wrk(base + path, B.DURATION, headers=("Accept-Encoding: gzip, br",))
             row = {"name": name, "http": http, "bytes": len(body), "coding": headers.get("content-encoding", "identity"),
                    "bare": None}
             if len(body) > BIG and row["coding"] == "br":
@@ -102,7 +91,7 @@ def bench_hits(env, work):
         art = base + plan[1][1]
         _, headers, _ = fetch(art)
         etag = headers.get("etag") or headers.get("ETag")
-        revalidate = wrk(art, B.DURATION, headers=(f"If-None-Match: {etag}",))
+        revalidate = B.wrk(art, B.DURATION, headers=(f"If-None-Match: {etag}",))
         stats = metrics(base)
     if any(r.get("bare_name") for r in rows) and Path(BARE).exists():
         port = B.free_port()
@@ -116,7 +105,7 @@ def bench_hits(env, work):
                     time.sleep(0.05)
             for r in rows:
                 if r.get("bare_name"):
-                    r["bare"] = wrk(f"http://127.0.0.1:{port}/{r['bare_name']}", B.DURATION)
+                    r["bare"] = B.wrk(f"http://127.0.0.1:{port}/{r['bare_name']}", B.DURATION)
         finally:
             proc.terminate()
             proc.wait(timeout=10)
@@ -255,11 +244,11 @@ def bench_mix(env, work, db_url, admin):
         _, cat = B.get(a + "/api/v1/categories/shizheng")
         category_id = cat.get("data", cat)["id"]
         rss_before = rss_mb(pid)
-        wrk(a + "/", MIX_WARM, script=script)
+        B.wrk(a + "/", MIX_WARM, script=script)
         before = metrics(a)
         editor = Editor(a, b, admin, ranked[:50], category_id)
         editor.start()
-        http = wrk(a + "/", MIX_SECS, script=script)
+        http = B.wrk(a + "/", MIX_SECS, script=script)
         editor.stop.set()
         editor.join(timeout=30)
         after = metrics(a)

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::models::ids::{ArticleId, AuthorId, CategoryId, RankingId, SourceId, UserId};
 
 /// One thing a response shows or lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Dep {
     /// Shows this article (its fields, its visibility).

@@ -333,9 +333,7 @@ impl ResponseCache {
                 *s > ticket.seq
                     && match what {
                         Logged::All => true,
-                        Logged::Deps(d) => d
-                            .iter()
-                            .any(|x| deps.binary_search_by_key(&dep_order(x), dep_order).is_ok()),
+                        Logged::Deps(d) => d.iter().any(|x| deps.binary_search(x).is_ok()),
                     }
             });
             if touched {
@@ -369,11 +367,10 @@ impl ResponseCache {
         index.seq += 1;
         let seq = index.seq;
         let mut sorted = deps.to_vec();
-        sorted.sort_unstable_by_key(dep_order);
+        sorted.sort_unstable();
         sorted.dedup();
-        push_log(&mut index, seq, Logged::Deps(sorted.into_boxed_slice()));
         let mut revoked = 0u64;
-        for d in deps {
+        for d in &sorted {
             let Some(keys) = index.by_dep.remove(d) else {
                 continue;
             };
@@ -386,6 +383,7 @@ impl ResponseCache {
                 }
             }
         }
+        push_log(&mut index, seq, Logged::Deps(sorted.into_boxed_slice()));
         self.stats
             .invalidations
             .fetch_add(revoked, Ordering::Relaxed);
@@ -431,27 +429,9 @@ impl ResponseCache {
     }
 }
 
-fn dep_order(d: &Dep) -> (u8, i64) {
-    match *d {
-        Dep::Article(id) => (0, id.0),
-        Dep::Channel(id) => (1, id.0),
-        Dep::AllArticles => (2, 0),
-        Dep::Tree => (3, 0),
-        Dep::Source(id) => (4, id.0),
-        Dep::Sources => (5, 0),
-        Dep::Author(id) => (6, id.0),
-        Dep::Authors => (7, 0),
-        Dep::Board(id) => (8, id.0),
-        Dep::Boards => (9, 0),
-        Dep::Site => (10, 0),
-        Dep::User(id) => (11, id.0),
-        Dep::Related(id) => (12, id.0),
-    }
-}
-
 fn deps_sorted(set: HashSet<Dep>) -> Box<[Dep]> {
     let mut v: Vec<Dep> = set.into_iter().collect();
-    v.sort_unstable_by_key(dep_order);
+    v.sort_unstable();
     v.into_boxed_slice()
 }
 

@@ -167,35 +167,6 @@ impl Candidate {
     }
 }
 
-#[derive(QueryableByName)]
-struct Stored {
-    #[diesel(sql_type = Bool)]
-    computed: bool,
-    #[diesel(sql_type = Array<BigInt>)]
-    ids: Vec<i64>,
-}
-
-/// The stored choices of an article, best first (at most `cap`); `None` when they were never
-/// computed.
-pub async fn stored(
-    conn: &mut AsyncPgConnection,
-    id: ArticleId,
-    cap: i64,
-) -> QueryResult<Option<Vec<ArticleId>>> {
-    let row: Stored = diesel::sql_query(
-        "SELECT EXISTS (SELECT 1 FROM related_computed WHERE article_id = $1) AS computed, \
-                ARRAY(SELECT related_id FROM related_choices WHERE article_id = $1 \
-                      ORDER BY score DESC, related_id DESC LIMIT $2) AS ids",
-    )
-    .bind::<BigInt, _>(id)
-    .bind::<BigInt, _>(cap)
-    .get_result(conn)
-    .await?;
-    Ok(row
-        .computed
-        .then(|| row.ids.into_iter().map(ArticleId).collect()))
-}
-
 /// Replaces an article's choices with `scored` (candidate, lasting score).
 pub async fn replace(
     conn: &mut AsyncPgConnection,
