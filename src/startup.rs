@@ -104,6 +104,7 @@ impl Application {
             limits.keys.clone(),
         ));
         tokio::spawn(index_missing(state.clone()));
+        tokio::spawn(crate::api::rankings::recount(state.clone()));
         tokio::spawn(crate::scheduler::run(
             state.clone(),
             Duration::from_secs_f64(state.config.scheduler_interval),

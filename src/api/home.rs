@@ -114,7 +114,7 @@ pub async fn get_home(
     };
     let channels = home_channels(&site, &tree);
     let scopes: Vec<Vec<CategoryId>> = channels.iter().map(|c| tree.scope(c.id, true)).collect();
-    scopes.iter().for_each(|s| deps::channels(s));
+    scopes.iter().for_each(|s| deps::placements(s));
     let rows = newest_per_group(&mut conn, &scopes, per_channel, now).await?;
     let ids: Vec<ArticleId> = rows.iter().map(|r| r.id).collect();
     let summaries = by_id(summaries_of(&mut conn, &tree, &ids).await?);

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::content::rankings::MostReadKey;
 use crate::models::ids::{ArticleId, AuthorId, CategoryId, RankingId, SourceId, UserId};
 
 /// One thing a response shows or lists.
@@ -24,8 +25,17 @@ pub enum Dep {
     Article(ArticleId),
     /// Shows the 相关新闻 chosen for this article.
     Related(ArticleId),
-    /// Lists the visible articles of this channel (one of a list's channel scope).
+    /// Lists the visible articles of this channel (one of a list's channel scope) by something
+    /// any change of one of them may affect (a filter on their fields, another order).
     Channel(CategoryId),
+    /// Lists the visible articles of this channel in publish order, unfiltered (a channel's
+    /// newest, the article page's latest in its channel and its previous and next): only a
+    /// change of an article's place there (`ArticleChange::placed`) affects it; the articles
+    /// shown are recorded one by one.
+    Placement(CategoryId),
+    /// Shows this most-read list (its order; the view counts shown are counters): dropped
+    /// when a periodic recount finds another order (`cache::rankings`).
+    MostRead(MostReadKey),
     /// Lists over every article (the site feed, search, tags, boards, the front page).
     AllArticles,
     /// Names channels (breadcrumbs, navigation, scopes of lists).
@@ -97,10 +107,18 @@ pub fn counters() {
     let _ = RECORDER.try_with(|r| r.borrow_mut().counters = true);
 }
 
-/// The response lists the visible articles of these channels.
+/// The response lists the visible articles of these channels (filtered or in another order
+/// than publish order).
 pub fn channels(ids: &[CategoryId]) {
     record(Dep::Tree);
     record_all(ids.iter().map(|&c| Dep::Channel(c)));
+}
+
+/// The response lists the newest visible articles of these channels in publish order,
+/// unfiltered, and records each article it shows.
+pub fn placements(ids: &[CategoryId]) {
+    record(Dep::Tree);
+    record_all(ids.iter().map(|&c| Dep::Placement(c)));
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 pub mod deps;
 pub mod encode;
 pub mod metrics;
+pub mod rankings;
 pub mod responses;
 pub mod schedule;
 pub mod serve;
@@ -18,6 +19,7 @@ use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 
 use self::deps::Dep;
+use self::rankings::{Followed, Seen};
 use self::responses::ResponseCache;
 use self::schedule::Tick;
 
@@ -26,6 +28,7 @@ use crate::content::change::{ArticleEvent, Change};
 use crate::content::rankings::{MostReadKey, MostReadPage};
 use crate::error::ApiError;
 use crate::models::category::{self, Tree};
+use crate::models::ids::ArticleId;
 use crate::ratelimit::keys::ApiKeys;
 use crate::views::memory::BeaconMemory;
 
@@ -50,6 +53,8 @@ pub struct Caches {
     api_keys: Arc<ApiKeys>,
     /// Finished public responses (the middleware `serve::serve` reads and fills it).
     pub responses: Arc<ResponseCache>,
+    /// The order of the most-read lists those responses show (`cache::rankings`).
+    pub rankings: Followed,
     /// This process, in the change events it publishes (it applies its own at once).
     pub instance: String,
 }
@@ -93,6 +98,10 @@ impl Invalidation {
                 for a in list {
                     inv.deps.push(Dep::Article(a.id));
                     inv.deps.extend(a.channels.iter().map(|&c| Dep::Channel(c)));
+                    if a.placed {
+                        inv.deps
+                            .extend(a.channels.iter().map(|&c| Dep::Placement(c)));
+                    }
                     inv.deps.extend(a.related.iter().map(|&r| Dep::Related(r)));
                     if let (ArticleEvent::Saved, Some(&channel)) = (&a.what, a.channels.last()) {
                         inv.ticks.extend(a.ticks.iter().map(|&at| Tick {
@@ -147,6 +156,7 @@ impl Caches {
             beacon: BeaconMemory::default(),
             api_keys,
             responses,
+            rankings: Followed::default(),
             instance: uuid::Uuid::new_v4().to_string(),
         }
     }
@@ -193,6 +203,22 @@ impl Caches {
         self.responses.invalidate(&inv.deps);
     }
 
+    /// A most-read list's order now (`used`: a response is about to show it); drops the
+    /// responses that showed another order.
+    pub fn most_read_order(&self, key: MostReadKey, order: Vec<ArticleId>, used: bool) -> Seen {
+        let seen = self.rankings.observe(key, order, used);
+        if seen == Seen::Changed {
+            self.responses.invalidate(&[Dep::MostRead(key)]);
+        }
+        seen
+    }
+
+    /// Most-read lists no longer recounted: the responses showing them go.
+    pub fn unfollow(&self, keys: &[MostReadKey]) {
+        let deps: Vec<Dep> = keys.iter().map(|&k| Dep::MostRead(k)).collect();
+        self.responses.invalidate(&deps);
+    }
+
     /// Drops everything (change events may have been missed).
     pub fn forget_all(&self) {
         self.forget_tree();
@@ -200,6 +226,7 @@ impl Caches {
         self.most_read.invalidate_all();
         self.beacon.outdate();
         self.api_keys.forget_lookups();
+        self.rankings.clear();
         self.responses.invalidate_all();
     }
 

@@ -27,7 +27,7 @@ impl Tick {
         deps.iter().any(|d| match d {
             Dep::AllArticles => true,
             Dep::Article(id) => *id == self.article,
-            Dep::Channel(c) => *c == self.channel,
+            Dep::Channel(c) | Dep::Placement(c) => *c == self.channel,
             _ => false,
         })
     }

@@ -157,7 +157,7 @@ pub struct Config {
 
     /// Longest time a cached response showing view counts is reused, in seconds (view counts
     /// move without change events; everything else is dropped by change events).
-    #[arg(long, env = "RESPONSE_CACHE_COUNTERS_SECS", default_value_t = 60)]
+    #[arg(long, env = "RESPONSE_CACHE_COUNTERS_SECS", default_value_t = 300)]
     pub response_cache_counters_secs: u64,
 
     /// Log format: text for people, json for machines.

@@ -53,6 +53,11 @@ pub struct ArticleChange {
     pub ticks: Vec<DateTime<Utc>>,
     /// Articles whose 相关新闻 choices the write changed (its own included).
     pub related: Vec<ArticleId>,
+    /// Whether its place in its channels' publish-ordered lists may have changed: it was
+    /// created, left or entered the public, moved channel, or changed a field that orders or
+    /// filters those lists (`published_at`, `offline_at`, pinned). An edit of its text alone
+    /// leaves it where it was.
+    pub placed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,13 +74,14 @@ pub enum ArticleEvent {
 }
 
 impl ArticleChange {
-    /// A write that saved `saved`; `before` is its channel before the write, if it existed.
-    pub fn saved(saved: &Article, before: Option<CategoryId>, related: Vec<ArticleId>) -> Self {
+    /// A write that saved `saved`; `before` is the article before the write, if it existed.
+    pub fn saved(saved: &Article, before: Option<&Article>, related: Vec<ArticleId>) -> Self {
         let after = saved.category_id;
         let mut channels = vec![after];
-        if let Some(b) = before.filter(|b| *b != after) {
+        if let Some(b) = before.map(|b| b.category_id).filter(|b| *b != after) {
             channels.insert(0, b);
         }
+        let placed = before.is_none_or(|b| placement(b) != placement(saved));
         let now = Utc::now();
         let ticks = if saved.status == ArticleStatus::Published && saved.deleted_at.is_none() {
             [saved.published_at, saved.offline_at]
@@ -92,6 +98,7 @@ impl ArticleChange {
             what: ArticleEvent::Saved,
             ticks,
             related,
+            placed,
         }
     }
 
@@ -103,7 +110,30 @@ impl ArticleChange {
             what,
             ticks: Vec::new(),
             related: Vec::new(),
+            placed: true,
         }
+    }
+}
+
+/// What decides whether and where an article appears in its channels' publish-ordered lists.
+#[derive(PartialEq)]
+struct Placement {
+    channel: CategoryId,
+    status: ArticleStatus,
+    trashed: bool,
+    published_at: Option<DateTime<Utc>>,
+    offline_at: Option<DateTime<Utc>>,
+    pinned: bool,
+}
+
+fn placement(a: &Article) -> Placement {
+    Placement {
+        channel: a.category_id,
+        status: a.status,
+        trashed: a.deleted_at.is_some(),
+        published_at: a.published_at,
+        offline_at: a.offline_at,
+        pinned: a.is_pinned,
     }
 }
 

@@ -96,7 +96,9 @@ pub struct RankingDetail {
 }
 
 /// What a most-read list is computed for (the cache key).
-#[derive(Debug, Clone, Hash, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, Hash, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct MostReadKey {
     pub window: TimeWindow,
     pub category: Option<CategoryId>,

@@ -48,9 +48,9 @@ pub async fn refresh(
     let subject = related::subject(conn, a.id, a.category_id).await?;
     let all = candidates_of(conn, ranking, &subject).await?;
     related::replace(conn, a.id, &all[..all.len().min(KEPT as usize)]).await?;
-    let mut changed = vec![a.id];
-    changed.extend(related::withdraw(conn, a.id).await?);
-    if a.status == ArticleStatus::Published && a.deleted_at.is_none() {
+    let held = related::withdraw(conn, a.id).await?;
+    let live = a.status == ArticleStatus::Published && a.deleted_at.is_none();
+    if live {
         // Drafts and scheduled articles have choices too (staff see them).
         let near = related::neighbours(conn, &subject, Utc::now()).await?;
         let others: Vec<ArticleId> = ranked(&near, ranking)
@@ -61,8 +61,22 @@ pub async fn refresh(
         let seen_from_them = related::as_candidate_of(conn, a.id, &others).await?;
         let offers = ranked(&seen_from_them, ranking);
         related::merge(conn, a.id, &offers, KEPT).await?;
-        changed.extend(offers.into_iter().map(|(id, _)| id));
     }
+    // Changed: its own, and those it entered, left or moved in (an unchanged score keeps its
+    // place; one it entered lost its last choice, one it left gained the next).
+    let now_held = if live {
+        related::holders(conn, a.id).await?
+    } else {
+        Vec::new()
+    };
+    let before: HashSet<(ArticleId, u64)> = held.iter().map(|(id, s)| (*id, s.to_bits())).collect();
+    let after: HashSet<(ArticleId, u64)> =
+        now_held.iter().map(|(id, s)| (*id, s.to_bits())).collect();
+    let mut changed: Vec<ArticleId> = before
+        .symmetric_difference(&after)
+        .map(|(id, _)| *id)
+        .chain([a.id])
+        .collect();
     changed.sort_unstable();
     changed.dedup();
     Ok(changed)

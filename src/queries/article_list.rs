@@ -147,6 +147,24 @@ macro_rules! by_key {
 }
 
 impl ArticleQuery {
+    /// Lists the visible articles of its scope in publish order, filtered by nothing but
+    /// publish times: which articles it shows, and where, depends only on their placement
+    /// (`cache::deps::Dep::Placement`).
+    pub fn by_placement(&self) -> bool {
+        let f = &self.filters;
+        matches!(
+            self.sort,
+            Sort::Default | Sort::PublishedDesc | Sort::PublishedAsc
+        ) && f.source.is_none()
+            && f.author.is_none()
+            && f.tag.is_none()
+            && f.kind.is_none()
+            && f.headline.is_none()
+            && f.featured.is_none()
+            && f.updated_since.is_none()
+            && f.search.is_none()
+    }
+
     /// Every filter, without order or paging.
     pub fn filtered(&self) -> Boxed<'_> {
         let f = &self.filters;

@@ -191,19 +191,44 @@ pub async fn replace(
 }
 
 #[derive(QueryableByName)]
-struct Owner {
+struct Holder {
     #[diesel(sql_type = BigInt)]
     article_id: i64,
+    #[diesel(sql_type = Double)]
+    score: f64,
 }
 
-/// Takes `id` out of every article's choices; the articles it was in.
-pub async fn withdraw(conn: &mut AsyncPgConnection, id: ArticleId) -> QueryResult<Vec<ArticleId>> {
-    let rows: Vec<Owner> =
-        diesel::sql_query("DELETE FROM related_choices WHERE related_id = $1 RETURNING article_id")
+/// Takes `id` out of every article's choices; the articles it was in, with its score there.
+pub async fn withdraw(
+    conn: &mut AsyncPgConnection,
+    id: ArticleId,
+) -> QueryResult<Vec<(ArticleId, f64)>> {
+    let rows: Vec<Holder> = diesel::sql_query(
+        "DELETE FROM related_choices WHERE related_id = $1 RETURNING article_id, score",
+    )
+    .bind::<BigInt, _>(id)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (ArticleId(r.article_id), r.score))
+        .collect())
+}
+
+/// The articles whose choices hold `id`, with its score there.
+pub async fn holders(
+    conn: &mut AsyncPgConnection,
+    id: ArticleId,
+) -> QueryResult<Vec<(ArticleId, f64)>> {
+    let rows: Vec<Holder> =
+        diesel::sql_query("SELECT article_id, score FROM related_choices WHERE related_id = $1")
             .bind::<BigInt, _>(id)
             .load(conn)
             .await?;
-    Ok(rows.into_iter().map(|r| ArticleId(r.article_id)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| (ArticleId(r.article_id), r.score))
+        .collect())
 }
 
 /// `b` as a candidate of each of `others`, scored from their side (their keyword order, their

@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod authors;
 mod cache;
+mod cache_precision;
 mod categories;
 mod cli;
 mod desk;

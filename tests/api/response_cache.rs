@@ -13,19 +13,19 @@ use serde_json::{Value, json};
 use crate::desk::{Desk, article_path, desk};
 use crate::helpers::*;
 
-async fn get(d: &TestApp, path: &str) -> (String, Value) {
+pub async fn get(d: &TestApp, path: &str) -> (String, Value) {
     let res = d.get(path).send().await.unwrap();
     assert_eq!(res.status(), 200, "{path}");
     let status = header(&res, "cache-status");
     (status, res.json().await.unwrap())
 }
 
-fn hit(status: &str) -> bool {
+pub fn hit(status: &str) -> bool {
     status.starts_with("newsdesk; hit")
 }
 
 /// A new channel (created before anything is cached: channel writes drop every response).
-async fn channel(d: &Desk, name: &str) -> i64 {
+pub async fn channel(d: &Desk, name: &str) -> i64 {
     let admin = d.token(Role::Admin).await;
     let (status, body) = d
         .post_json("/api/v1/categories", &admin, json!({ "name": name }))

@@ -113,7 +113,7 @@ pub async fn get_article(
     };
     let latest = if include.latest_in_category {
         let scope = vec![tree.scope(found.category_id, true)];
-        deps::channels(&scope[0]);
+        deps::placements(&scope[0]);
         let rows = newest_per_group(&mut conn, &scope, LATEST_IN_CATEGORY + 1, now).await?;
         let ids: Vec<ArticleId> = rows
             .into_iter()

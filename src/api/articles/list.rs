@@ -170,6 +170,7 @@ async fn run(
     // Every article that is or was in a channel-scoped list is in one of its channels before
     // or after a write; other lists may change with any article.
     match &aq.filters.categories {
+        Some(scope) if aq.by_placement() => deps::placements(scope),
         Some(scope) => deps::channels(scope),
         None => deps::record(Dep::AllArticles),
     }

@@ -40,15 +40,21 @@ pub async fn related_ids(
     limit: usize,
 ) -> Result<Vec<ArticleId>, ApiError> {
     let found = related_choices::for_page(conn, &state.ranking, a).await?;
-    // What is shown changes with the choices, and with the visibility of any of them.
+    // What is shown changes with the choices, with the articles shown, and with the visibility
+    // of a hidden one ranked above the last shown (one ranked below it can only come in when
+    // one shown goes, which is a change of that one).
     deps::record(Dep::Related(a.id));
-    deps::record_all(found.ids.iter().map(|&id| Dep::Article(id)));
-    Ok(found
-        .ids
-        .into_iter()
-        .filter(|id| found.visible.contains(id))
-        .take(limit)
-        .collect())
+    let mut shown = Vec::with_capacity(limit);
+    for id in found.ids {
+        if shown.len() == limit {
+            break;
+        }
+        deps::record(Dep::Article(id));
+        if found.visible.contains(&id) {
+            shown.push(id);
+        }
+    }
+    Ok(shown)
 }
 
 /// 相关新闻 of an article: editors' picks first (in their order), then articles sharing its

@@ -7,7 +7,7 @@ mod most_read;
 
 pub use boards::detail as board_detail;
 pub use dto::*;
-pub use most_read::{by_id, most_read, week_most_read};
+pub use most_read::{by_id, most_read, recount, week_most_read};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     // `most-read` before `{key}`: it is a reserved slug.

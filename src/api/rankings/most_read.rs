@@ -14,8 +14,10 @@ use crate::api::query::{ApiQuery, count_param};
 use crate::api::respond::{Audience, cached_json_with};
 use crate::auth::MaybeAuthUser;
 use crate::cache::deps::{self, Dep};
+use crate::cache::rankings::Seen;
 use crate::content::articles::record_summaries;
 use crate::content::rankings::{MostReadKey, MostReadPage};
+use crate::db::budget::Bounded;
 use crate::error::{ApiError, OrNotFound};
 use crate::models::ids::{ArticleId, CategoryId};
 use crate::models::ranking::TimeWindow;
@@ -65,24 +67,69 @@ pub async fn most_read(state: &AppState, key: MostReadKey) -> Result<Arc<MostRea
     let page = state
         .caches
         .most_read
-        .try_get_with(key.clone(), async {
-            compute(state, &key).await.map(Arc::new)
-        })
+        .try_get_with(key, async { compute(state, &key).await.map(Arc::new) })
         .await
         .map_err(|e: Arc<ApiError>| match &*e {
             ApiError::Unavailable(m) => ApiError::Unavailable(m.clone()),
             other => ApiError::Internal(other.to_string()),
         })?;
-    // A response showing it lasts no longer than the list itself.
-    let age = (Utc::now() - page.generated_at)
-        .to_std()
-        .unwrap_or_default();
-    let ttl = std::time::Duration::from_secs(state.config.rankings_ttl_secs);
-    deps::at_most(ttl.saturating_sub(age));
+    // A response showing it is dropped when a recount finds another order (`recount`);
+    // one showing a list not followed lasts no longer than the list itself.
+    match state.caches.most_read_order(key, order_of(&page), true) {
+        Seen::Untracked => {
+            let age = (Utc::now() - page.generated_at)
+                .to_std()
+                .unwrap_or_default();
+            let ttl = std::time::Duration::from_secs(state.config.rankings_ttl_secs);
+            deps::at_most(ttl.saturating_sub(age));
+        }
+        Seen::Same | Seen::Changed => deps::record(Dep::MostRead(key)),
+    }
     deps::record(Dep::Tree);
     let shown: Vec<ArticleSummary> = page.items.iter().map(|r| r.article.clone()).collect();
     record_summaries(&shown);
     Ok(page)
+}
+
+fn order_of(page: &MostReadPage) -> Vec<ArticleId> {
+    page.items.iter().map(|r| r.article.id).collect()
+}
+
+/// Recounts, every `RANKINGS_TTL`, the most-read lists that cached responses show, and drops
+/// those responses when a list's order changed (`cache::rankings`). Runs until the runtime
+/// stops; a recount that fails (database unreachable) is tried again at the next tick.
+pub async fn recount(state: web::Data<AppState>) {
+    let every = std::time::Duration::from_secs(state.config.rankings_ttl_secs.max(1));
+    // A list no response asked for during a few recounts is no longer followed.
+    let idle = every * 5;
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticker.tick().await;
+    loop {
+        ticker.tick().await;
+        let (due, gone) = state.caches.rankings.due(idle);
+        state.caches.unfollow(&gone);
+        for key in due {
+            let budget = state.config.request_budget();
+            match crate::db::budget::within(budget, compute(&state, &key)).await {
+                Bounded::Done {
+                    output: Ok(page), ..
+                } => {
+                    let page = Arc::new(page);
+                    state.caches.most_read.insert(key, page.clone()).await;
+                    state.caches.most_read_order(key, order_of(&page), false);
+                }
+                Bounded::Done { output: Err(e), .. } => {
+                    tracing::warn!(error = %e, "most-read recount failed; will retry");
+                    break;
+                }
+                Bounded::Stuck => {
+                    tracing::warn!("most-read recount overran its database budget");
+                    break;
+                }
+            }
+        }
+    }
 }
 
 /// The week's (`TimeWindow::Week`) most-read across the site, up to `limit` (cached as above).

@@ -52,11 +52,12 @@ pub fn record_summaries(list: &[ArticleSummary]) {
     }
 }
 
-/// A response showing this article depends on it, on what it names and on its channel's list
-/// (its previous and next articles).
+/// A response showing this article depends on it, on what it names and on its place in its
+/// channel's list (its previous and next articles).
 fn record_detail(d: &ArticleDetail) {
     deps::counters();
-    deps::record_all([Dep::Article(d.id), Dep::Channel(d.category.id), Dep::Tree]);
+    deps::record_all([Dep::Article(d.id), Dep::Placement(d.category.id), Dep::Tree]);
+    deps::record_all(d.prev.iter().chain(&d.next).map(|x| Dep::Article(x.id)));
     if let Some(s) = &d.source {
         deps::record(Dep::Source(s.id));
     }

@@ -159,7 +159,7 @@ async fn saved_answer(
     saved: Article,
 ) -> Result<(ArticleDetail, Change), ApiError> {
     let related = related_choices::refresh(conn, &state.ranking, &saved).await?;
-    let change = ArticleChange::saved(&saved, before.map(|b| b.category_id), related);
+    let change = ArticleChange::saved(&saved, before, related);
     let tree = state.tree(conn).await?;
     let detail = render(conn, &tree, saved).await?;
     Ok((detail, Change::Articles(vec![change])))
