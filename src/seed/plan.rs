@@ -61,8 +61,8 @@ pub fn channel_weight(slug: &str) -> u32 {
         "bianjing" => 7,
         "hangye" | "wenti" => 6,
         "shengtai" => 5,
-        "zhuanti" | "shikong" | "lilun" => 3,
-        "dbw" | "heihe" | "lilun-pinglun" => 1,
+        "zhuanti" | "shikong" | "lilun" | "pinglun" => 3,
+        "dbw" | "heihe" => 1,
         _ => 2,
     }
 }

@@ -21,8 +21,8 @@ fn q_at(secs: i64) -> String {
 #[tokio::test]
 async fn filters_narrow_the_list() {
     let d = desk().await;
-    let lilun = d.category_id("lilun").await;
-    let pinglun = d.category_id("lilun-pinglun").await;
+    let pinglun = d.category_id("pinglun").await;
+    let wangping = d.sub_channel("pinglun", "网评", "wangping").await;
     let shizheng = d.category_id("shizheng").await;
     let (daily, xinhua) = (
         d.source_id("heihe-daily").await,
@@ -38,7 +38,9 @@ async fn filters_narrow_the_list() {
         .clone();
     let extra = json!({ "source_id": daily, "author_ids": [x], "tags": ["经济"] });
     let extra = merge(extra, json!({ "flags": { "headline": true } }));
-    let a = d.publish_in("黑河经济 50% 增长", lilun, -5000, extra).await;
+    let a = d
+        .publish_in("黑河经济 50% 增长", wangping, -5000, extra)
+        .await;
     let extra = json!({ "source_id": xinhua, "author_ids": [y], "tags": ["旅游"] });
     let video =
         json!({ "kind": "video", "media_url": "https://e.com/v", "flags": { "featured": true } });
@@ -50,14 +52,16 @@ async fn filters_narrow_the_list() {
     let c = d
         .publish_in("Politics_today", shizheng, -3000, merge(extra, audio))
         .await;
-    let draft = d.draft("草稿 旅游", json!({ "category_id": lilun })).await;
+    let draft = d
+        .draft("草稿 旅游", json!({ "category_id": wangping }))
+        .await;
     let (after, before) = (q_at(-4500), q_at(-3500));
     let jingji = "%E7%BB%8F%E6%B5%8E"; // 经济
     let cases: Vec<(String, Vec<i64>)> = vec![
         ("".into(), vec![c, b, a]),
-        ("category=lilun-pinglun".into(), vec![b, a]),
-        ("category=lilun-pinglun&descendants=false".into(), vec![b]),
-        (format!("category={lilun}"), vec![a]),
+        ("category=pinglun".into(), vec![b, a]),
+        ("category=pinglun&descendants=false".into(), vec![b]),
+        (format!("category={wangping}"), vec![a]),
         ("source=heihe-daily".into(), vec![a]),
         (format!("source={xinhua}"), vec![b]),
         ("author=x".into(), vec![c, a]),
@@ -82,7 +86,7 @@ async fn filters_narrow_the_list() {
         ("q=POLITICS".into(), vec![c]),
         ("q=%E6%97%85%E6%B8%B8&sort=-published_at".into(), vec![c, b]),
         (
-            format!("category=lilun-pinglun&tag={jingji}&headline=true"),
+            format!("category=pinglun&tag={jingji}&headline=true"),
             vec![a],
         ),
     ];
@@ -161,34 +165,31 @@ async fn filters_narrow_the_list() {
 #[tokio::test]
 async fn sorts_and_the_pinned_first_channel_default() {
     let d = desk().await;
-    let pinglun = d.category_id("lilun-pinglun").await;
-    let lilun = d.category_id("lilun").await;
+    let pinglun = d.category_id("pinglun").await;
+    let wangping = d.sub_channel("pinglun", "网评", "wangping").await;
     let pin = json!({ "flags": { "pinned": true } });
     let p1 = d.publish_in("p1", pinglun, -9000, pin.clone()).await;
     let p2 = d.publish_in("p2", pinglun, -8000, pin).await;
     let n1 = d.publish_in("n1", pinglun, -100, json!({})).await;
     let n2 = d.publish_in("n2", pinglun, -200, json!({})).await;
-    let n3 = d.publish_in("n3", lilun, -150, json!({})).await;
+    let n3 = d.publish_in("n3", wangping, -150, json!({})).await;
     let channel = [p2, p1, n1, n3, n2];
     let newest = [n1, n3, n2, p2, p1];
     let list = "/api/v1/articles";
     for (path, expected) in [
-        (
-            "/api/v1/categories/lilun-pinglun/articles".to_owned(),
-            channel,
-        ),
+        ("/api/v1/categories/pinglun/articles".to_owned(), channel),
         (format!("/api/v1/categories/{pinglun}/articles"), channel),
-        (format!("{list}?category=lilun-pinglun"), channel),
+        (format!("{list}?category=pinglun"), channel),
         (list.to_owned(), newest),
         (
-            format!("{list}?category=lilun-pinglun&sort=-published_at"),
+            format!("{list}?category=pinglun&sort=-published_at"),
             newest,
         ),
         (format!("{list}?sort=published_at"), [p1, p2, n2, n3, n1]),
     ] {
         assert_eq!(d.ids(&path, false).await, expected, "{path}");
     }
-    let own = "/api/v1/categories/lilun-pinglun/articles?descendants=false";
+    let own = "/api/v1/categories/pinglun/articles?descendants=false";
     assert_eq!(d.ids(own, false).await, [p2, p1, n1, n2]);
     let views = format!("UPDATE articles SET view_count = CASE id WHEN {n2} THEN 50 ELSE 0 END");
     d.sql(&views).await;

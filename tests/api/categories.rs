@@ -40,10 +40,12 @@ async fn the_seeded_tree_is_nested_and_ordered() {
             "全市各地",
             "生态黑河",
             "时空黑河",
-            "理论评论"
+            "理论",
+            "评论"
         ]
     );
-    assert_eq!(site["children"][11]["children"][0]["name"], "理论");
+    // 理论 and 评论 are channels of their own (the page's "理 论 评 论" is two entries).
+    assert_eq!(site["children"][11]["children"], json!([]));
 }
 
 #[tokio::test]
@@ -56,9 +58,9 @@ async fn flat_list_is_in_tree_order_without_children() {
     assert_eq!(data[0]["slug"], "dbw");
     assert_eq!(data[1]["slug"], "heihe");
     assert_eq!(data[2]["slug"], "guonei");
-    assert_eq!(data[13]["slug"], "lilun-pinglun");
-    assert_eq!(data[14]["slug"], "lilun");
-    assert_eq!(data[14]["depth"], 4);
+    assert_eq!(data[13]["slug"], "lilun");
+    assert_eq!(data[14]["slug"], "pinglun");
+    assert_eq!(data[14]["depth"], 3);
     assert!(data.iter().all(|c| c.get("children").is_none()));
 }
 
@@ -73,12 +75,12 @@ async fn a_category_by_slug_or_id_has_its_breadcrumb_and_children() {
         .iter()
         .map(|c| c["name"].as_str().unwrap())
         .collect();
-    assert_eq!(path, ["东北网", "黑河新闻网", "理论评论", "理论"]);
+    assert_eq!(path, ["东北网", "黑河新闻网", "理论"]);
     let by_id = get_json(&app, &format!("/api/v1/categories/{}", lilun["id"])).await;
     assert_eq!(by_id, lilun);
-    let parent = get_json(&app, "/api/v1/categories/lilun-pinglun").await;
-    assert_eq!(parent["children"][0]["slug"], "lilun");
-    assert_eq!(parent["children"].as_array().unwrap().len(), 1);
+    let parent = get_json(&app, "/api/v1/categories/heihe").await;
+    assert_eq!(parent["children"][11]["slug"], "lilun");
+    assert_eq!(parent["children"].as_array().unwrap().len(), 13);
     for missing in [
         "/api/v1/categories/nope",
         "/api/v1/categories/999999",
@@ -152,20 +154,20 @@ async fn create_validates_every_field() {
         assert_eq!(problem["code"], "validation_failed");
         assert_eq!(field_errors(&problem), fields, "{body}");
     }
-    // Depth: 理论 is at depth 4 already.
-    let lilun = get_json(&app, "/api/v1/categories/lilun").await;
+    // Depth: a channel under 理论 (depth 3) is at depth 4, the deepest.
+    let deepest = app.sub_channel("lilun", "理论文章", "lilun-wenzhang").await;
     let (status, problem) = app
         .post_json(
             "/api/v1/categories",
             &token,
-            json!({ "name": "太深", "parent_id": lilun["id"] }),
+            json!({ "name": "太深", "parent_id": deepest }),
         )
         .await;
     assert_eq!(status, 422);
     assert_eq!(field_errors(&problem), ["parent_id"]);
     assert_eq!(
         get_json(&app, "/api/v1/categories").await["meta"]["total"],
-        15,
+        16,
         "nothing was created"
     );
 }
@@ -264,10 +266,11 @@ async fn moves_respect_the_depth_limit_and_null_makes_a_root() {
     app.seed().await;
     let token = app.token(Role::Editor).await;
     let shizheng = get_json(&app, "/api/v1/categories/shizheng").await;
-    // 理论评论 has a child, so under 黑河时政 (depth 3) it would reach depth 5.
+    app.sub_channel("pinglun", "网评", "wangping").await;
+    // 评论 has a child now, so under 黑河时政 (depth 3) it would reach depth 5.
     let (status, problem) = app
         .patch_json(
-            "/api/v1/categories/lilun-pinglun",
+            "/api/v1/categories/pinglun",
             &token,
             json!({ "parent_id": shizheng["id"] }),
         )
@@ -301,8 +304,9 @@ async fn delete_refuses_categories_with_children() {
     let app = spawn_app().await;
     app.seed().await;
     let token = app.token(Role::Editor).await;
+    app.sub_channel("pinglun", "网评", "wangping").await;
     let res = app
-        .delete("/api/v1/categories/lilun-pinglun")
+        .delete("/api/v1/categories/pinglun")
         .bearer_auth(&token)
         .send()
         .await
@@ -315,27 +319,27 @@ async fn delete_refuses_categories_with_children() {
             .contains("1 sub-categories")
     );
     let res = app
-        .delete("/api/v1/categories/lilun")
+        .delete("/api/v1/categories/wangping")
         .bearer_auth(&token)
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 204);
     assert_problem(
-        app.get("/api/v1/categories/lilun").send().await.unwrap(),
+        app.get("/api/v1/categories/wangping").send().await.unwrap(),
         404,
         "not_found",
     )
     .await;
     let res = app
-        .delete("/api/v1/categories/lilun")
+        .delete("/api/v1/categories/wangping")
         .bearer_auth(&token)
         .send()
         .await
         .unwrap();
     assert_problem(res, 404, "not_found").await;
     assert_eq!(
-        app.delete("/api/v1/categories/lilun-pinglun")
+        app.delete("/api/v1/categories/pinglun")
             .bearer_auth(&token)
             .send()
             .await
@@ -350,9 +354,10 @@ async fn hidden_channels_are_for_staff_only() {
     let app = spawn_app().await;
     app.seed().await;
     let token = app.token(Role::Editor).await;
+    app.sub_channel("pinglun", "网评", "wangping").await;
     let (status, _) = app
         .patch_json(
-            "/api/v1/categories/lilun-pinglun",
+            "/api/v1/categories/pinglun",
             &token,
             json!({ "visible": false }),
         )
@@ -360,11 +365,11 @@ async fn hidden_channels_are_for_staff_only() {
     assert_eq!(status, 200);
     let public = get_json(&app, "/api/v1/categories?flat=true").await;
     assert_eq!(
-        public["meta"]["total"], 13,
+        public["meta"]["total"], 14,
         "the hidden channel and its child are gone"
     );
     assert_problem(
-        app.get("/api/v1/categories/lilun").send().await.unwrap(),
+        app.get("/api/v1/categories/wangping").send().await.unwrap(),
         404,
         "not_found",
     )
@@ -378,9 +383,9 @@ async fn hidden_channels_are_for_staff_only() {
         .json()
         .await
         .unwrap();
-    assert_eq!(staff["meta"]["total"], 15);
+    assert_eq!(staff["meta"]["total"], 16);
     let res = app
-        .get("/api/v1/categories/lilun")
+        .get("/api/v1/categories/wangping")
         .bearer_auth(&token)
         .send()
         .await

@@ -337,19 +337,9 @@ pub fn field_errors(body: &Value) -> Vec<String> {
 // ---- helpers for the article, author and tag tests ----
 
 /// The seeded site navigation (`src/seed/site.json`), in order.
-pub const SEEDED_NAV: [&str; 12] = [
-    "guonei",
-    "shizheng",
-    "shehui",
-    "minsheng",
-    "hangye",
-    "zhuanti",
-    "bianjing",
-    "wenti",
-    "gedi",
-    "shengtai",
-    "shikong",
-    "lilun-pinglun",
+pub const SEEDED_NAV: [&str; 13] = [
+    "guonei", "shizheng", "shehui", "minsheng", "hangye", "zhuanti", "bianjing", "wenti", "gedi",
+    "shengtai", "shikong", "lilun", "pinglun",
 ];
 
 /// An RFC 3339 time `secs` seconds from now (negative: in the past).
@@ -392,6 +382,17 @@ impl TestApp {
             .get_as(&format!("/api/v1/categories/{slug}"), None)
             .await;
         assert_eq!(status, 200, "category {slug}");
+        body["id"].as_i64().unwrap()
+    }
+
+    /// A channel created under the channel `parent` (the demo tree has nothing below its
+    /// channels; tests of sub-channels make their own); its id.
+    pub async fn sub_channel(&self, parent: &str, name: &str, slug: &str) -> i64 {
+        let parent_id = self.category_id(parent).await;
+        let token = self.token(Role::Admin).await;
+        let body = serde_json::json!({ "name": name, "slug": slug, "parent_id": parent_id });
+        let (status, body) = self.post_json("/api/v1/categories", &token, body).await;
+        assert_eq!(status, 201, "{body}");
         body["id"].as_i64().unwrap()
     }
 

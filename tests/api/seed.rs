@@ -66,7 +66,7 @@ async fn the_reference_article_is_seeded_as_on_the_page() {
     assert_eq!(a["category"]["slug"], "lilun");
     assert_eq!(
         names(&a["category"]["path"], "name"),
-        ["东北网", "黑河新闻网", "理论评论", "理论"]
+        ["东北网", "黑河新闻网", "理论"]
     );
     let tags = names(&a["tags"], "name");
     for t in ["新质生产力", "高质量发展", "黑河"] {
