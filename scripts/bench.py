@@ -54,6 +54,9 @@ SEARCH_ONLY = os.environ.get("BENCH_SEARCH_ONLY", "") not in ("", "0")
 WRITES = int(os.environ.get("BENCH_WRITES", "200"))
 REINDEX = os.environ.get("BENCH_REINDEX", "1") not in ("", "0")
 CACHE = os.environ.get("BENCH_CACHE", "1") not in ("", "0")
+# 0: seed without computing every article's 相关新闻 choices (for very large sets); the bench
+# then times a first read (which computes them) against a second one.
+RELATED = os.environ.get("BENCH_RELATED", "1") not in ("", "0")
 
 
 def log(msg):
@@ -231,7 +234,7 @@ def main():
                   else {"RATE_LIMIT_PER_MINUTE": "0", "BEACON_RATE_LIMIT_PER_MINUTE": "0"}))
     run([BIN, "migrate"], env=env)
     t0 = time.time()
-    seeded = run([BIN, "seed", "--synthetic", str(ARTICLES)], env=env)
+    seeded = run([BIN, "seed", "--synthetic", str(ARTICLES)] + ([] if RELATED else ["--no-related"]), env=env)
     log(f"seeded {ARTICLES} synthetic articles in {time.time() - t0:.1f} s")
     for line in seeded.stdout.strip().splitlines():
         if line.startswith(("seed: indexed", "seed: generated", "seed: computed the related")):
@@ -259,6 +262,8 @@ def main():
             results = [bench_one(base, name, path, sql, db_url, work, i)
                        for i, ((name, path), sql) in enumerate(zip(workloads, captured))]
             report(results)
+            if not RELATED:
+                report_first_reads(first_reads(base, db_url))
             search_rows = [bench_one(base, s["name"], s["path"], s["sql"], db_url, work, f"s{i}")
                            for i, s in enumerate(searches)]
             report_search(search_rows, searches, results)
@@ -358,6 +363,32 @@ def plan(base):
         ("change feed, 100 after 1,000", f"/api/v1/articles/changes?limit=100&since={feed_token(base, 10)}"),
         ("/livez (ceiling)", "/livez"),
     ]
+
+
+def first_reads(base, db_url, n=40):
+    """Random visible articles' 相关新闻 read twice: the first read computes and stores their
+    choices (what a write costs too), the second reads them stored."""
+    ids = run(["psql", db_url, "-qAtc",
+               "SELECT id FROM articles WHERE status = 'published' AND deleted_at IS NULL "
+               f"AND published_at <= now() ORDER BY random() LIMIT {n}"]).stdout.split()
+    first, second = [], []
+    for i in ids:
+        for out in (first, second):
+            t0 = time.perf_counter()
+            status, _ = get(f"{base}/api/v1/articles/{i}?include=related")
+            out.append((time.perf_counter() - t0) * 1000)
+            if status != 200:
+                log(f"article {i}: {status}")
+    return sorted(first), sorted(second)
+
+
+def report_first_reads(reads):
+    first, second = reads
+    med = lambda xs: xs[len(xs) // 2]
+    print(f"相关新闻 not precomputed ({len(first)} random articles, one request at a time): first read, "
+          f"which computes and stores the choices, p50 {med(first):.1f} ms, max {first[-1]:.1f} ms; "
+          f"second read p50 {med(second):.1f} ms, max {second[-1]:.1f} ms.")
+    print()
 
 
 def feed_token(base, pages):

@@ -96,6 +96,10 @@ pub struct SeedArgs {
     /// Also add N generated articles (after the demo content), in batches, with a progress bar.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub synthetic: usize,
+    /// With `--synthetic`: leave the 相关新闻 choices to be computed on each article's first
+    /// read (or by `search related`) instead of now (for very large synthetic sets).
+    #[arg(long)]
+    pub no_related: bool,
     /// Time zone of the daily view buckets (for the synthetic view history).
     #[arg(long, env = "NEWSDESK_TIMEZONE", default_value = "Asia/Shanghai")]
     pub timezone: chrono_tz::Tz,
@@ -246,11 +250,13 @@ async fn seed(args: SeedArgs) -> Result<(), String> {
             indexed.articles,
             indexed.elapsed.as_secs_f64()
         );
-        let (n, took) = related::backfill(&args.db.database_url, 60.0, 4).await?;
-        println!(
-            "seed: computed the related choices of {n} articles in {:.1}s",
-            took.as_secs_f64()
-        );
+        if !args.no_related {
+            let (n, took) = related::backfill(&args.db.database_url, 60.0, 4).await?;
+            println!(
+                "seed: computed the related choices of {n} articles in {:.1}s",
+                took.as_secs_f64()
+            );
+        }
         println!(
             "seed: generated {} synthetic articles in {:.1}s ({:.0} articles/s)",
             s.articles_created,
