@@ -358,7 +358,7 @@ def plan(base):
         ("article by slug", f"/api/v1/articles/{pick['slug']}"),
         ("article screen (related, latest, most-read)",
          f"/api/v1/articles/{pick['id']}?include=related,latest_in_category,most_read"),
-        ("front page /home (12 channels x 6)", "/api/v1/home"),
+        ("front page /home (13 channels x 6)", "/api/v1/home"),
         ("change feed, first 100", "/api/v1/articles/changes?limit=100"),
         ("change feed, 100 after 1,000", f"/api/v1/articles/changes?limit=100&since={feed_token(base, 10)}"),
         ("/livez (ceiling)", "/livez"),

@@ -120,6 +120,33 @@ fn document_rate_limits(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// Every operation may also answer a problem document the others do not name (405, 414, 431,
+/// 500 …): the `default` response types it, so generated clients parse every error.
+fn document_default_problem(doc: &mut utoipa::openapi::OpenApi) {
+    let problem = Response::builder()
+        .description("Any other error (405, 414, 431, 500 …), as a problem document")
+        .content(
+            "application/problem+json",
+            Content::new(Some(Ref::from_schema_name("Problem"))),
+        )
+        .build();
+    for item in doc.paths.paths.values_mut() {
+        let operations: [&mut Option<Operation>; 5] = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for op in operations.into_iter().flatten() {
+            op.responses
+                .responses
+                .entry("default".into())
+                .or_insert_with(|| problem.clone().into());
+        }
+    }
+}
+
 /// Public reads are answered from the response cache: their 200s say how (`Cache-Status`) and
 /// how old the stored answer is (`Age`).
 fn document_response_cache(doc: &mut utoipa::openapi::OpenApi) {
@@ -204,6 +231,9 @@ fn reference_list_items(doc: &mut utoipa::openapi::OpenApi) {
                        unreachable, cached answers are still sent (`stale-if-error`).",
         license(name = "MIT", identifier = "MIT"),
     ),
+    // Relative: generated clients call the host that served the document (or the base URL
+    // they are given), never a made-up `http://localhost`.
+    servers((url = "/", description = "The server that serves this document")),
     tags(
         (name = "auth", description = "Staff login"),
         (name = "articles", description = "Stories: 引题/主题/副题, bylines, 来源, 责任编辑; workflow, revisions, trash"),
@@ -238,6 +268,7 @@ pub fn build() -> utoipa::openapi::OpenApi {
         .service(utoipa_actix_web::scope("/api/v1").configure(api::configure))
         .split_for_parts();
     document_rate_limits(&mut doc);
+    document_default_problem(&mut doc);
     document_response_cache(&mut doc);
     reference_list_items(&mut doc);
     doc

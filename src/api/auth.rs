@@ -98,6 +98,7 @@ fn tokens(issued: Issued) -> HttpResponse {
 #[utoipa::path(
     operation_id = "create_token",
     tag = "auth",
+    security((), ("api_key" = [])),
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = TokenResponse),
@@ -174,6 +175,7 @@ pub async fn login(
 #[utoipa::path(
     operation_id = "refresh_token",
     tag = "auth",
+    security((), ("api_key" = [])),
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new pair", body = TokenResponse),
@@ -218,6 +220,7 @@ pub async fn refresh(
 #[utoipa::path(
     operation_id = "delete_session",
     tag = "auth",
+    security((), ("api_key" = [])),
     request_body = RefreshRequest,
     responses(
         (status = 204, description = "The session is over"),

@@ -17,6 +17,7 @@ pub struct Health {
 #[utoipa::path(
     operation_id = "get_livez",
     tag = "health",
+    security(()),
     responses((status = 200, description = "The process is running", body = Health)),
 )]
 #[get("/livez")]
@@ -33,6 +34,7 @@ pub async fn livez() -> HttpResponse {
 #[utoipa::path(
     operation_id = "get_readyz",
     tag = "health",
+    security(()),
     responses(
         (status = 200, description = "The database answered", body = Health),
         (status = 503, response = crate::error::responses::Unavailable),

@@ -29,8 +29,9 @@ pub struct SearchQuery {
     /// What to look for, 1–200 characters. Words must all match (Chinese text is segmented
     /// into words, so 新质生产力 also finds 生产力); text in `"double quotes"` (or “中文引号”)
     /// must match as a phrase.
-    #[param(max_length = 200, example = "黑河 新质生产力")]
-    pub q: Option<String>,
+    #[param(max_length = 200, example = "黑河 新质生产力", required = true)]
+    #[serde(default)]
+    pub q: String,
     /// Channel id or slug; includes its sub-channels unless `descendants=false`.
     pub category: Option<String>,
     /// Include sub-channels of `category` (default true).
@@ -94,7 +95,7 @@ pub async fn search(
 ) -> Result<HttpResponse, ApiError> {
     let parsed = state
         .search
-        .parse_query(query.q.as_deref().unwrap_or(""))
+        .parse_query(&query.q)
         .map_err(|e| ApiError::invalid("q", e.to_string()))?;
     let (page, per_page) = match PageRequest::<()>::from_params(query.page, query.per_page, None)? {
         PageRequest::Page { page, per_page } => (page, per_page),

@@ -74,6 +74,7 @@ fn visitor(req: &HttpRequest, proxies: &crate::net::TrustedProxies, user_agent: 
 #[utoipa::path(
     operation_id = "create_article_view",
     tag = "rankings",
+    security((), ("api_key" = [])),
     params(
         ("key" = String, Path, description = "Article id (all digits) or slug"),
         ("X-Visitor-Id" = Option<String>, Header, description = "A stable anonymous id of the reader, for dedupe"),

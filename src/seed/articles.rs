@@ -112,7 +112,16 @@ pub async fn run(
     conn: &mut AsyncPgConnection,
     admin_email: Option<&str>,
 ) -> Result<ArticlesReport, String> {
-    let data: Data = serde_json::from_str(DATA).map_err(|e| format!("seed articles: {e}"))?;
+    run_with(conn, admin_email, DATA).await
+}
+
+/// [`run`] with other articles, in the same JSON form (tests that need a fixed corpus).
+pub async fn run_with(
+    conn: &mut AsyncPgConnection,
+    admin_email: Option<&str>,
+    json: &str,
+) -> Result<ArticlesReport, String> {
+    let data: Data = serde_json::from_str(json).map_err(|e| format!("seed articles: {e}"))?;
     let by = seeding_user(conn, admin_email).await?;
     let report = conn
         .transaction::<_, SeedError, _>(async |conn| {

@@ -32,7 +32,7 @@ async fn migrate_seed_and_users_create_then_login() {
         "{stdout}"
     );
     assert!(stdout.contains("created 3 ranking boards"), "{stdout}");
-    assert!(stdout.contains("created 8 articles"), "{stdout}");
+    assert!(stdout.contains("created 59 articles"), "{stdout}");
     assert!(
         stdout.contains("chief@example.com") && stdout.contains("a-long-admin-password"),
         "{stdout}"

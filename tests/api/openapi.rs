@@ -86,3 +86,69 @@ async fn swagger_ui_is_served_offline() {
     assert_eq!(res.status(), 200);
     assert!(res.bytes().await.unwrap().len() > 100_000);
 }
+
+/// What generated clients rely on (issue 15's spec list): a relative server, security declared
+/// on every operation, a typed `default` error, required parameters required and no parameter
+/// the server ignores.
+#[tokio::test]
+async fn spec_declares_what_generated_clients_rely_on() {
+    let app = spawn_app().await;
+    let spec: Value = app
+        .get("/api/v1/openapi.json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(spec["servers"][0]["url"], "/");
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            assert!(
+                op["security"].is_array(),
+                "{method} {path} declares its security"
+            );
+            assert_eq!(
+                op["responses"]["default"]["content"]["application/problem+json"]["schema"]["$ref"],
+                "#/components/schemas/Problem",
+                "{method} {path} types other errors"
+            );
+        }
+    }
+    let params = |path: &str| -> Vec<(String, bool)> {
+        spec["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                let name = p["name"].as_str().unwrap().to_owned();
+                (name, p["required"].as_bool().unwrap_or(false))
+            })
+            .collect()
+    };
+    assert!(params("/api/v1/search").contains(&("q".to_owned(), true)));
+    let channel = params("/api/v1/categories/{key}/articles");
+    assert!(
+        channel.iter().all(|(name, _)| name != "category"),
+        "{channel:?}"
+    );
+    assert!(
+        params("/api/v1/articles")
+            .iter()
+            .any(|(name, _)| name == "category")
+    );
+    // The beacon checks `X-Api-Key` like the public reads.
+    let beacon = &spec["paths"]["/api/v1/articles/{key}/views"]["post"]["security"];
+    assert!(
+        beacon
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s.get("api_key").is_some()),
+        "{beacon}"
+    );
+    // A missing `q` is still a clear 422 (naming the field), not a 500.
+    let res = app.get("/api/v1/search").send().await.unwrap();
+    let problem = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(field_errors(&problem), ["q"]);
+}

@@ -23,53 +23,76 @@ use crate::queries::article_list::{
 use crate::search::Segmenter;
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListArticlesQuery {
-    /// Channel id or slug; includes its sub-channels unless `descendants=false`.
-    pub category: Option<String>,
-    /// Include sub-channels of `category` (default true).
-    pub descendants: Option<bool>,
+/// The article list queries: `GET /articles` takes a channel (`category`), `GET
+/// /categories/{key}/articles` names it in its path; both take the same filters, declared once.
+macro_rules! list_queries {
+    ({ $($(#[$m:meta])* $f:ident: $t:ty,)* }) => {
+        #[derive(Debug, Deserialize, IntoParams)]
+        #[into_params(parameter_in = Query)]
+        pub struct ListArticlesQuery {
+            /// Channel id or slug; includes its sub-channels unless `descendants=false`.
+            pub category: Option<String>,
+            $($(#[$m])* pub $f: $t,)*
+        }
+
+        #[derive(Debug, Deserialize, IntoParams)]
+        #[into_params(parameter_in = Query)]
+        pub struct ChannelArticlesQuery {
+            $($(#[$m])* pub $f: $t,)*
+        }
+
+        impl ChannelArticlesQuery {
+            /// The same query over the channel `category` (id or slug).
+            fn in_channel(self, category: String) -> ListArticlesQuery {
+                ListArticlesQuery { category: Some(category), $($f: self.$f,)* }
+            }
+        }
+    };
+}
+
+list_queries!({
+    /// Include the channel's sub-channels (default true).
+    descendants: Option<bool>,
     /// Source id or slug.
-    pub source: Option<String>,
+    source: Option<String>,
     /// Author id or slug.
-    pub author: Option<String>,
+    author: Option<String>,
     /// Tag id, slug or name.
-    pub tag: Option<String>,
-    pub kind: Option<ArticleKind>,
+    tag: Option<String>,
+    kind: Option<ArticleKind>,
     /// Only headlines (true) or only non-headlines (false).
-    pub headline: Option<bool>,
+    headline: Option<bool>,
     /// Only featured (true) or only non-featured (false).
-    pub featured: Option<bool>,
+    featured: Option<bool>,
     /// Published strictly after this time (RFC 3339).
     #[serde(default, deserialize_with = "crate::db::timestamp::option")]
-    pub published_after: Option<DateTime<Utc>>,
+    published_after: Option<DateTime<Utc>>,
     /// Published strictly before this time (RFC 3339).
     #[serde(default, deserialize_with = "crate::db::timestamp::option")]
-    pub published_before: Option<DateTime<Utc>>,
+    published_before: Option<DateTime<Utc>>,
     /// Updated at or after this time (RFC 3339).
     #[serde(default, deserialize_with = "crate::db::timestamp::option")]
-    pub updated_since: Option<DateTime<Utc>>,
+    updated_since: Option<DateTime<Utc>>,
     /// Staff only: one status (default: all outside the trash).
-    pub status: Option<ArticleStatus>,
+    status: Option<ArticleStatus>,
     /// Full-text search, as `GET /search` understands it (words must all match, `"quoted"`
     /// text is a phrase); at most 200 characters. Results come by relevance unless `sort` is
     /// given (relevance order has page mode only).
     #[param(max_length = 200)]
-    pub q: Option<String>,
+    q: Option<String>,
     /// `-published_at` (newest first; the default, with pinned articles first when a channel
     /// is given), `published_at`, `-updated_at`, `-view_count`; `relevance` (the default with `q`).
     #[param(pattern = "^(-published_at|published_at|-updated_at|-view_count|relevance)$")]
-    pub sort: Option<String>,
+    sort: Option<String>,
     /// Page number (page mode), default 1.
     #[param(minimum = 1, maximum = 100000)]
-    pub page: Option<i64>,
+    page: Option<i64>,
     /// Items per page, 1–100, default 20.
     #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<i64>,
+    per_page: Option<i64>,
     /// Opaque cursor from `meta.next_cursor` (keyset mode).
-    pub cursor: Option<String>,
-}
+    cursor: Option<String>,
+});
 
 fn parse_sort(raw: Option<&str>) -> Result<Sort, ApiError> {
     match raw {
@@ -263,7 +286,7 @@ pub async fn list_articles(
 #[utoipa::path(
     operation_id = "list_category_articles",
     tag = "articles",
-    params(("key" = String, Path, description = "Category id (all digits) or slug"), ListArticlesQuery),
+    params(("key" = String, Path, description = "Category id (all digits) or slug"), ChannelArticlesQuery),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "A page of article summaries", body = ListResponse<ArticleSummary>),
@@ -279,10 +302,9 @@ pub async fn list_category_articles(
     user: MaybeAuthUser,
     state: web::Data<AppState>,
     key: web::Path<String>,
-    query: ApiQuery<ListArticlesQuery>,
+    query: ApiQuery<ChannelArticlesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (scope, audience) = scope_for(&user, query.status, state.config.cache_list_max_age_secs)?;
-    let mut query = query.into_inner();
     let mut conn = state.conn().await?;
     let tree = state.tree(&mut conn).await?;
     let k = Key::parse(&key);
@@ -290,7 +312,7 @@ pub async fn list_category_articles(
         .find(&k)
         .filter(|c| user.is_staff() || tree.publicly_visible(c.id))
         .or_not_found("category", &k)?;
-    query.category = Some(c.id.to_string());
+    let query = query.into_inner().in_channel(c.id.to_string());
     run(&req, &state, conn, tree, &query, scope, audience).await
 }
 
