@@ -268,6 +268,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    tag_articles (tag_id, article_id) {
+        tag_id -> Int8,
+        article_id -> Int8,
+        published_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     tags (id) {
         id -> Int8,
         slug -> Text,
@@ -352,6 +360,8 @@ diesel::joinable!(rankings -> categories (category_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(related_computed -> articles (article_id));
 diesel::joinable!(site_settings -> users (updated_by));
+diesel::joinable!(tag_articles -> articles (article_id));
+diesel::joinable!(tag_articles -> tags (tag_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(webhooks -> users (created_by));
 
@@ -376,6 +386,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     related_computed,
     site_settings,
     sources,
+    tag_articles,
     tags,
     users,
     view_flushes,

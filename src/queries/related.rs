@@ -82,52 +82,61 @@ pub async fn candidates(
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<Candidate>> {
     let visible = crate::models::visibility::sql("a", "$4");
-    // The newest per keyword from `article_terms` (an index range), not from every article
-    // that has the keyword.
-    let by_keyword = format!(
-        "SELECT a.id FROM article_terms t JOIN articles a ON a.id = t.article_id \
-          WHERE t.term = kw.k AND t.published_at <= $4 AND t.article_id <> $1 AND {visible} \
-          ORDER BY t.published_at DESC, t.article_id DESC LIMIT {PER_TERM}"
-    );
-    scored(conn, s, now, &visible, &by_keyword).await
+    scored(
+        conn,
+        s,
+        now,
+        &format!("t.published_at <= $4 AND {visible}"),
+        "",
+    )
+    .await
 }
 
-/// Articles not in the trash (drafts and scheduled ones too) sharing a tag or keyword with it,
-/// scored the same way: those whose choices it may belong in.
+/// Articles not in the trash (drafts and scheduled ones too: staff see their choices) sharing
+/// a tag or keyword with it, scored the same way: those whose choices it may belong in. The
+/// newest `PER_TERM` published ones per term, and every such unpublished one (few, through a
+/// partial index).
 pub async fn neighbours(
     conn: &mut AsyncPgConnection,
     s: &Subject,
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<Candidate>> {
     // ($4 is bound and unused here.)
-    let filter = "a.deleted_at IS NULL AND $4::timestamptz IS NOT NULL";
-    let by_keyword = format!(
-        "SELECT a.id FROM articles a WHERE a.keywords @> ARRAY[kw.k] AND {filter} AND a.id <> $1 \
-         ORDER BY a.published_at DESC, a.id DESC LIMIT {PER_TERM}"
-    );
-    scored(conn, s, now, filter, &by_keyword).await
+    let unpublished = "UNION \
+           SELECT a.id FROM articles a \
+            WHERE a.status <> 'published' AND a.deleted_at IS NULL AND a.id <> $1 \
+              AND (a.keywords && $2::text[] OR EXISTS (SELECT 1 FROM article_tags x \
+                   WHERE x.article_id = a.id AND x.tag_id = ANY($3)))";
+    scored(conn, s, now, "$4::timestamptz IS NOT NULL", unpublished).await
 }
 
+/// For each keyword (`article_terms`) and tag (`tag_articles`) of `s`, the newest `PER_TERM`
+/// published articles that pass `filter` (on `t`, the term row, and `a`, the article): each an
+/// index range however common the term; and those of the `more` branch. Then what each shares
+/// with `s`.
 async fn scored(
     conn: &mut AsyncPgConnection,
     s: &Subject,
     now: DateTime<Utc>,
     filter: &str,
-    by_keyword: &str,
+    more: &str,
 ) -> QueryResult<Vec<Candidate>> {
     if s.tag_ids.is_empty() && s.keywords.is_empty() {
         return Ok(Vec::new());
     }
-    let visible = format!("{filter} AND a.id <> $1");
     let query = format!(
         "WITH kw AS (SELECT k, ord FROM unnest($2::text[]) WITH ORDINALITY AS t(k, ord)), \
          cand AS ( \
-           SELECT c.id FROM kw CROSS JOIN LATERAL ({by_keyword}) c \
+           SELECT c.id FROM kw CROSS JOIN LATERAL ( \
+             SELECT a.id FROM article_terms t JOIN articles a ON a.id = t.article_id \
+              WHERE t.term = kw.k AND t.article_id <> $1 AND {filter} \
+              ORDER BY t.published_at DESC, t.article_id DESC LIMIT {PER_TERM}) c \
            UNION \
-           SELECT c.id FROM unnest($3::bigint[]) AS t(tag_id) CROSS JOIN LATERAL ( \
-             SELECT a.id FROM article_tags x JOIN articles a ON a.id = x.article_id \
-             WHERE x.tag_id = t.tag_id AND {visible} \
-             ORDER BY a.published_at DESC, a.id DESC LIMIT {PER_TERM}) c) \
+           SELECT c.id FROM unnest($3::bigint[]) AS g(tag_id) CROSS JOIN LATERAL ( \
+             SELECT a.id FROM tag_articles t JOIN articles a ON a.id = t.article_id \
+              WHERE t.tag_id = g.tag_id AND t.article_id <> $1 AND {filter} \
+              ORDER BY t.published_at DESC, t.article_id DESC LIMIT {PER_TERM}) c \
+           {more}) \
          SELECT a.id, \
            (SELECT count(*) FROM article_tags x WHERE x.article_id = a.id AND x.tag_id = ANY($3))::float8 AS shared_tags, \
            (SELECT coalesce(sum(1.0 - (kw.ord - 1) * 0.05), 0) FROM kw WHERE kw.k = ANY(a.keywords))::float8 AS shared_keywords, \

@@ -470,3 +470,32 @@ async fn picks_are_kept_in_revisions_and_restored() {
     let (_, r2) = d.get_as(&format!("{}/revisions/2", p(s)), Some(&d.t)).await;
     assert_eq!(r2["article"]["related_ids"], json!([p2, p1]));
 }
+
+/// `tag_articles` (migration 000012, what candidates are found through) follows every write:
+/// tags put on and taken off, publish, unpublish, trash and purge.
+#[tokio::test]
+async fn the_newest_per_tag_index_follows_writes() {
+    let d = desk().await;
+    let rows = |id: i64| format!("SELECT count(*) AS n FROM tag_articles WHERE article_id = {id}");
+    let draft = d.draft("冰雪旅游草稿", subject()).await;
+    assert_eq!(d.sql_i64(&rows(draft)).await, 0, "drafts are not indexed");
+    d.edit(draft, json!({ "status": "published" })).await;
+    assert_eq!(d.sql_i64(&rows(draft)).await, 2);
+    d.edit(draft, json!({ "tags": ["冰雪旅游"] })).await;
+    assert_eq!(d.sql_i64(&rows(draft)).await, 1);
+    let when = "2030-01-01T00:00:00Z";
+    d.edit(draft, json!({ "published_at": when })).await;
+    let at = format!(
+        "SELECT count(*) AS n FROM tag_articles WHERE article_id = {draft} AND published_at = '{when}'"
+    );
+    assert_eq!(d.sql_i64(&at).await, 1, "scheduled: kept with its new time");
+    d.edit(draft, json!({ "status": "draft" })).await;
+    assert_eq!(d.sql_i64(&rows(draft)).await, 0);
+    let live = d.publish("冰雪旅游人气旺", subject()).await;
+    assert_eq!(d.sql_i64(&rows(live)).await, 2);
+    assert_eq!(
+        d.delete_as(&format!("/api/v1/articles/{live}"), &d.t).await,
+        204
+    );
+    assert_eq!(d.sql_i64(&rows(live)).await, 0, "trashed");
+}

@@ -101,14 +101,20 @@ async fn the_reference_article_is_seeded_as_on_the_page() {
     let video = items.iter().find(|i| i["kind"] == "video").unwrap();
     let detail = get_json(&app, &format!("/api/v1/articles/{}", video["id"]), None).await;
     let media = detail["media_url"].as_str().unwrap();
-    assert!(media.starts_with("https://") && media.ends_with(".mp4"), "{media}");
+    assert!(
+        media.starts_with("https://") && media.ends_with(".mp4"),
+        "{media}"
+    );
     // 影音黑河 has both kinds; every navigation channel has articles to show.
     for kind in ["video", "audio"] {
         let n = items.iter().filter(|i| i["kind"] == kind).count();
         assert!(n >= 3, "{n} {kind} items");
     }
     for slug in SEEDED_NAV {
-        let n = items.iter().filter(|i| i["category"]["slug"] == slug).count();
+        let n = items
+            .iter()
+            .filter(|i| i["category"]["slug"] == slug)
+            .count();
         assert!(n >= 4, "{slug} has {n} demo articles");
     }
 }
