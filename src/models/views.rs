@@ -129,6 +129,42 @@ pub async fn total(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
     Ok(t.n)
 }
 
+/// Demo data for articles older than a year's history: daily views of `ids` over the 35 days
+/// up to `today`, with a skewed popularity (Zipf-like, exponent 0.9, in the order given,
+/// shuffled deterministically), so that most-read by day, week and month all have a ranking.
+/// Returns the number of articles given views.
+pub async fn recent_history(
+    conn: &mut AsyncPgConnection,
+    ids: &[ArticleId],
+    today: NaiveDate,
+) -> QueryResult<usize> {
+    diesel::sql_query("SELECT setseed(0.17)")
+        .execute(conn)
+        .await?;
+    let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    diesel::sql_query(
+        "WITH pop AS ( \
+           SELECT id, 600.0 / power(row_number() OVER (ORDER BY md5(id::text)), 0.9) AS w \
+             FROM unnest($1::bigint[]) AS t(id) \
+         ), days AS ( \
+           SELECT p.id, $2::date - k AS day, ceil(p.w * (0.4 + random()))::bigint AS views \
+             FROM pop p, generate_series(0, 34) AS k \
+         ), ins AS ( \
+           INSERT INTO article_views_daily (article_id, day, views) \
+           SELECT id, day, views FROM days \
+           ON CONFLICT (article_id, day) DO UPDATE SET views = article_views_daily.views + EXCLUDED.views \
+           RETURNING article_id, views \
+         ) \
+         UPDATE articles a SET view_count = a.view_count + s.views \
+           FROM (SELECT article_id, sum(views)::bigint AS views FROM ins GROUP BY article_id) s \
+          WHERE a.id = s.article_id",
+    )
+    .bind::<Array<BigInt>, _>(&ids)
+    .bind::<Date, _>(today)
+    .execute(conn)
+    .await
+}
+
 /// Demo data: a year of daily views with a skewed (Zipf-like, exponent 0.8) popularity per
 /// article, each article read most in its first days. Deterministic (`setseed`). Returns rows.
 pub async fn synthesize_history(

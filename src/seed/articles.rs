@@ -9,9 +9,9 @@ use serde::Deserialize;
 use crate::db::schema::users;
 use crate::models::article::{self, ArticleContent, ArticleKind, ArticleStatus};
 use crate::models::author::{self, NewAuthor};
-use crate::models::ids::{AuthorId, UserId};
+use crate::models::ids::{ArticleId, AuthorId, UserId};
 use crate::models::user::{self, NewUser, Role};
-use crate::models::{Key, category, source, tag};
+use crate::models::{Key, category, related, source, tag, views};
 use crate::text;
 
 use super::SeedError;
@@ -64,6 +64,9 @@ struct SeedArticle {
     media_url: Option<String>,
     cover_image_url: Option<String>,
     paragraphs: Vec<String>,
+    /// Editors' picks for 相关新闻, by slug, in order (set when the article is created).
+    #[serde(default)]
+    related: Vec<String>,
 }
 
 /// What a demo-article run created.
@@ -132,8 +135,23 @@ pub async fn run_with(
             for a in &data.authors {
                 report.authors_created += usize::from(ensure_author(conn, a).await?);
             }
+            let mut created = Vec::new();
             for a in &data.articles {
-                report.articles_created += usize::from(insert_article(conn, a, by).await?);
+                if insert_article(conn, a, by).await? {
+                    created.push(a);
+                }
+            }
+            report.articles_created = created.len();
+            for a in created.iter().filter(|a| !a.related.is_empty()) {
+                set_picks(conn, a).await?;
+            }
+            if !created.is_empty() {
+                let ids = ids_of(conn, &created).await?;
+                // Days as the default NEWSDESK_TIMEZONE counts them.
+                let today = Utc::now()
+                    .with_timezone(&chrono_tz::Asia::Shanghai)
+                    .date_naive();
+                views::recent_history(conn, &ids, today).await?;
             }
             Ok(report)
         })
@@ -144,6 +162,35 @@ pub async fn run_with(
         .await
         .map_err(|e| format!("indexing the demo articles failed: {e}"))?;
     Ok(report)
+}
+
+/// The editors' picks of a demo article, named by slug (each must be a demo article).
+async fn set_picks(conn: &mut AsyncPgConnection, a: &SeedArticle) -> Result<(), SeedError> {
+    let id = ids_of(conn, &[a]).await?;
+    let mut picks = Vec::with_capacity(a.related.len());
+    for slug in &a.related {
+        let found = article::find(conn, &Key::Slug(slug.clone())).await?;
+        let pick = found.ok_or_else(|| SeedError(format!("related `{slug}` of `{}`", a.slug)))?;
+        picks.push(pick.id);
+    }
+    related::set_picks(conn, id[0], &picks).await?;
+    Ok(())
+}
+
+async fn ids_of(
+    conn: &mut AsyncPgConnection,
+    list: &[&SeedArticle],
+) -> Result<Vec<ArticleId>, SeedError> {
+    let mut ids = Vec::with_capacity(list.len());
+    for a in list {
+        let found = article::find(conn, &Key::Slug(a.slug.clone())).await?;
+        ids.push(
+            found
+                .ok_or_else(|| SeedError(format!("article `{}`", a.slug)))?
+                .id,
+        );
+    }
+    Ok(ids)
 }
 
 /// Creates the staff user unless the email exists, with a random password nobody is told.

@@ -86,6 +86,27 @@ async fn the_reference_article_is_seeded_as_on_the_page() {
     );
     let summary = a["summary"].as_str().unwrap();
     assert!(summary.starts_with("新质生产力") && summary.chars().count() <= 121);
+    // 相关新闻 as the page lists them (editors' picks, in order), 上一篇 and 下一篇 in 理论.
+    let screen = get_json(&app, &format!("{REFERENCE}?include=related"), None).await;
+    assert_eq!(
+        names(&screen["related"], "title")[..4],
+        [
+            "以大规模设备更新促进高质量发展",
+            "发挥以旧换新对扩内需的牵引作用",
+            "做好消费品以旧换新这篇大文章",
+            "加快建设高质量韧性安全城市"
+        ]
+    );
+    assert!(
+        screen["prev"]["id"].is_i64() && screen["next"]["id"].is_i64(),
+        "{screen}"
+    );
+    // 点击排行 has a ranking for every window.
+    for window in ["day", "week", "month"] {
+        let path = format!("/api/v1/rankings/most-read?window={window}&limit=10");
+        let ranked = get_json(&app, &path, None).await;
+        assert_eq!(ranked["data"].as_array().unwrap().len(), 10, "{window}");
+    }
 
     // The other demo articles: several channels, one headline, one featured, one video.
     let list = get_json(&app, "/api/v1/articles?per_page=100", None).await;
@@ -160,7 +181,13 @@ async fn synthetic_articles_are_generated_in_batches() {
     let top = get_json(&app, "/api/v1/articles?sort=-view_count&per_page=5", None).await;
     let top = top["data"].as_array().unwrap();
     assert!(top[0]["view_count"].as_i64() >= top[4]["view_count"].as_i64());
-    let id = top[0]["id"].clone();
+    let synthetic = public["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["slug"].as_str().unwrap().starts_with("s-"))
+        .unwrap();
+    let id = synthetic["id"].clone();
     let d = get_json(&app, &format!("/api/v1/articles/{id}"), None).await;
     assert!(!d["authors"].as_array().unwrap().is_empty(), "{d}");
     assert!(!d["tags"].as_array().unwrap().is_empty(), "{d}");
