@@ -80,6 +80,27 @@ pub fn count_param(
     }
 }
 
+/// A comma-separated list (`kind=video,audio`: OpenAPI `style: form, explode: false`), each
+/// item parsed with `FromStr`; absent is `None`, an empty item is an error.
+pub fn comma_list<'de, D, T>(d: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    use serde::de::Error as _;
+    let Some(raw) = <Option<String> as serde::Deserialize>::deserialize(d)? else {
+        return Ok(None);
+    };
+    raw.split(',')
+        .map(|item| match item.trim() {
+            "" => Err(D::Error::custom("has an empty item in its comma-separated list")),
+            item => item.parse::<T>().map_err(D::Error::custom),
+        })
+        .collect::<Result<Vec<T>, _>>()
+        .map(Some)
+}
+
 pub fn parse<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     check_encoding(query)?;
     let de = serde_urlencoded::Deserializer::new(url::form_urlencoded::parse(query.as_bytes()));

@@ -81,7 +81,8 @@ pub struct Filters {
     pub source: Option<SourceId>,
     pub author: Option<AuthorId>,
     pub tag: Option<TagId>,
-    pub kind: Option<ArticleKind>,
+    /// Any of these kinds.
+    pub kind: Option<Vec<ArticleKind>>,
     pub headline: Option<bool>,
     pub featured: Option<bool>,
     pub published_after: Option<DateTime<Utc>>,
@@ -198,8 +199,8 @@ impl ArticleQuery {
                 .select(article_tags::article_id);
             q = q.filter(articles::id.eq_any(ids));
         }
-        if let Some(k) = f.kind {
-            q = q.filter(articles::kind.eq(k));
+        if let Some(k) = &f.kind {
+            q = q.filter(articles::kind.eq_any(k.clone()));
         }
         if let Some(h) = f.headline {
             q = q.filter(articles::is_headline.eq(h));

@@ -59,7 +59,10 @@ list_queries!({
     author: Option<String>,
     /// Tag id, slug or name.
     tag: Option<String>,
-    kind: Option<ArticleKind>,
+    /// One kind or several, comma-separated (`kind=video,audio`).
+    #[serde(default, deserialize_with = "crate::api::query::comma_list")]
+    #[param(value_type = Option<Vec<ArticleKind>>, style = Form, explode = false)]
+    kind: Option<Vec<ArticleKind>>,
     /// Only headlines (true) or only non-headlines (false).
     headline: Option<bool>,
     /// Only featured (true) or only non-featured (false).
@@ -157,7 +160,7 @@ async fn build_query(
     } else if q.sort.as_deref() == Some("relevance") {
         return Err(ApiError::bad_request("sort", "relevance needs q"));
     }
-    f.kind = q.kind;
+    f.kind = q.kind.clone();
     f.headline = q.headline;
     f.featured = q.featured;
     f.published_after = q.published_after;
