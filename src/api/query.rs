@@ -94,7 +94,9 @@ where
     };
     raw.split(',')
         .map(|item| match item.trim() {
-            "" => Err(D::Error::custom("has an empty item in its comma-separated list")),
+            "" => Err(D::Error::custom(
+                "has an empty item in its comma-separated list",
+            )),
             item => item.parse::<T>().map_err(D::Error::custom),
         })
         .collect::<Result<Vec<T>, _>>()

@@ -70,6 +70,9 @@ async fn filters_narrow_the_list() {
         ("tag=lv-you".into(), vec![c, b]),
         ("kind=video".into(), vec![b]),
         ("kind=audio".into(), vec![c]),
+        ("kind=video,audio".into(), vec![c, b]),
+        ("kind=audio%2Cvideo&category=pinglun".into(), vec![b]),
+        ("kind=article,video".into(), vec![b, a]),
         ("kind=gallery".into(), vec![]),
         ("headline=true".into(), vec![a]),
         ("headline=false".into(), vec![c, b]),
@@ -128,7 +131,9 @@ async fn filters_narrow_the_list() {
         ("per_page=0", Some("per_page")),
         ("per_page=101", Some("per_page")),
         ("page=0", Some("page")),
-        ("kind=podcast", None),
+        ("kind=podcast", Some("kind")),
+        ("kind=video,podcast", Some("kind")),
+        ("kind=video,", Some("kind")),
         ("published_after=yesterday", None),
     ] {
         let res = d
