@@ -2,7 +2,7 @@
 
 use actix_web::App;
 use utoipa::openapi::header::Header;
-use utoipa::openapi::path::Operation;
+use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::schema::{ArrayItems, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
@@ -101,14 +101,7 @@ fn document_rate_limits(doc: &mut utoipa::openapi::OpenApi) {
         {
             security.push(SecurityRequirement::new("api_key", Vec::<String>::new()));
         }
-        let operations: [&mut Option<Operation>; 5] = [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ];
-        for op in operations.into_iter().flatten() {
+        for op in operations(item) {
             let responses = &mut op.responses.responses;
             responses
                 .entry("401".into())
@@ -118,6 +111,19 @@ fn document_rate_limits(doc: &mut utoipa::openapi::OpenApi) {
                 .or_insert_with(|| Ref::from_response_name("TooManyRequests").into());
         }
     }
+}
+
+/// The operations of a path.
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.post,
+        &mut item.put,
+        &mut item.patch,
+        &mut item.delete,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// Every operation may also answer a problem document the others do not name (405, 414, 431,
@@ -131,14 +137,7 @@ fn document_default_problem(doc: &mut utoipa::openapi::OpenApi) {
         )
         .build();
     for item in doc.paths.paths.values_mut() {
-        let operations: [&mut Option<Operation>; 5] = [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ];
-        for op in operations.into_iter().flatten() {
+        for op in operations(item) {
             op.responses
                 .responses
                 .entry("default".into())

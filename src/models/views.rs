@@ -129,6 +129,18 @@ pub async fn total(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
     Ok(t.n)
 }
 
+/// The end of both demo histories: their `days` rows added to the daily buckets and to the
+/// articles' totals.
+const ADD_DAYS: &str = ", ins AS ( \
+           INSERT INTO article_views_daily (article_id, day, views) \
+           SELECT id, day, views FROM days \
+           ON CONFLICT (article_id, day) DO UPDATE SET views = article_views_daily.views + EXCLUDED.views \
+           RETURNING article_id, views \
+         ) \
+         UPDATE articles a SET view_count = a.view_count + s.views \
+           FROM (SELECT article_id, sum(views)::bigint AS views FROM ins GROUP BY article_id) s \
+          WHERE a.id = s.article_id";
+
 /// Demo data for articles older than a year's history: daily views of `ids` over the 35 days
 /// up to `today`, with a skewed popularity (Zipf-like, exponent 0.9, in the order given,
 /// shuffled deterministically), so that most-read by day, week and month all have a ranking.
@@ -142,23 +154,15 @@ pub async fn recent_history(
         .execute(conn)
         .await?;
     let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
-    diesel::sql_query(
+    diesel::sql_query(format!(
         "WITH pop AS ( \
            SELECT id, 600.0 / power(row_number() OVER (ORDER BY md5(id::text)), 0.9) AS w \
              FROM unnest($1::bigint[]) AS t(id) \
          ), days AS ( \
            SELECT p.id, $2::date - k AS day, ceil(p.w * (0.4 + random()))::bigint AS views \
              FROM pop p, generate_series(0, 34) AS k \
-         ), ins AS ( \
-           INSERT INTO article_views_daily (article_id, day, views) \
-           SELECT id, day, views FROM days \
-           ON CONFLICT (article_id, day) DO UPDATE SET views = article_views_daily.views + EXCLUDED.views \
-           RETURNING article_id, views \
-         ) \
-         UPDATE articles a SET view_count = a.view_count + s.views \
-           FROM (SELECT article_id, sum(views)::bigint AS views FROM ins GROUP BY article_id) s \
-          WHERE a.id = s.article_id",
-    )
+         ){ADD_DAYS}"
+    ))
     .bind::<Array<BigInt>, _>(&ids)
     .bind::<Date, _>(today)
     .execute(conn)
@@ -174,7 +178,7 @@ pub async fn synthesize_history(
     diesel::sql_query("SELECT setseed(0.42)")
         .execute(conn)
         .await?;
-    let rows = diesel::sql_query(
+    let rows = diesel::sql_query(format!(
         "WITH pop AS ( \
            SELECT id, published_at::date AS pday, \
                   4000.0 / power(row_number() OVER (ORDER BY md5(id::text)), 0.8) AS w, \
@@ -187,16 +191,8 @@ pub async fn synthesize_history(
                   ceil(p.w * exp(-k / p.decay) * (0.5 + random()))::bigint AS views \
              FROM pop p, generate_series(0, 60) AS k \
             WHERE p.pday + k <= $1::date AND p.w * exp(-k / p.decay) >= 0.5 \
-         ), ins AS ( \
-           INSERT INTO article_views_daily (article_id, day, views) \
-           SELECT id, day, views FROM days \
-           ON CONFLICT (article_id, day) DO UPDATE SET views = article_views_daily.views + EXCLUDED.views \
-           RETURNING article_id, views \
-         ) \
-         UPDATE articles a SET view_count = a.view_count + s.views \
-           FROM (SELECT article_id, sum(views)::bigint AS views FROM ins GROUP BY article_id) s \
-          WHERE a.id = s.article_id",
-    )
+         ){ADD_DAYS}"
+    ))
     .bind::<Date, _>(today)
     .execute(conn)
     .await?;

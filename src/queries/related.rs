@@ -212,16 +212,8 @@ pub async fn withdraw(
     conn: &mut AsyncPgConnection,
     id: ArticleId,
 ) -> QueryResult<Vec<(ArticleId, f64)>> {
-    let rows: Vec<Holder> = diesel::sql_query(
-        "DELETE FROM related_choices WHERE related_id = $1 RETURNING article_id, score",
-    )
-    .bind::<BigInt, _>(id)
-    .load(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (ArticleId(r.article_id), r.score))
-        .collect())
+    let sql = "DELETE FROM related_choices WHERE related_id = $1 RETURNING article_id, score";
+    held(conn, sql, id).await
 }
 
 /// The articles whose choices hold `id`, with its score there.
@@ -229,11 +221,19 @@ pub async fn holders(
     conn: &mut AsyncPgConnection,
     id: ArticleId,
 ) -> QueryResult<Vec<(ArticleId, f64)>> {
-    let rows: Vec<Holder> =
-        diesel::sql_query("SELECT article_id, score FROM related_choices WHERE related_id = $1")
-            .bind::<BigInt, _>(id)
-            .load(conn)
-            .await?;
+    let sql = "SELECT article_id, score FROM related_choices WHERE related_id = $1";
+    held(conn, sql, id).await
+}
+
+async fn held(
+    conn: &mut AsyncPgConnection,
+    sql: &str,
+    id: ArticleId,
+) -> QueryResult<Vec<(ArticleId, f64)>> {
+    let rows: Vec<Holder> = diesel::sql_query(sql)
+        .bind::<BigInt, _>(id)
+        .load(conn)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|r| (ArticleId(r.article_id), r.score))

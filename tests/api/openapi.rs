@@ -2,6 +2,12 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
+/// The document the server serves.
+async fn spec(app: &TestApp) -> Value {
+    let res = app.get("/api/v1/openapi.json").send().await.unwrap();
+    res.json().await.unwrap()
+}
+
 #[tokio::test]
 async fn served_spec_equals_the_committed_file() {
     let app = spawn_app().await;
@@ -25,14 +31,7 @@ async fn served_spec_equals_the_committed_file() {
 #[tokio::test]
 async fn spec_is_openapi_3_1_with_bearer_auth_and_problem_responses() {
     let app = spawn_app().await;
-    let spec: Value = app
-        .get("/api/v1/openapi.json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let spec = spec(&app).await;
     assert_eq!(spec["openapi"], "3.1.0");
     assert_eq!(
         spec["components"]["securitySchemes"]["bearer"]["scheme"],
@@ -93,14 +92,7 @@ async fn swagger_ui_is_served_offline() {
 #[tokio::test]
 async fn spec_declares_what_generated_clients_rely_on() {
     let app = spawn_app().await;
-    let spec: Value = app
-        .get("/api/v1/openapi.json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let spec = spec(&app).await;
     assert_eq!(spec["servers"][0]["url"], "/");
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
