@@ -97,8 +97,12 @@ fn order_of(page: &MostReadPage) -> Vec<ArticleId> {
 
 /// Recounts, every `RANKINGS_TTL`, the most-read lists that cached responses show, and drops
 /// those responses when a list's order changed (`cache::rankings`). Runs until the runtime
-/// stops; a recount that fails (database unreachable) is tried again at the next tick.
+/// stops (at once when the response cache is off); a recount that fails (database
+/// unreachable) is tried again at the next tick.
 pub async fn recount(state: web::Data<AppState>) {
+    if !state.caches.responses.enabled() {
+        return; // (no cached response to drop)
+    }
     let every = std::time::Duration::from_secs(state.config.rankings_ttl_secs.max(1));
     // A list no response asked for during a few recounts is no longer followed.
     let idle = every * 5;
