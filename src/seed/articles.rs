@@ -137,16 +137,16 @@ pub async fn run_with(
             }
             let mut created = Vec::new();
             for a in &data.articles {
-                if insert_article(conn, a, by).await? {
-                    created.push(a);
+                if let Some(id) = insert_article(conn, a, by).await? {
+                    created.push((id, a));
                 }
             }
             report.articles_created = created.len();
-            for a in created.iter().filter(|a| !a.related.is_empty()) {
-                set_picks(conn, a).await?;
+            for (id, a) in created.iter().filter(|(_, a)| !a.related.is_empty()) {
+                set_picks(conn, *id, a).await?;
             }
             if !created.is_empty() {
-                let ids = ids_of(conn, &created).await?;
+                let ids: Vec<ArticleId> = created.iter().map(|(id, _)| *id).collect();
                 // Days as the default NEWSDESK_TIMEZONE counts them.
                 let today = Utc::now()
                     .with_timezone(&chrono_tz::Asia::Shanghai)
@@ -164,33 +164,20 @@ pub async fn run_with(
     Ok(report)
 }
 
-/// The editors' picks of a demo article, named by slug (each must be a demo article).
-async fn set_picks(conn: &mut AsyncPgConnection, a: &SeedArticle) -> Result<(), SeedError> {
-    let id = ids_of(conn, &[a]).await?;
+/// The editors' picks of the demo article `id`, named by slug (each must be a demo article).
+async fn set_picks(
+    conn: &mut AsyncPgConnection,
+    id: ArticleId,
+    a: &SeedArticle,
+) -> Result<(), SeedError> {
     let mut picks = Vec::with_capacity(a.related.len());
     for slug in &a.related {
         let found = article::find(conn, &Key::Slug(slug.clone())).await?;
         let pick = found.ok_or_else(|| SeedError(format!("related `{slug}` of `{}`", a.slug)))?;
         picks.push(pick.id);
     }
-    related::set_picks(conn, id[0], &picks).await?;
+    related::set_picks(conn, id, &picks).await?;
     Ok(())
-}
-
-async fn ids_of(
-    conn: &mut AsyncPgConnection,
-    list: &[&SeedArticle],
-) -> Result<Vec<ArticleId>, SeedError> {
-    let mut ids = Vec::with_capacity(list.len());
-    for a in list {
-        let found = article::find(conn, &Key::Slug(a.slug.clone())).await?;
-        ids.push(
-            found
-                .ok_or_else(|| SeedError(format!("article `{}`", a.slug)))?
-                .id,
-        );
-    }
-    Ok(ids)
 }
 
 /// Creates the staff user unless the email exists, with a random password nobody is told.
@@ -234,16 +221,17 @@ async fn ensure_author(conn: &mut AsyncPgConnection, a: &SeedAuthor) -> Result<b
     Ok(true)
 }
 
+/// Creates one demo article unless its slug exists; its id when it was created.
 async fn insert_article(
     conn: &mut AsyncPgConnection,
     a: &SeedArticle,
     by: UserId,
-) -> Result<bool, SeedError> {
+) -> Result<Option<ArticleId>, SeedError> {
     if article::find(conn, &Key::Slug(a.slug.clone()))
         .await?
         .is_some()
     {
-        return Ok(false);
+        return Ok(None);
     }
     let tree = category::load_tree(conn).await?;
     let category_id = tree
@@ -303,7 +291,7 @@ async fn insert_article(
     let tags: Vec<String> = a.tags.iter().map(|t| tag::normalize(t)).collect();
     let tags = tag::find_or_create(conn, &tags).await?;
     tag::set_for_article(conn, row.id, &tags).await?;
-    Ok(true)
+    Ok(Some(row.id))
 }
 
 #[cfg(test)]
