@@ -149,8 +149,13 @@ async fn webhooks_refuse_private_addresses_when_sending() {
             c.webhook_retry_base_secs = 60.0;
         })
         .await;
-    let d = delivery_until(&app, &admin, hook, &id, 30, |d| d["attempts"] == 1).await;
-    assert!(d["last_error"].as_str().unwrap().contains("refused"), "{d}");
+    // `attempts` counts from the claim; the attempt is recorded when the status is back to pending.
+    let d = delivery_until(&app, &admin, hook, &id, 30, |d| {
+        d["attempts"] == 1 && d["status"] == "pending"
+    })
+    .await;
+    let error = d["last_error"].as_str().unwrap_or_default();
+    assert!(error.contains("refused"), "{d}");
     assert!(rx.received().is_empty());
     other.stop(true).await;
 }
