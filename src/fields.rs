@@ -50,3 +50,13 @@ where
         _ => Err(D::Error::custom("expected an array")),
     }
 }
+
+/// For PATCH bodies of an object field: absent → `None`, `null` → `Some(None)`, an object →
+/// `Some(Some(v))` (see `double_option` and `optional_object`).
+pub fn nullable_object<'de, T, D>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: DeserializeOwned,
+    D: serde::Deserializer<'de>,
+{
+    optional_object(de).map(Some)
+}

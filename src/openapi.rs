@@ -242,7 +242,7 @@ fn reference_list_items(doc: &mut utoipa::openapi::OpenApi) {
         (name = "search", description = "Chinese full-text search (jieba segmentation, phrases, highlighting) and 相关新闻"),
         (name = "sources", description = "Where stories come from (来源)"),
         (name = "tags", description = "Keywords on articles"),
-        (name = "site", description = "Site settings (站点设置): name, logo, scrolling slogans, navigation and footer"),
+        (name = "site", description = "Site settings (站点设置): name, logo, scrolling slogans, navigation, footer and page blocks; the front page"),
         (name = "users", description = "Staff accounts (admins only)"),
         (name = "audit", description = "The audit log of staff writes and logins (admins only)"),
         (name = "api-keys", description = "Content API keys for third-party front ends: each has its own rate limit (admins only)"),
@@ -250,7 +250,8 @@ fn reference_list_items(doc: &mut utoipa::openapi::OpenApi) {
         (name = "health", description = "Liveness and readiness probes"),
     ),
     components(
-        schemas(Problem, ErrorCode, FieldError),
+        // (Items of comma-list query parameters: referenced by `value_type`, not collected.)
+        schemas(Problem, ErrorCode, FieldError, crate::api::articles::ArticleInclude, crate::api::home::HomeInclude),
         responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, Unprocessable, TooManyRequests, Unavailable),
     ),
     modifiers(&BearerScheme),

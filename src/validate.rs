@@ -107,7 +107,18 @@ pub const SLUG_PATTERN: &str = "^[a-z0-9-]{1,64}$";
 /// The OpenAPI pattern of http(s) URLs (the server also parses them).
 pub const HTTP_URL_PATTERN: &str = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?([/?#][^\s]*)?$";
 
+/// The OpenAPI pattern of phone numbers: digits with `+`, `-`, spaces and brackets.
+pub const PHONE_PATTERN: &str = r"^\+?[0-9][0-9 ()-]{2,30}[0-9]$";
+/// The OpenAPI pattern of QQ numbers.
+pub const QQ_PATTERN: &str = "^[1-9][0-9]{4,11}$";
+/// The OpenAPI pattern of link targets: an absolute http(s) URL or a path on the site.
+pub const LINK_PATTERN: &str =
+    r"^(https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?([/?#][^\s]*)?|/([^/\s][^\s]*)?)$";
+
 static NAME_RE: LazyLock<Regex> = LazyLock::new(|| compile(NAME_PATTERN));
+static PHONE_RE: LazyLock<Regex> = LazyLock::new(|| compile(PHONE_PATTERN));
+static QQ_RE: LazyLock<Regex> = LazyLock::new(|| compile(QQ_PATTERN));
+static LINK_RE: LazyLock<Regex> = LazyLock::new(|| compile(LINK_PATTERN));
 static HTTP_URL_RE: LazyLock<Regex> = LazyLock::new(|| compile(HTTP_URL_PATTERN));
 
 // The patterns are constants, compiled by a unit test too: this cannot fail at run time.
@@ -125,6 +136,39 @@ impl Violations {
             self.add(field, "must not be empty");
         } else if !NAME_RE.is_match(value) {
             self.add(field, "must not contain control characters");
+        }
+    }
+}
+
+impl Violations {
+    /// A phone number (`0456-8223257`, `+86 456 822 3257`).
+    pub fn phone(&mut self, field: &str, value: &str) {
+        if !PHONE_RE.is_match(value) {
+            self.add(
+                field,
+                "must be a phone number of 4 to 32 digits, spaces, brackets and dashes",
+            );
+        }
+    }
+
+    /// A QQ number: 5 to 12 digits, not starting with 0.
+    pub fn qq(&mut self, field: &str, value: &str) {
+        if !QQ_RE.is_match(value) {
+            self.add(field, "must be a QQ number (5 to 12 digits)");
+        }
+    }
+
+    /// Where a link goes: an absolute http(s) URL or a path on the site starting with `/`.
+    pub fn link(&mut self, field: &str, value: &str) {
+        if value.starts_with('/') {
+            if value.chars().count() > 2048 || !LINK_RE.is_match(value) {
+                self.add(
+                    field,
+                    "must be an absolute http(s) URL or a path starting with a single /",
+                );
+            }
+        } else {
+            self.http_url(field, value);
         }
     }
 }
@@ -164,5 +208,24 @@ mod tests {
         v.http_url("u", "http://example.com:99999/");
         v.http_url("u", "https://example.com:8080/a?b=c#d");
         assert_eq!(v.0.len(), 4);
+    }
+
+    #[test]
+    fn phones_qq_and_links() {
+        let mut v = Violations::default();
+        v.phone("p", "0456-8223257");
+        v.phone("p", "+86 (456) 822 3216");
+        v.qq("q", "2730088696");
+        v.link("l", "/categories/shizheng");
+        v.link("l", "/");
+        v.link("l", "https://heihe.dbw.cn/list?x=1");
+        assert_eq!(v.0.len(), 0);
+        v.phone("p", "call me");
+        v.phone("p", "12");
+        v.qq("q", "0123456");
+        v.link("l", "//evil.example.com/");
+        v.link("l", "javascript:alert(1)");
+        v.link("l", "/a b");
+        assert_eq!(v.0.len(), 6);
     }
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::articles::{ArticleSummary, summaries_of};
+use crate::api::blocks::{ScreenBlock, resolve};
 use crate::api::query::{ApiQuery, count_param};
 use crate::api::rankings::{RankedArticle, RankingDetail, board_detail, by_id, week_most_read};
 use crate::api::respond::{Audience, cached_json};
@@ -35,6 +36,15 @@ pub struct HomeQuery {
     /// Slug of the board shown as the headline block (头条), default `tou-tiao`.
     #[param(max_length = 64)]
     pub headline: Option<String>,
+    /// Extras, comma-separated: `blocks` (the front page's page blocks from the site settings).
+    #[serde(default, deserialize_with = "crate::api::query::comma_list")]
+    #[param(value_type = Option<Vec<HomeInclude>>, style = Form, explode = false)]
+    pub include: Option<Vec<HomeInclude>>,
+}
+
+crate::text_enum! {
+    /// What the front page embeds besides its fixed parts.
+    HomeInclude { Blocks => "blocks" }
 }
 
 /// One channel block of the front page.
@@ -57,6 +67,10 @@ pub struct HomeScreen {
     pub channels: Vec<ChannelBlock>,
     /// The week's most-read articles (点击排行).
     pub most_read: Vec<RankedArticle>,
+    /// The front page's page blocks as the site settings configure them, resolved (only with
+    /// `include=blocks`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocks: Option<Vec<ScreenBlock>>,
 }
 
 /// The channels of the front page: the navigation, or the visible roots without one.
@@ -71,7 +85,8 @@ fn home_channels(site: &SiteDto, tree: &Tree) -> Vec<NavItem> {
 }
 
 /// An app's front page in one request: site settings, the headline board, the newest
-/// articles of each navigation channel in navigation order, and the week's most-read. A fixed
+/// articles of each navigation channel in navigation order, the week's most-read, and with
+/// `include=blocks` the front page's configured page blocks. A fixed
 /// number of queries, whatever the number of channels. Everyone sees the public content;
 /// anonymous responses are cacheable with an `ETag`.
 #[utoipa::path(
@@ -105,7 +120,9 @@ pub async fn get_home(
     let now = Utc::now();
     let mut conn = state.conn().await?;
     let tree = state.tree(&mut conn).await?;
-    let site = SiteDto::new(site::get(&mut conn).await?, &tree, false);
+    let settings = site::get(&mut conn).await?;
+    let home_blocks = settings.blocks.home.clone();
+    let site = SiteDto::new(settings, &tree, false);
     // (A board created later under that slug must show up: boards' lifecycle.)
     deps::record(deps::Dep::Boards);
     let headline = match ranking::find(&mut conn, &Key::Slug(headline_slug.to_owned())).await? {
@@ -130,13 +147,28 @@ pub async fn get_home(
             block.articles.push(a.clone());
         }
     }
+    let wants_blocks = query
+        .include
+        .as_deref()
+        .unwrap_or_default()
+        .contains(&HomeInclude::Blocks);
+    let pending = if wants_blocks {
+        Some(resolve(&state, &mut conn, &tree, &home_blocks, None, now).await?)
+    } else {
+        None
+    };
     drop(conn);
     let most_read = week_most_read(&state, most_read_n).await?;
+    let extra_blocks = match pending {
+        Some(p) => Some(p.finish(&state).await?),
+        None => None,
+    };
     let body = HomeScreen {
         site,
         headline,
         channels: blocks,
         most_read,
+        blocks: extra_blocks,
     };
     let audience = Audience::of(&user, state.config.cache_list_max_age_secs);
     Ok(cached_json(&req, audience, StatusCode::OK, &body))

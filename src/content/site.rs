@@ -1,9 +1,10 @@
-//! Site settings as the API shows them: navigation, slogans, footer.
+//! Site settings as the API shows them: navigation, slogans, footer, page blocks.
 
 use crate::content::categories::CategoryRef;
+use crate::content::rankings::RankedArticle;
 use crate::models::category::Tree;
 use crate::models::ids::CategoryId;
-use crate::models::site::Site;
+use crate::models::site::{BlockList, Footer, PageBlocks, Site};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -22,7 +23,10 @@ pub struct SiteDto {
     /// Navigation channels, in display order. The public sees only channels that exist and
     /// are visible (with their ancestors); staff also see hidden ones.
     pub navigation: Vec<NavItem>,
-    pub footer: FooterDto,
+    pub footer: Footer,
+    /// The page blocks (side lists) each screen shows, as configured; `include=blocks` on the
+    /// article screen and `/home` resolves them.
+    pub blocks: PageBlocks,
     /// Bumped by every change; staff responses carry it as the ETag `"v<version>"` for
     /// `If-Match`. 0 while nothing has been stored yet.
     pub version: i32,
@@ -64,19 +68,23 @@ pub struct NavItem {
     pub visible: bool,
 }
 
-/// The footer lines (页脚).
+/// One page block with what it shows now.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct FooterDto {
-    /// The copyright line (版权所有).
-    pub copyright: Option<String>,
-    /// Contact phone number.
-    pub phone: Option<String>,
-    /// Contact email address.
-    pub email: Option<String>,
-    /// Postal address.
-    pub address: Option<String>,
-    /// ICP record number (ICP备案号).
-    pub icp: Option<String>,
+pub struct ScreenBlock {
+    /// The block's key on its screen.
+    #[schema(example = "shizheng")]
+    pub key: String,
+    /// The block's heading.
+    #[schema(example = "黑河时政")]
+    pub title: String,
+    pub list: BlockList,
+    /// The channel listed (`channel`) or counted (`most_read` of a channel); `null` otherwise.
+    pub channel: Option<CategoryRef>,
+    /// Where the block's 更多>> link goes, if anywhere.
+    pub more_url: Option<String>,
+    /// The articles, in order: newest first for `channel` and `latest`, the board's order,
+    /// or most-read first (with `views`).
+    pub entries: Vec<RankedArticle>,
 }
 
 impl NavItem {
@@ -131,13 +139,8 @@ impl SiteDto {
                 })
                 .collect(),
             navigation,
-            footer: FooterDto {
-                copyright: site.copyright,
-                phone: site.phone,
-                email: site.email,
-                address: site.address,
-                icp: site.icp,
-            },
+            footer: site.footer,
+            blocks: site.blocks,
             version: site.version,
             updated_at: site.updated_at,
         }

@@ -244,14 +244,11 @@ diesel::table! {
         logo_url -> Nullable<Text>,
         slogans -> Jsonb,
         navigation -> Array<Nullable<Int8>>,
-        copyright -> Nullable<Text>,
-        phone -> Nullable<Text>,
-        email -> Nullable<Text>,
-        address -> Nullable<Text>,
-        icp -> Nullable<Text>,
         version -> Int4,
         updated_at -> Timestamptz,
         updated_by -> Nullable<Int8>,
+        footer -> Jsonb,
+        blocks -> Jsonb,
     }
 }
 

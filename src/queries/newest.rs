@@ -3,9 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
-use diesel::sql_types::{Array, BigInt, Integer, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::models::article_status::ArticleKind;
 use crate::models::ids::{ArticleId, CategoryId};
 
 #[derive(Debug, QueryableByName)]
@@ -57,4 +58,39 @@ pub async fn newest_per_group(
     .bind::<BigInt, _>(per_group)
     .load(conn)
     .await
+}
+
+/// Up to `limit` visible articles of these kinds, newest first, in `scope` (a channel with or
+/// without its sub-channels) or anywhere (`None`): one short scan of the kind index per kind.
+pub async fn newest_of_kinds(
+    conn: &mut AsyncPgConnection,
+    kinds: &[ArticleKind],
+    scope: Option<&[CategoryId]>,
+    limit: i64,
+    now: DateTime<Utc>,
+) -> diesel::QueryResult<Vec<ArticleId>> {
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    let scope: Option<Vec<i64>> = scope.map(|s| s.iter().map(|c| c.0).collect());
+    let rows: Vec<NewestId> = diesel::sql_query(format!(
+        "SELECT x.id FROM unnest($1::text[]) AS k(kind) CROSS JOIN LATERAL ( \
+           SELECT a.id, a.published_at FROM articles a \
+            WHERE a.kind = k.kind AND {visible} \
+              AND ($3::bigint[] IS NULL OR a.category_id = ANY($3)) \
+            ORDER BY a.published_at DESC NULLS LAST, a.id DESC LIMIT $4) x \
+         ORDER BY x.published_at DESC NULLS LAST, x.id DESC LIMIT $4",
+        visible = crate::models::visibility::sql("a", "$2")
+    ))
+    .bind::<Array<Text>, _>(&kinds)
+    .bind::<Timestamptz, _>(now)
+    .bind::<Nullable<Array<BigInt>>, _>(&scope)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+#[derive(Debug, QueryableByName)]
+struct NewestId {
+    #[diesel(sql_type = BigInt)]
+    id: ArticleId,
 }

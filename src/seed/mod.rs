@@ -15,12 +15,12 @@ use serde::Deserialize;
 use crate::models::Key;
 use crate::models::category::{self, NewCategory};
 use crate::models::ids::CategoryId;
-use crate::models::site::{self, Site, Slogan};
+use crate::models::site::{self, Footer, PageBlocks, Site, Slogan};
 use crate::models::source::{self, NewSource, SourceKind};
 
 const DATA: &str = include_str!("heihe.json");
-/// The site settings of the demo: the reference portal's slogans and footer (with example
-/// contact details), its channels as the navigation (by slug).
+/// The site settings of the demo: the reference portal's slogans, footer and page blocks, its
+/// channels as the navigation (by slug).
 const SITE: &str = include_str!("site.json");
 
 #[derive(Deserialize)]
@@ -45,17 +45,9 @@ struct SeedSite {
     logo_url: Option<String>,
     slogans: Vec<Slogan>,
     navigation: Vec<String>,
-    footer: SeedFooter,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SeedFooter {
-    copyright: Option<String>,
-    phone: Option<String>,
-    email: Option<String>,
-    address: Option<String>,
-    icp: Option<String>,
+    footer: Footer,
+    /// `PageBlocks` with channels given by slug.
+    blocks: serde_json::Value,
 }
 
 #[derive(Deserialize)]
@@ -171,16 +163,31 @@ async fn seed_site(
         .iter()
         .filter_map(|slug| tree.find(&Key::Slug(slug.clone())).map(|c| c.id))
         .collect();
+    // Channels by slug → by id (a block whose channel is missing is left out).
+    let mut blocks = data.blocks.clone();
+    for screen in ["article", "home"] {
+        if let Some(serde_json::Value::Array(list)) = blocks.get_mut(screen) {
+            list.retain_mut(|b| match b.get("channel").and_then(|c| c.as_str()) {
+                Some(slug) => match tree.find(&Key::Slug(slug.to_owned())) {
+                    Some(c) => {
+                        b["channel"] = serde_json::json!(c.id);
+                        true
+                    }
+                    None => false,
+                },
+                None => true,
+            });
+        }
+    }
+    let blocks: PageBlocks = serde_json::from_value(blocks)
+        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
     let settings = Site {
         name: data.name.clone(),
         logo_url: data.logo_url.clone(),
         slogans: data.slogans.clone(),
         navigation,
-        copyright: data.footer.copyright.clone(),
-        phone: data.footer.phone.clone(),
-        email: data.footer.email.clone(),
-        address: data.footer.address.clone(),
-        icp: data.footer.icp.clone(),
+        footer: data.footer.clone(),
+        blocks,
         ..Site::default()
     };
     site::save(conn, &settings, None).await?;

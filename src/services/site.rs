@@ -14,9 +14,11 @@ use crate::content::change::Change;
 use crate::content::site::{SiteDto, SloganDto};
 use crate::error::ApiError;
 use crate::fields::double_option;
+use crate::models::Key;
 use crate::models::category::{self, Tree};
 use crate::models::ids::CategoryId;
-use crate::models::site::{self, Site, Slogan};
+use crate::models::ranking;
+use crate::models::site::{self, BlockList, PageBlock, ReportLine, Site, Slogan};
 use crate::models::user::{Role, valid_email};
 use crate::state::AppState;
 use crate::validate::Violations;
@@ -27,6 +29,12 @@ const MAX_SLOGANS: usize = 20;
 const MAX_NAVIGATION: usize = 30;
 /// Longest footer line.
 const MAX_FOOTER: usize = 200;
+/// Most footer text lines.
+const MAX_FOOTER_LINES: usize = 10;
+/// Most blocks per screen.
+const MAX_BLOCKS: usize = 12;
+/// Most articles a block shows.
+const MAX_BLOCK_LIMIT: i64 = 20;
 
 /// Only the fields present change; `null` clears `logo_url` and the footer fields. Lists are
 /// replaced as a whole.
@@ -56,9 +64,12 @@ pub struct UpdateSite {
     pub navigation: Option<Vec<CategoryId>>,
     #[serde(default, deserialize_with = "crate::fields::optional_object")]
     pub footer: Option<UpdateFooter>,
+    #[serde(default, deserialize_with = "crate::fields::optional_object")]
+    pub blocks: Option<UpdateBlocks>,
 }
 
-/// Footer fields: only those present change; `null` clears one.
+/// Footer fields: only those present change; `null` clears one. See `Footer` for the order a
+/// front end shows them in.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateFooter {
@@ -66,10 +77,22 @@ pub struct UpdateFooter {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(max_length = 200)]
     pub copyright: Option<Option<String>>,
-    /// Contact phone number, at most 200 characters.
+    /// Further text lines in display order, at most 10 of at most 200 characters; replaces
+    /// the list.
+    #[schema(max_items = 10)]
+    pub lines: Option<Vec<String>>,
+    /// What the contact line is headed with, at most 200 characters.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(max_length = 200)]
+    pub contact_label: Option<Option<String>>,
+    /// Contact phone number: digits, spaces, brackets and dashes, 4–32.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(max_length = 32, pattern = r"^\+?[0-9][0-9 ()-]{2,30}[0-9]$")]
     pub phone: Option<Option<String>>,
+    /// QQ number: 5–12 digits.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(pattern = "^[1-9][0-9]{4,11}$")]
+    pub qq: Option<Option<String>>,
     /// Contact email address, at most 200 characters.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(max_length = 200)]
@@ -78,10 +101,31 @@ pub struct UpdateFooter {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(max_length = 200)]
     pub address: Option<Option<String>>,
+    /// The reporting line; replaces it as a whole.
+    #[serde(default, deserialize_with = "crate::fields::nullable_object")]
+    pub report: Option<Option<ReportLine>>,
     /// ICP record number, at most 200 characters.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(max_length = 200)]
     pub icp: Option<Option<String>>,
+    /// The closing notice, at most 200 characters.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(max_length = 200)]
+    pub notice: Option<Option<String>>,
+}
+
+/// The blocks of the screens given; each list replaces that screen's.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateBlocks {
+    /// The article screen's blocks in display order, at most 12.
+    #[serde(default, deserialize_with = "crate::fields::optional_objects")]
+    #[schema(max_items = 12)]
+    pub article: Option<Vec<PageBlock>>,
+    /// The front page's blocks in display order, at most 12.
+    #[serde(default, deserialize_with = "crate::fields::optional_objects")]
+    #[schema(max_items = 12)]
+    pub home: Option<Vec<PageBlock>>,
 }
 
 impl From<SloganDto> for Slogan {
@@ -106,8 +150,9 @@ pub async fn update(
         let current = site::get_for_update(conn).await?;
         let version = current.version;
         let tree = category::load_tree(conn).await?;
+        let boards = known_boards(conn, body.blocks.as_ref()).await?;
         // A body that breaks the rules is a 422 whatever the `If-Match`.
-        let next = apply(current, body, &tree)?;
+        let next = apply(current, body, &tree, &boards)?;
         check_if_match(if_match, version)?;
         let saved = site::save(conn, &next, Some(actor.id)).await?;
         let dto = SiteDto::new(saved, &tree, true);
@@ -118,7 +163,12 @@ pub async fn update(
 }
 
 /// The settings after `body`, or 422 naming every wrong field.
-fn apply(mut site: Site, body: UpdateSite, tree: &Tree) -> Result<Site, ApiError> {
+fn apply(
+    mut site: Site,
+    body: UpdateSite,
+    tree: &Tree,
+    boards: &HashSet<String>,
+) -> Result<Site, ApiError> {
     let mut v = Violations::default();
     if let Some(name) = &body.name {
         v.name("name", name, 64);
@@ -155,25 +205,12 @@ fn apply(mut site: Site, body: UpdateSite, tree: &Tree) -> Result<Site, ApiError
         }
     }
     if let Some(footer) = &body.footer {
-        let lines = [
-            ("footer.copyright", &footer.copyright),
-            ("footer.phone", &footer.phone),
-            ("footer.address", &footer.address),
-            ("footer.icp", &footer.icp),
-        ];
-        for (field, value) in lines {
-            if let Some(Some(value)) = value {
-                v.name(field, value, MAX_FOOTER);
-            }
-        }
-        if let Some(Some(email)) = &footer.email {
-            if email.chars().count() > MAX_FOOTER {
-                v.add(
-                    "footer.email",
-                    format!("must be at most {MAX_FOOTER} characters long"),
-                );
-            } else if valid_email(email).is_none() {
-                v.add("footer.email", "must be an email address");
+        check_footer(&mut v, footer);
+    }
+    if let Some(blocks) = &body.blocks {
+        for (screen, list) in [("article", &blocks.article), ("home", &blocks.home)] {
+            if let Some(list) = list {
+                check_blocks(&mut v, &format!("blocks.{screen}"), list, tree, boards);
             }
         }
     }
@@ -198,11 +235,213 @@ fn apply(mut site: Site, body: UpdateSite, tree: &Tree) -> Result<Site, ApiError
                 *slot = trimmed(value);
             }
         };
-        set(&mut site.copyright, f.copyright);
-        set(&mut site.phone, f.phone);
-        set(&mut site.email, f.email);
-        set(&mut site.address, f.address);
-        set(&mut site.icp, f.icp);
+        let footer = &mut site.footer;
+        set(&mut footer.copyright, f.copyright);
+        if let Some(lines) = f.lines {
+            footer.lines = lines.into_iter().map(|l| l.trim().to_owned()).collect();
+        }
+        set(&mut footer.contact_label, f.contact_label);
+        set(&mut footer.phone, f.phone);
+        set(&mut footer.qq, f.qq);
+        set(&mut footer.email, f.email);
+        set(&mut footer.address, f.address);
+        if let Some(report) = f.report {
+            footer.report = report.map(|r| ReportLine {
+                name: r.name.trim().to_owned(),
+                url: r.url,
+                phone_label: trimmed(r.phone_label),
+                phone: trimmed(r.phone),
+            });
+        }
+        set(&mut footer.icp, f.icp);
+        set(&mut footer.notice, f.notice);
+    }
+    if let Some(b) = body.blocks {
+        let tidy = |list: Vec<PageBlock>| {
+            list.into_iter()
+                .map(|b| PageBlock {
+                    title: b.title.trim().to_owned(),
+                    ..b
+                })
+                .collect()
+        };
+        if let Some(article) = b.article {
+            site.blocks.article = tidy(article);
+        }
+        if let Some(home) = b.home {
+            site.blocks.home = tidy(home);
+        }
     }
     Ok(site)
+}
+
+/// The slugs of the boards that `blocks` names and that exist.
+async fn known_boards(
+    conn: &mut diesel_async::AsyncPgConnection,
+    blocks: Option<&UpdateBlocks>,
+) -> Result<HashSet<String>, ApiError> {
+    let mut known = HashSet::new();
+    let named: Vec<String> = blocks
+        .into_iter()
+        .flat_map(|b| b.article.iter().chain(b.home.iter()).flatten())
+        .filter_map(|b| b.board.clone())
+        .collect();
+    for slug in named {
+        if !known.contains(&slug)
+            && ranking::find(conn, &Key::Slug(slug.clone()))
+                .await?
+                .is_some()
+        {
+            known.insert(slug);
+        }
+    }
+    Ok(known)
+}
+
+fn check_footer(v: &mut Violations, footer: &UpdateFooter) {
+    let lines = [
+        ("footer.copyright", &footer.copyright),
+        ("footer.contact_label", &footer.contact_label),
+        ("footer.address", &footer.address),
+        ("footer.icp", &footer.icp),
+        ("footer.notice", &footer.notice),
+    ];
+    for (field, value) in lines {
+        if let Some(Some(value)) = value {
+            v.name(field, value, MAX_FOOTER);
+        }
+    }
+    if let Some(lines) = &footer.lines {
+        if lines.len() > MAX_FOOTER_LINES {
+            v.add(
+                "footer.lines",
+                format!("must have at most {MAX_FOOTER_LINES} items"),
+            );
+        }
+        for (i, line) in lines.iter().enumerate() {
+            v.name(&format!("footer.lines[{i}]"), line, MAX_FOOTER);
+        }
+    }
+    if let Some(Some(phone)) = &footer.phone {
+        v.phone("footer.phone", phone);
+    }
+    if let Some(Some(qq)) = &footer.qq {
+        v.qq("footer.qq", qq);
+    }
+    if let Some(Some(email)) = &footer.email {
+        if email.chars().count() > MAX_FOOTER {
+            v.add(
+                "footer.email",
+                format!("must be at most {MAX_FOOTER} characters long"),
+            );
+        } else if valid_email(email).is_none() {
+            v.add("footer.email", "must be an email address");
+        }
+    }
+    if let Some(Some(report)) = &footer.report {
+        v.name("footer.report.name", &report.name, 100);
+        if let Some(url) = &report.url {
+            v.http_url("footer.report.url", url);
+        }
+        if let Some(label) = &report.phone_label {
+            v.name("footer.report.phone_label", label, 100);
+        }
+        if let Some(phone) = &report.phone {
+            v.phone("footer.report.phone", phone);
+        }
+    }
+}
+
+/// The rules of one screen's blocks (`field` is `blocks.article` or `blocks.home`).
+fn check_blocks(
+    v: &mut Violations,
+    field: &str,
+    blocks: &[PageBlock],
+    tree: &Tree,
+    boards: &HashSet<String>,
+) {
+    if blocks.len() > MAX_BLOCKS {
+        v.add(field, format!("must have at most {MAX_BLOCKS} items"));
+    }
+    let mut keys = HashSet::new();
+    for (i, b) in blocks.iter().enumerate() {
+        let at = |name: &str| format!("{field}[{i}].{name}");
+        let key_ok = (1..=32).contains(&b.key.len())
+            && b.key
+                .bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_')
+            && b.key
+                .bytes()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric());
+        if !key_ok {
+            v.add(
+                &at("key"),
+                "must be 1 to 32 characters of a-z, 0-9, - and _, starting with a letter or digit",
+            );
+        } else if !keys.insert(b.key.as_str()) {
+            v.add(
+                &at("key"),
+                format!("`{}` is already a block of this screen", b.key),
+            );
+        }
+        v.name(&at("title"), &b.title, 32);
+        if !(1..=MAX_BLOCK_LIMIT).contains(&b.limit) {
+            v.add(
+                &at("limit"),
+                format!("must be between 1 and {MAX_BLOCK_LIMIT}"),
+            );
+        }
+        if let Some(url) = &b.more_url {
+            v.link(&at("more_url"), url);
+        }
+        let mut kinds = HashSet::new();
+        if b.kinds.iter().any(|k| !kinds.insert(*k)) {
+            v.add(&at("kinds"), "must not repeat a kind");
+        }
+        let (channel, kinds, board, window) = match b.list {
+            BlockList::Channel => ("required", "allowed", "", ""),
+            BlockList::Latest => ("", "allowed", "", ""),
+            BlockList::Board => ("", "", "required", ""),
+            BlockList::MostRead => ("allowed", "", "", "allowed"),
+            BlockList::Related => ("", "", "", ""),
+        };
+        if b.list == BlockList::Related && field != "blocks.article" {
+            v.add(
+                &at("list"),
+                "`related` lists the article's 相关新闻: article screen only",
+            );
+        }
+        let list = b.list;
+        let not_for = |v: &mut Violations, name: &str| {
+            v.add(
+                &at(name),
+                format!("is not used by a `{list}` block: leave it out"),
+            );
+        };
+        match (b.channel, channel) {
+            (None, "required") => {
+                v.add(&at("channel"), format!("is required for a `{list}` block"))
+            }
+            (Some(id), "required" | "allowed") if tree.get(id).is_none() => {
+                v.add(&at("channel"), format!("no channel has the id {id}"));
+            }
+            (Some(_), "") => not_for(v, "channel"),
+            _ => {}
+        }
+        if !b.kinds.is_empty() && kinds.is_empty() {
+            not_for(v, "kinds");
+        }
+        match (&b.board, board) {
+            (None, "required") => v.add(&at("board"), format!("is required for a `{list}` block")),
+            (Some(slug), "required") if !boards.contains(slug) => {
+                v.add(&at("board"), format!("no board has the slug `{slug}`"));
+            }
+            (Some(_), "") => not_for(v, "board"),
+            _ => {}
+        }
+        if b.window.is_some() && window.is_empty() {
+            not_for(v, "window");
+        }
+    }
 }

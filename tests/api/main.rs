@@ -23,6 +23,7 @@ mod helpers;
 mod home;
 mod layering;
 mod openapi;
+mod page_blocks;
 mod proxy_selftest;
 mod rankings;
 mod rate_limits;

@@ -9,7 +9,7 @@ const REFERENCE: &str = "/api/v1/articles/yin-di-zhi-yi-xin-zhi-sheng-chan-li";
 const ADMIN: &str = "chief@example.com";
 
 /// The tree and sources, an admin, then the demo articles; returns how many were created.
-async fn seed_demo(app: &TestApp) -> usize {
+pub async fn seed_demo(app: &TestApp) -> usize {
     app.seed().await;
     let mut conn = app.conn().await;
     if newsdesk::models::user::find_by_email(&mut conn, ADMIN)

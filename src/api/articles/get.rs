@@ -11,28 +11,42 @@ use utoipa::IntoParams;
 
 use super::related::{EMBEDDED, related_ids};
 use super::staff_article;
+use crate::api::blocks::resolve;
 use crate::api::query::ApiQuery;
 use crate::api::rankings::{by_id, week_most_read};
 use crate::api::respond::{Audience, cached_json_with};
 use crate::auth::MaybeAuthUser;
 use crate::cache::deps;
 use crate::content::articles::{ArticleDetail, render, summaries_of};
+use crate::content::site::SiteDto;
 use crate::error::{ApiError, OrNotFound};
 use crate::models::ids::ArticleId;
-use crate::models::{Key, article};
+use crate::models::{Key, article, site};
 use crate::queries::newest::newest_per_group;
 use crate::state::AppState;
+
+crate::text_enum! {
+    /// What an article screen embeds besides the article.
+    ArticleInclude {
+        Related => "related",
+        LatestInCategory => "latest_in_category",
+        MostRead => "most_read",
+        Blocks => "blocks",
+        Site => "site",
+    }
+}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct GetArticleQuery {
-    /// Comma-separated extras for an article screen: `related` (the top 5 相关新闻),
-    /// `latest_in_category` (the channel's 5 newest other visible articles) and `most_read`
-    /// (the week's 10 most-read), each embedded under its own name.
-    #[param(
-        pattern = "^((related|latest_in_category|most_read)(,(related|latest_in_category|most_read))*)?$"
-    )]
-    pub include: Option<String>,
+    /// Extras for an article screen, comma-separated: `related` (the top 5 相关新闻),
+    /// `latest_in_category` (the channel's 5 newest other visible articles), `most_read` (the
+    /// week's 10 most-read), `blocks` (the article screen's page blocks from the site
+    /// settings) and `site` (the site settings: header, navigation, footer), each embedded
+    /// under its own name.
+    #[serde(default, deserialize_with = "crate::api::query::comma_list")]
+    #[param(value_type = Option<Vec<ArticleInclude>>, style = Form, explode = false)]
+    pub include: Option<Vec<ArticleInclude>>,
 }
 
 /// How many of the channel's newest articles `include=latest_in_category` embeds.
@@ -46,32 +60,31 @@ struct Includes {
     related: bool,
     latest_in_category: bool,
     most_read: bool,
+    blocks: bool,
+    site: bool,
 }
 
 impl Includes {
-    fn parse(raw: Option<&str>) -> Result<Self, ApiError> {
+    fn of(list: Option<&[ArticleInclude]>) -> Self {
         let mut inc = Self::default();
-        for part in raw.unwrap_or("").split(',').filter(|p| !p.is_empty()) {
+        for part in list.unwrap_or_default() {
             match part {
-                "related" => inc.related = true,
-                "latest_in_category" => inc.latest_in_category = true,
-                "most_read" => inc.most_read = true,
-                _ => {
-                    return Err(ApiError::bad_request(
-                        "include",
-                        "must list `related`, `latest_in_category` or `most_read`, comma-separated",
-                    ));
-                }
+                ArticleInclude::Related => inc.related = true,
+                ArticleInclude::LatestInCategory => inc.latest_in_category = true,
+                ArticleInclude::MostRead => inc.most_read = true,
+                ArticleInclude::Blocks => inc.blocks = true,
+                ArticleInclude::Site => inc.site = true,
             }
         }
-        Ok(inc)
+        inc
     }
 }
 
 /// An article by id or slug: body, breadcrumb, bylines with affiliations, source, editor, tags,
-/// the previous and next article in its channel; with `include=related,latest_in_category,most_read`
-/// also its 相关新闻, its channel's newest articles and the week's 点击排行, for an article screen
-/// in one request.
+/// the previous and next article in its channel; with `include=related,blocks,site` also its
+/// 相关新闻, the article screen's configured page blocks (a channel's newest, 影音, 点击排行 …)
+/// and the site's header, navigation and footer: a whole article page in one request.
+/// `latest_in_category` and `most_read` embed the channel's newest and the week's 点击排行.
 ///
 /// The public sees visible articles only (published, live by `published_at`/`offline_at`, not
 /// trashed); staff see every article, with a version `ETag` for `If-Match`.
@@ -96,7 +109,7 @@ pub async fn get_article(
     key: web::Path<String>,
     query: ApiQuery<GetArticleQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let include = Includes::parse(query.include.as_deref())?;
+    let include = Includes::of(query.include.as_deref());
     let key = Key::parse(&key);
     let mut conn = state.conn().await?;
     let now = Utc::now();
@@ -147,10 +160,40 @@ pub async fn get_article(
         })
     };
     let (related, latest) = (shown(related), shown(latest));
+    let extras = if include.blocks || include.site {
+        let settings = site::get(&mut conn).await?;
+        let blocks = if include.blocks {
+            Some(
+                resolve(
+                    &state,
+                    &mut conn,
+                    &tree,
+                    &settings.blocks.article,
+                    Some(&found),
+                    now,
+                )
+                .await?,
+            )
+        } else {
+            None
+        };
+        let site = include.site.then(|| SiteDto::new(settings, &tree, false));
+        (blocks, site)
+    } else {
+        (None, None)
+    };
     let mut detail = render(&mut conn, &tree, found).await?;
     drop(conn);
     detail.related = related;
     detail.latest_in_category = latest;
+    let (blocks, site) = extras;
+    if let Some(blocks) = blocks {
+        if !include.site {
+            deps::record(deps::Dep::Site);
+        }
+        detail.blocks = Some(blocks.finish(&state).await?);
+    }
+    detail.site = site;
     if include.most_read {
         detail.most_read = Some(week_most_read(&state, MOST_READ).await?);
     }
@@ -177,13 +220,19 @@ mod tests {
 
     #[test]
     fn includes() {
-        assert_eq!(Includes::parse(None).unwrap(), Includes::default());
-        assert_eq!(Includes::parse(Some("")).unwrap(), Includes::default());
-        let all = Includes::parse(Some("related,latest_in_category,most_read")).unwrap();
-        assert!(all.related && all.latest_in_category && all.most_read);
-        let one = Includes::parse(Some("most_read")).unwrap();
-        assert!(!one.related && !one.latest_in_category && one.most_read);
-        assert!(Includes::parse(Some("related,bogus")).is_err());
-        assert!(Includes::parse(Some("Related")).is_err());
+        assert_eq!(Includes::of(None), Includes::default());
+        let all = Includes::of(Some(&[
+            ArticleInclude::Related,
+            ArticleInclude::Blocks,
+            ArticleInclude::Site,
+        ]));
+        assert!(all.related && all.blocks && all.site && !all.most_read);
+        let q: GetArticleQuery =
+            crate::api::query::parse("include=related,latest_in_category,most_read").unwrap();
+        let one = Includes::of(q.include.as_deref());
+        assert!(one.related && one.latest_in_category && one.most_read && !one.blocks);
+        assert!(crate::api::query::parse::<GetArticleQuery>("include=related,bogus").is_err());
+        assert!(crate::api::query::parse::<GetArticleQuery>("include=Related").is_err());
+        assert!(crate::api::query::parse::<GetArticleQuery>("include=related,,site").is_err());
     }
 }

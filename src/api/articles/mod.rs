@@ -10,6 +10,8 @@ mod write;
 
 pub use crate::content::articles::*;
 pub use crate::services::articles::{CreateArticle, FlagsInput, UpdateArticle};
+pub use get::ArticleInclude;
+pub use related::related_ids;
 
 use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};

@@ -171,6 +171,14 @@ pub struct ArticleDetail {
     /// The week's most-read articles, up to 10 (only with `include=most_read`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub most_read: Option<Vec<crate::content::rankings::RankedArticle>>,
+    /// The article screen's page blocks as the site settings configure them, resolved (only
+    /// with `include=blocks`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocks: Option<Vec<crate::content::site::ScreenBlock>>,
+    /// The site's settings as `GET /site` answers them: header, navigation, footer (only with
+    /// `include=site`), so that one request renders the whole page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site: Option<crate::content::site::SiteDto>,
 }
 
 fn category_brief(tree: &Tree, id: CategoryId) -> CategoryBrief {
@@ -278,6 +286,8 @@ pub fn detail(view: ArticleView, tree: &Tree) -> ArticleDetail {
         related: None,
         latest_in_category: None,
         most_read: None,
+        blocks: None,
+        site: None,
         flags: ArticleFlags {
             headline: a.content.is_headline,
             featured: a.content.is_featured,
