@@ -9,4 +9,4 @@ UPDATE site_settings
    SET copyright = footer ->> 'copyright', phone = footer ->> 'phone',
        email = footer ->> 'email', address = footer ->> 'address', icp = footer ->> 'icp';
 
-ALTER TABLE site_settings DROP COLUMN footer, DROP COLUMN blocks;
+ALTER TABLE site_settings DROP COLUMN url, DROP COLUMN footer, DROP COLUMN blocks;

@@ -1,6 +1,7 @@
--- The footer as one typed document (copyright, text lines, contact, reporting line, ICP,
--- notice) and the page blocks (side lists per screen) of the site settings.
+-- The site's own address, the footer as one typed document (copyright, text lines, contact,
+-- reporting line, ICP, notice) and the page blocks (side lists per screen) of the settings.
 ALTER TABLE site_settings
+    ADD COLUMN url    TEXT,
     ADD COLUMN footer JSONB NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(footer) = 'object'),
     ADD COLUMN blocks JSONB NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(blocks) = 'object');
 

@@ -212,7 +212,12 @@ pub async fn resolve(
                 slug: c.slug.clone(),
                 name: c.name.clone(),
             }),
-            more_url: b.more_url.clone(),
+            more_url: b.more_url.as_deref().map(|url| match article {
+                Some(a) => url
+                    .replace("{id}", &a.id.to_string())
+                    .replace("{slug}", &a.slug),
+                None => url.to_owned(),
+            }),
             entries,
         };
         out.push((block, later));

@@ -16,6 +16,10 @@ pub struct SiteDto {
     /// The site's name, 1–64 characters.
     #[schema(example = "黑河新闻网")]
     pub name: String,
+    /// The public site's own address (an absolute http(s) URL), if set: what a page prints as
+    /// `//heihe.dbw.cn` and links to.
+    #[schema(example = "https://heihe.dbw.cn")]
+    pub url: Option<String>,
     /// The logo (an absolute http(s) URL), if any.
     pub logo_url: Option<String>,
     /// Scrolling slogans, in display order.
@@ -129,6 +133,7 @@ impl SiteDto {
             .collect();
         Self {
             name: site.name,
+            url: site.url,
             logo_url: site.logo_url,
             slogans: site
                 .slogans

@@ -247,6 +247,7 @@ diesel::table! {
         version -> Int4,
         updated_at -> Timestamptz,
         updated_by -> Nullable<Int8>,
+        url -> Nullable<Text>,
         footer -> Jsonb,
         blocks -> Jsonb,
     }

@@ -134,6 +134,8 @@ pub struct PageBlock {
     #[schema(minimum = 1, maximum = 20, example = 6)]
     pub limit: i64,
     /// Where the block's 更多>> link goes: an absolute http(s) URL or a path starting with `/`.
+    /// On the article screen `{id}` and `{slug}` stand for the article's
+    /// (`/articles/{slug}/related`).
     #[serde(default)]
     #[schema(max_length = 2048, example = "/categories/shizheng")]
     pub more_url: Option<String>,
@@ -164,6 +166,7 @@ pub struct SiteRow {
     pub version: i32,
     pub updated_at: DateTime<Utc>,
     pub updated_by: Option<i64>,
+    pub url: Option<String>,
     pub footer: serde_json::Value,
     pub blocks: serde_json::Value,
 }
@@ -172,6 +175,8 @@ pub struct SiteRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Site {
     pub name: String,
+    /// The public site's own address (front ends print it, link to it).
+    pub url: Option<String>,
     pub logo_url: Option<String>,
     pub slogans: Vec<Slogan>,
     pub navigation: Vec<CategoryId>,
@@ -187,6 +192,7 @@ impl Default for Site {
     fn default() -> Self {
         Self {
             name: "newsdesk".to_owned(),
+            url: None,
             logo_url: None,
             slogans: Vec::new(),
             navigation: Vec::new(),
@@ -209,6 +215,7 @@ impl TryFrom<SiteRow> for Site {
         let blocks = serde_json::from_value(row.blocks).map_err(stored)?;
         Ok(Self {
             name: row.name,
+            url: row.url,
             logo_url: row.logo_url,
             slogans,
             navigation: row
@@ -233,6 +240,7 @@ struct SiteValues {
     logo_url: Option<String>,
     slogans: serde_json::Value,
     navigation: Vec<Option<i64>>,
+    url: Option<String>,
     footer: serde_json::Value,
     blocks: serde_json::Value,
     version: i32,
@@ -285,6 +293,7 @@ pub async fn save(
         logo_url: site.logo_url.clone(),
         slogans,
         navigation: site.navigation.iter().map(|c| Some(c.0)).collect(),
+        url: site.url.clone(),
         footer,
         blocks,
         version: site.version + 1,
@@ -300,6 +309,7 @@ pub async fn save(
             site_settings::logo_url.eq(excluded(site_settings::logo_url)),
             site_settings::slogans.eq(excluded(site_settings::slogans)),
             site_settings::navigation.eq(excluded(site_settings::navigation)),
+            site_settings::url.eq(excluded(site_settings::url)),
             site_settings::footer.eq(excluded(site_settings::footer)),
             site_settings::blocks.eq(excluded(site_settings::blocks)),
             site_settings::version.eq(site_settings::version + 1),

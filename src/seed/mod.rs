@@ -42,6 +42,7 @@ struct SeedCategory {
 #[serde(deny_unknown_fields)]
 struct SeedSite {
     name: String,
+    url: Option<String>,
     logo_url: Option<String>,
     slogans: Vec<Slogan>,
     navigation: Vec<String>,
@@ -183,6 +184,7 @@ async fn seed_site(
         .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
     let settings = Site {
         name: data.name.clone(),
+        url: data.url.clone(),
         logo_url: data.logo_url.clone(),
         slogans: data.slogans.clone(),
         navigation,

@@ -48,6 +48,13 @@ pub struct UpdateSite {
         pattern = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
     )]
     pub name: Option<String>,
+    /// The public site's own address, an absolute http(s) URL; `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(
+        max_length = 2048,
+        pattern = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?([/?#][^\s]*)?$"
+    )]
+    pub url: Option<Option<String>>,
     /// An absolute http(s) URL; `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(
@@ -176,6 +183,9 @@ fn apply(
     if let Some(Some(url)) = &body.logo_url {
         v.http_url("logo_url", url);
     }
+    if let Some(Some(url)) = &body.url {
+        v.http_url("url", url);
+    }
     if let Some(slogans) = &body.slogans {
         if slogans.len() > MAX_SLOGANS {
             v.add("slogans", format!("must have at most {MAX_SLOGANS} items"));
@@ -222,6 +232,9 @@ fn apply(
     }
     if let Some(logo_url) = body.logo_url {
         site.logo_url = logo_url;
+    }
+    if let Some(url) = body.url {
+        site.url = url;
     }
     if let Some(slogans) = body.slogans {
         site.slogans = slogans.into_iter().map(Into::into).collect();
@@ -394,6 +407,12 @@ fn check_blocks(
         }
         if let Some(url) = &b.more_url {
             v.link(&at("more_url"), url);
+            if field != "blocks.article" && url.contains('{') {
+                v.add(
+                    &at("more_url"),
+                    "`{id}` and `{slug}` stand for the article: article screen only",
+                );
+            }
         }
         let mut kinds = HashSet::new();
         if b.kinds.iter().any(|k| !kinds.insert(*k)) {

@@ -72,6 +72,10 @@ async fn the_reference_article_page_comes_in_one_request() {
             "加快建设高质量韧性安全城市"
         ]
     );
+    assert_eq!(
+        block(blocks, "xiangguan")["more_url"],
+        "/articles/yin-di-zhi-yi-xin-zhi-sheng-chan-li/related"
+    );
     let shizheng = block(blocks, "shizheng");
     assert_eq!(shizheng["channel"]["slug"], "shizheng");
     assert_eq!(shizheng["more_url"], "/categories/shizheng");
@@ -284,6 +288,10 @@ async fn block_rules_are_checked_and_nothing_changes_on_an_error() {
         (
             json!({ "blocks": { "home": [{ "key": "r", "title": "相关", "list": "related", "limit": 4 }] } }),
             "blocks.home[0].list",
+        ),
+        (
+            json!({ "blocks": { "home": [{ "key": "x", "title": "x", "list": "latest", "limit": 4, "more_url": "/a/{slug}" }] } }),
+            "blocks.home[0].more_url",
         ),
         (
             json!({ "blocks": { "article": [ok, ok] } }),

@@ -36,6 +36,7 @@ async fn the_seeded_site_has_the_portals_slogans_footer_and_channels() {
     assert!(!etag.is_empty());
     let site: Value = res.json().await.unwrap();
     assert_eq!(site["name"], "黑河新闻网");
+    assert_eq!(site["url"], "https://heihe.dbw.cn");
     let slogans = site["slogans"].as_array().unwrap();
     assert_eq!(slogans.len(), 13);
     assert_eq!(slogans[0]["text"], "垃圾分类齐参与,美丽黑河共受益。");
@@ -238,6 +239,7 @@ async fn every_rule_is_checked_and_nothing_changes_on_an_error() {
             "logo_url",
         ),
         (json!({ "logo_url": "/logo.png" }), "logo_url"),
+        (json!({ "url": "heihe.dbw.cn" }), "url"),
         (json!({ "logo_url": long_url }), "logo_url"),
         (json!({ "slogans": many_slogans }), "slogans"),
         (json!({ "slogans": [{ "text": "" }] }), "slogans[0].text"),
