@@ -12,11 +12,12 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 BIN := $(TARGET_DIR)/debug/newsdesk
 
-.PHONY: help run test lint fmt openapi openapi-check schema schema-check fuzz clients-test bootstrap-test clean-data bench soak
+.PHONY: help run test lint fmt openapi openapi-check schema schema-check fuzz clients-test portal-test spec-lint generators-check bootstrap-test clean-data bench soak
 
 help:
 	@echo "make run            start the server (creates .env, finds/starts PostgreSQL, migrates, seeds)"
-	echo "make test           lint, build, cargo test, schema check, contract fuzzing, generated clients, bootstrap self-check"
+	echo "make test           lint, build, cargo test, schema check, then concurrently: contract fuzzing, generated clients,"
+	echo "                    the example portal in Chromium, spec linters, Kotlin/Swift generators, bootstrap self-check"
 	echo "make lint           cargo fmt --check and cargo clippy -D warnings"
 	echo "make fmt            cargo fmt"
 	echo "make openapi        regenerate openapi/openapi.json"
@@ -25,6 +26,9 @@ help:
 	echo "make schema-check   fail when src/db/schema.rs is stale"
 	echo "make fuzz           schemathesis against openapi/openapi.json on a throwaway database"
 	echo "make clients-test   generate TypeScript and Python clients from openapi/openapi.json, run their smoke scripts"
+	echo "make portal-test    the example portal (examples/portal) against a seeded server, in headless Chromium"
+	echo "make spec-lint      Redocly (recommended) and Spectral (spectral:oas) on openapi/openapi.json"
+	echo "make generators-check  openapi-generator for Kotlin and Swift, generated models inspected"
 	echo "make bootstrap-test self-check of scripts/ensure-postgres.sh"
 	echo "make clean-data     stop the project-local PostgreSQL cluster and delete .data/"
 	echo "make bench          release build, synthetic data (BENCH_ARTICLES=20000), wrk + pgbench table"
@@ -54,9 +58,7 @@ test: lint
 	cargo build --all-targets
 	cargo test -- --test-threads=4
 	scripts/schema-check.sh
-	NEWSDESK_BIN=$(BIN) scripts/fuzz.sh
-	NEWSDESK_BIN=$(BIN) scripts/clients-test.sh
-	scripts/test-ensure-postgres.sh
+	NEWSDESK_BIN=$(abspath $(BIN)) scripts/checks.sh
 
 lint:
 	cargo fmt --check
@@ -91,6 +93,16 @@ fuzz:
 clients-test:
 	cargo build
 	NEWSDESK_BIN=$(BIN) scripts/clients-test.sh
+
+portal-test:
+	cargo build
+	NEWSDESK_BIN=$(BIN) scripts/portal-test.sh
+
+spec-lint:
+	scripts/spec-lint.sh
+
+generators-check:
+	scripts/generators-check.sh
 
 bootstrap-test:
 	scripts/test-ensure-postgres.sh

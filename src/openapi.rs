@@ -146,6 +146,132 @@ fn document_default_problem(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+fn string_header(description: &str) -> Header {
+    Header::builder()
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String).build()))
+        .description(Some(description))
+        .build()
+}
+
+/// The headers responses carry, typed for generated clients: conditional requests
+/// (`If-None-Match` → `ETag`, 304), caching (`Cache-Control`), paging (`Link`) and the rate limit
+/// of public requests (`RateLimit-*`).
+fn document_http_headers(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    let anonymous = SecurityRequirement::default();
+    let if_none_match = ParameterBuilder::new()
+        .name("If-None-Match")
+        .parameter_in(ParameterIn::Header)
+        .required(utoipa::openapi::Required::False)
+        .description(Some(
+            "The `ETag` of a copy the client holds: a 304 without a body when it is still current",
+        ))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+        .build();
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if !path.starts_with("/api/v1/") {
+            continue;
+        }
+        let is_get: Vec<bool> = [true, false, false, false, false]
+            .into_iter()
+            .zip([
+                item.get.is_some(),
+                item.post.is_some(),
+                item.put.is_some(),
+                item.patch.is_some(),
+                item.delete.is_some(),
+            ])
+            .filter_map(|(get, present)| present.then_some(get))
+            .collect();
+        for (op, get) in operations(item).zip(is_get) {
+            let public = op.security.as_ref().is_some_and(|s| s.contains(&anonymous));
+            let conditional = get && op.responses.responses.contains_key("304");
+            if conditional {
+                let params = op.parameters.get_or_insert_with(Vec::new);
+                if !params
+                    .iter()
+                    .any(|p| matches!(p, RefOr::T(p) if p.name == "If-None-Match"))
+                {
+                    params.push(RefOr::T(if_none_match.clone()));
+                }
+                if let Some(RefOr::T(not_modified)) = op.responses.responses.get_mut("304") {
+                    not_modified
+                        .headers
+                        .entry("ETag".into())
+                        .or_insert_with(|| {
+                            RefOr::T(string_header("The validator of the current copy"))
+                        });
+                }
+            }
+            for (status, response) in op.responses.responses.iter_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                if !status.starts_with('2') {
+                    continue;
+                }
+                let headers = &mut response.headers;
+                if get {
+                    headers.entry("Cache-Control".into()).or_insert_with(|| {
+                        RefOr::T(string_header(
+                            "`public, max-age=…` for public answers, `private, no-store` for staff",
+                        ))
+                    });
+                }
+                if conditional {
+                    headers.entry("ETag".into()).or_insert_with(|| {
+                        RefOr::T(string_header(
+                            "The validator to send back as `If-None-Match` (staff: `\"v<version>\"` for `If-Match`)",
+                        ))
+                    });
+                }
+                let lists = response.content.values().any(|c| {
+                    matches!(c, RefOr::T(c) if matches!(&c.schema,
+                        Some(RefOr::Ref(r)) if r.ref_location.contains("/ListResponse_")))
+                });
+                if get && lists {
+                    headers.entry("Link".into()).or_insert_with(|| {
+                        RefOr::T(string_header(
+                            "RFC 8288 links to the `next`, `prev`, `first` and `last` pages",
+                        ))
+                    });
+                }
+                if public {
+                    for (name, description) in [
+                        (
+                            "RateLimit-Limit",
+                            "The bucket size (burst) of the client or API key",
+                        ),
+                        ("RateLimit-Remaining", "Requests left in the bucket"),
+                        ("RateLimit-Reset", "Seconds until the bucket is full again"),
+                    ] {
+                        headers
+                            .entry(name.into())
+                            .or_insert_with(|| RefOr::T(integer_header(description)));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Unions: Swift's generator must not make an enum `Identifiable` (it has no `id` of its own).
+fn mark_unions(doc: &mut utoipa::openapi::OpenApi) {
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    for schema in components.schemas.values_mut() {
+        if let RefOr::T(Schema::OneOf(one_of)) = schema
+            && one_of.discriminator.is_some()
+        {
+            one_of
+                .extensions
+                .get_or_insert_with(Default::default)
+                .insert("x-swift-identifiable".into(), serde_json::json!(false));
+        }
+    }
+}
+
 /// Public reads are answered from the response cache: their 200s say how (`Cache-Status`) and
 /// how old the stored answer is (`Age`).
 fn document_response_cache(doc: &mut utoipa::openapi::OpenApi) {
@@ -219,6 +345,7 @@ fn reference_list_items(doc: &mut utoipa::openapi::OpenApi) {
 #[openapi(
     info(
         title = "newsdesk",
+        contact(name = "newsdesk maintainers"),
         description = "A headless news content API: channels, sources, bylines, articles and rankings \
                        for news portals. Public reads need no token; staff writes send \
                        `Authorization: Bearer <JWT>`. Errors are RFC 9457 `application/problem+json`. \
@@ -270,6 +397,8 @@ pub fn build() -> utoipa::openapi::OpenApi {
     document_rate_limits(&mut doc);
     document_default_problem(&mut doc);
     document_response_cache(&mut doc);
+    document_http_headers(&mut doc);
+    mark_unions(&mut doc);
     reference_list_items(&mut doc);
     doc
 }

@@ -46,6 +46,7 @@ from newsdesk_client.api.search import search_articles  # noqa: E402
 from newsdesk_client.api.site import get_home  # noqa: E402
 from newsdesk_client.api.sources import create_source  # noqa: E402
 from newsdesk_client.models import (  # noqa: E402
+    ArticleInclude,
     ArticleChanges,
     ArticleDetail,
     ArticleSummary,
@@ -363,7 +364,9 @@ def read_the_front_page(s: State) -> str:
 def read_an_article_screen(s: State) -> str:
     first, second = need(s.first, "article"), need(s.second, "second article")
     r = get_article.sync_detailed(
-        second.slug, client=s.anonymous, include="related,latest_in_category,most_read"  # type: ignore[arg-type]
+        second.slug,
+        client=s.anonymous,  # type: ignore[arg-type]
+        include=[ArticleInclude.RELATED, ArticleInclude.LATEST_IN_CATEGORY, ArticleInclude.MOST_READ],
     )
     article = ok(r, 200, ArticleDetail, "GET /articles/{slug}?include=…")
     latest = article.latest_in_category

@@ -76,7 +76,9 @@ function failed<T, E>(r: Result<T, E>, status: number, what: string, ..._typed: 
 
 // ---- clients and what the steps share ------------------------------------------------------
 
-const anonymous = createClient<paths>({ baseUrl: base });
+// List parameters (`include`, `kind`) are comma lists (`style: form, explode: false`).
+const querySerializer = { array: { style: "form", explode: false } } as const;
+const anonymous = createClient<paths>({ baseUrl: base, querySerializer });
 let staff = anonymous;
 
 interface State {
@@ -114,6 +116,7 @@ const steps: Step[] = [
       check(token.expires_in > 0, "expires_in > 0");
       staff = createClient<paths>({
         baseUrl: base,
+        querySerializer,
         headers: { Authorization: `Bearer ${token.access_token}` },
       });
       const me = ok(await staff.GET("/api/v1/auth/me"), 200, "GET /auth/me");
@@ -390,7 +393,7 @@ const steps: Step[] = [
       const r = await anonymous.GET("/api/v1/articles/{key}", {
         params: {
           path: { key: second.slug },
-          query: { include: "related,latest_in_category,most_read" },
+          query: { include: ["related", "latest_in_category", "most_read", "blocks"] },
         },
       });
       const article = ok(r, 200, "GET /articles/{slug}?include=…");
@@ -398,6 +401,7 @@ const steps: Step[] = [
       equal(latest[0]?.id, need(state.first, "article").id, "latest_in_category");
       check(!latest.some((a) => a.id === second.id), "not the article itself");
       check(Array.isArray(article.related) && Array.isArray(article.most_read), "related, most_read");
+      check(Array.isArray(article.blocks), "blocks");
       return `${latest.length} latest, ${article.related?.length} related, ${article.most_read?.length} most-read`;
     },
   },

@@ -14,6 +14,33 @@ use crate::models::audit::{self, Entry, Filter};
 use crate::models::ids::UserId;
 use crate::state::AppState;
 
+crate::text_enum! {
+    /// What a staff member did: a write (`create`, `update`, `delete`, `trash`, `restore`,
+    /// `restore_revision`, `purge`, `replace`, `set_entries`, `revoke`) or a session event
+    /// (`login`, `login_failed`, `login_throttled`, `refresh`, `refresh_reused`, `logout`,
+    /// `logout_all`); `other` for any other write.
+    AuditAction {
+        Create => "create",
+        Update => "update",
+        Delete => "delete",
+        Trash => "trash",
+        Restore => "restore",
+        RestoreRevision => "restore_revision",
+        Purge => "purge",
+        Replace => "replace",
+        SetEntries => "set_entries",
+        Revoke => "revoke",
+        Login => "login",
+        LoginFailed => "login_failed",
+        LoginThrottled => "login_throttled",
+        Refresh => "refresh",
+        RefreshReused => "refresh_reused",
+        Logout => "logout",
+        LogoutAll => "logout_all",
+        Other => "other",
+    }
+}
+
 /// One recorded action.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEntry {
@@ -23,10 +50,7 @@ pub struct AuditEntry {
     pub user_id: Option<UserId>,
     /// The email of who acted, or the email tried in a login.
     pub actor: Option<String>,
-    /// `create`, `update`, `delete`, `trash`, `restore`, `restore_revision`, `purge`,
-    /// `set_entries`, `revoke`, `login`, `login_failed`, `login_throttled`, `refresh`,
-    /// `refresh_reused`, `logout`, `logout_all`.
-    pub action: String,
+    pub action: AuditAction,
     /// `articles`, `categories`, `sources`, `authors`, `rankings`, `users`, `api-keys`,
     /// `sessions`.
     pub resource: String,
@@ -50,7 +74,8 @@ impl From<Entry> for AuditEntry {
             at: e.at,
             user_id: e.user_id,
             actor: e.actor,
-            action: e.action,
+            // (Every action written is one of these; `other` stands for any that is not.)
+            action: e.action.parse().unwrap_or(AuditAction::Other),
             resource: e.resource,
             resource_id: e.resource_id,
             method: e.method,
@@ -75,8 +100,7 @@ pub struct AuditQuery {
     #[param(max_length = 128)]
     pub resource_id: Option<String>,
     /// Only this action (e.g. `login_failed`).
-    #[param(max_length = 32)]
-    pub action: Option<String>,
+    pub action: Option<AuditAction>,
     /// At or after this time (RFC 3339).
     #[serde(default, deserialize_with = "crate::db::timestamp::option")]
     pub since: Option<DateTime<Utc>>,
@@ -125,7 +149,7 @@ pub async fn list_audit(
         user: query.user.map(UserId),
         resource: short("resource", &query.resource, 32)?,
         resource_id: short("resource_id", &query.resource_id, 128)?,
-        action: short("action", &query.action, 32)?,
+        action: query.action.map(|a| a.as_str().to_owned()),
         since: query.since,
         until: query.until,
     };

@@ -26,13 +26,17 @@ pub struct ListMeta {
     /// `gte` when `total` is a lower bound: search results are counted up to `SEARCH_COUNT_CAP`
     /// (10,000).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = "gte")]
-    pub total_relation: Option<String>,
+    pub total_relation: Option<TotalRelation>,
     /// Opaque cursor of the next page, `null` at the end. Pass it as `cursor`.
     pub next_cursor: Option<String>,
     /// Opaque cursor of the previous page (cursor mode only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prev_cursor: Option<String>,
+}
+
+crate::text_enum! {
+    /// How `total` relates to the true count: `gte`, a lower bound.
+    TotalRelation { Gte => "gte" }
 }
 
 /// The envelope of every list.
@@ -213,7 +217,7 @@ pub fn list<T: Serialize + ToSchema, K: Serialize + DeserializeOwned>(
             per_page: paged.per_page,
             total: paged.total,
             total_pages,
-            total_relation: paged.total_is_lower_bound.then(|| "gte".to_owned()),
+            total_relation: paged.total_is_lower_bound.then_some(TotalRelation::Gte),
             next_cursor,
             prev_cursor: if paged.page.is_none() {
                 prev_cursor

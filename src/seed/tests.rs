@@ -135,9 +135,24 @@ fn the_site_data_is_valid_and_names_demo_channels() {
         .unwrap();
     let top: Vec<&str> = heihe.children.iter().map(|c| c.slug.as_str()).collect();
     assert_eq!(site.navigation, top);
-    // Example contact details only, never the reference page's real ones.
-    assert!(super::SITE.contains("example.com"));
-    for real in ["8223257", "8223216", "126.com", "2730088696"] {
-        assert!(!super::SITE.contains(real), "{real}");
+    // The footer is the reference page's, as it shows it.
+    assert_eq!(site.footer.phone.as_deref(), Some("0456-8223257"));
+    assert_eq!(
+        site.footer.report.as_ref().and_then(|r| r.phone.as_deref()),
+        Some("0456-8223216")
+    );
+    assert_eq!(site.footer.notice.as_deref(), Some("未经授权禁止复制或建立镜像"));
+    // Every block names a channel of the demo tree (by slug) and is a valid block.
+    let mut blocks = site.blocks.clone();
+    for screen in ["article", "home"] {
+        for b in blocks[screen].as_array_mut().unwrap() {
+            if let Some(slug) = b["channel"].as_str() {
+                assert!(top.contains(&slug), "{slug}");
+                b["channel"] = serde_json::json!(1);
+            }
+        }
     }
+    let blocks: crate::models::site::PageBlocks = serde_json::from_value(blocks).unwrap();
+    assert_eq!(blocks.article.len(), 5);
+    assert!(!blocks.home.is_empty());
 }

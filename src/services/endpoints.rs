@@ -30,7 +30,8 @@ pub struct CreateWebhook {
     /// 1–20 event names: `article.published`, `article.updated`, `article.unpublished`,
     /// `article.deleted`, `category.created`, `category.updated`, `category.deleted`,
     /// `site.updated`, `ranking.updated`; `article.*` and `category.*` stand for their group.
-    #[schema(example = json!(["article.*", "category.*"]), min_items = 1, max_items = 20)]
+    #[schema(example = json!(["article.*", "category.*"]), min_items = 1, max_items = 20,
+             value_type = Vec<crate::content::webhooks::WebhookEventFilter>)]
     pub events: Vec<String>,
     /// The signing secret, 16–256 printable ASCII characters; generated (`whsec_…`) when absent.
     #[schema(min_length = 16, max_length = 256)]
@@ -50,7 +51,8 @@ pub struct UpdateWebhook {
     #[schema(max_length = 2048)]
     pub url: Option<String>,
     /// As in creation; replaces the list.
-    #[schema(min_items = 1, max_items = 20)]
+    #[schema(min_items = 1, max_items = 20,
+             value_type = Option<Vec<crate::content::webhooks::WebhookEventFilter>>)]
     pub events: Option<Vec<String>>,
     /// A new signing secret (16–256 printable ASCII characters); it is not echoed back.
     #[schema(min_length = 16, max_length = 256)]

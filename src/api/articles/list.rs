@@ -85,8 +85,8 @@ list_queries!({
     q: Option<String>,
     /// `-published_at` (newest first; the default, with pinned articles first when a channel
     /// is given), `published_at`, `-updated_at`, `-view_count`; `relevance` (the default with `q`).
-    #[param(pattern = "^(-published_at|published_at|-updated_at|-view_count|relevance)$")]
-    sort: Option<String>,
+    #[param(inline)]
+    sort: Option<ArticleSort>,
     /// Page number (page mode), default 1.
     #[param(minimum = 1, maximum = 100000)]
     page: Option<i64>,
@@ -97,17 +97,28 @@ list_queries!({
     cursor: Option<String>,
 });
 
-fn parse_sort(raw: Option<&str>) -> Result<Sort, ApiError> {
-    match raw {
-        None | Some("relevance") => Ok(Sort::Default),
-        Some("-published_at") => Ok(Sort::PublishedDesc),
-        Some("published_at") => Ok(Sort::PublishedAsc),
-        Some("-updated_at") => Ok(Sort::UpdatedDesc),
-        Some("-view_count") => Ok(Sort::ViewsDesc),
-        Some(_) => Err(ApiError::bad_request(
-            "sort",
-            "must be -published_at, published_at, -updated_at, -view_count or relevance",
-        )),
+/// The orders a list of articles can be asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+pub enum ArticleSort {
+    #[serde(rename = "-published_at")]
+    PublishedDesc,
+    #[serde(rename = "published_at")]
+    PublishedAsc,
+    #[serde(rename = "-updated_at")]
+    UpdatedDesc,
+    #[serde(rename = "-view_count")]
+    ViewsDesc,
+    #[serde(rename = "relevance")]
+    Relevance,
+}
+
+fn sort_of(asked: Option<ArticleSort>) -> Sort {
+    match asked {
+        None | Some(ArticleSort::Relevance) => Sort::Default,
+        Some(ArticleSort::PublishedDesc) => Sort::PublishedDesc,
+        Some(ArticleSort::PublishedAsc) => Sort::PublishedAsc,
+        Some(ArticleSort::UpdatedDesc) => Sort::UpdatedDesc,
+        Some(ArticleSort::ViewsDesc) => Sort::ViewsDesc,
     }
 }
 
@@ -126,7 +137,7 @@ async fn build_query(
     scope: Scope,
 ) -> Result<ArticleQuery, ApiError> {
     let mut f = Filters::default();
-    let mut sort = parse_sort(q.sort.as_deref())?;
+    let mut sort = sort_of(q.sort);
     if matches!(scope, Scope::Trash) {
         sort = Sort::DeletedDesc;
     }
@@ -157,7 +168,7 @@ async fn build_query(
             .parse_query(text)
             .map_err(|e| ApiError::invalid("q", e.to_string()))?;
         f.search = Some(parsed.tsquery);
-    } else if q.sort.as_deref() == Some("relevance") {
+    } else if q.sort == Some(ArticleSort::Relevance) {
         return Err(ApiError::bad_request("sort", "relevance needs q"));
     }
     f.kind = q.kind.clone();
@@ -203,7 +214,7 @@ async fn run(
     let page: PageRequest<ArticleCursor> =
         PageRequest::from_params(query.page, query.per_page, query.cursor.as_deref())?;
     let by_relevance =
-        aq.filters.search.is_some() && matches!(query.sort.as_deref(), None | Some("relevance"));
+        aq.filters.search.is_some() && matches!(query.sort, None | Some(ArticleSort::Relevance));
     let paged = match (&page, by_relevance) {
         (PageRequest::Cursor { .. }, true) => {
             return Err(ApiError::bad_request(

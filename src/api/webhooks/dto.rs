@@ -17,7 +17,8 @@ pub struct WebhookDto {
     #[schema(example = "https://hooks.example.com/newsdesk")]
     pub url: String,
     /// The events it receives.
-    #[schema(example = json!(["article.published", "article.updated"]))]
+    #[schema(example = json!(["article.published", "article.updated"]),
+             value_type = Vec<crate::content::webhooks::WebhookEvent>)]
     pub events: Vec<String>,
     /// Inactive endpoints receive nothing (their queued deliveries fail).
     pub active: bool,
@@ -64,7 +65,7 @@ pub struct DeliveryDto {
     pub id: DeliveryId,
     pub webhook_id: WebhookId,
     /// The event name, also sent as `Newsdesk-Event`.
-    #[schema(example = "article.published")]
+    #[schema(value_type = crate::content::webhooks::WebhookEvent)]
     pub event: String,
     pub status: DeliveryStatus,
     /// Attempts made so far.

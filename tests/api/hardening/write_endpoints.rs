@@ -224,7 +224,7 @@ pub fn write_endpoints(
             method: "PATCH",
             path: "/api/v1/site".into(),
             base: json!({}),
-            fields: vec![("name", text), ("logo_url", text)],
+            fields: vec![("name", text), ("url", text), ("logo_url", text)],
             read: |_| Some("/api/v1/site".into()),
         },
         Endpoint {
