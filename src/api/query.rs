@@ -103,9 +103,32 @@ where
         .map(Some)
 }
 
+/// The comma-list parameters (`comma_list`): also accepted repeated (`include=a&include=b`, the
+/// `explode: true` form some generated clients send whatever the spec says), as one list.
+const LIST_PARAMS: &[&str] = &["include", "kind"];
+
+/// The query's pairs, a repeated list parameter joined into one comma list (in its place).
+fn merged_pairs(query: &str) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+        let list = LIST_PARAMS.contains(&k.as_ref());
+        match pairs.iter_mut().find(|(seen, _)| list && *seen == k) {
+            Some((_, joined)) => {
+                joined.push(',');
+                joined.push_str(&v);
+            }
+            None => pairs.push((k.into_owned(), v.into_owned())),
+        }
+    }
+    pairs
+}
+
 pub fn parse<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     check_encoding(query)?;
-    let de = serde_urlencoded::Deserializer::new(url::form_urlencoded::parse(query.as_bytes()));
+    let merged = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(merged_pairs(query))
+        .finish();
+    let de = serde_urlencoded::Deserializer::new(url::form_urlencoded::parse(merged.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
         let field = if path == "." {
@@ -167,5 +190,18 @@ mod tests {
             }
         }
         assert!(parse::<Q>("page=%32&flat=true&x=%E9%BB%91+%2B").is_ok());
+    }
+
+    #[test]
+    fn list_parameters_may_come_repeated() {
+        assert_eq!(
+            merged_pairs("include=related&page=2&include=blocks,site"),
+            [
+                ("include".to_owned(), "related,blocks,site".to_owned()),
+                ("page".to_owned(), "2".to_owned())
+            ]
+        );
+        // Other parameters stay as sent (a repeat is refused when deserialized).
+        assert_eq!(merged_pairs("q=a&q=b").len(), 2);
     }
 }
