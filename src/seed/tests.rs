@@ -141,7 +141,10 @@ fn the_site_data_is_valid_and_names_demo_channels() {
         site.footer.report.as_ref().and_then(|r| r.phone.as_deref()),
         Some("0456-8223216")
     );
-    assert_eq!(site.footer.notice.as_deref(), Some("未经授权禁止复制或建立镜像"));
+    assert_eq!(
+        site.footer.notice.as_deref(),
+        Some("未经授权禁止复制或建立镜像")
+    );
     // Every block names a channel of the demo tree (by slug) and is a valid block.
     let mut blocks = site.blocks.clone();
     for screen in ["article", "home"] {
