@@ -9,60 +9,47 @@ use crate::content::categories::CategoryDetail;
 use crate::content::site::SiteDto;
 use crate::models::ids::{ArticleId, RankingId, WebhookId};
 
-/// An event name, as in `Newsdesk-Event`, a delivery's `event` and a payload's `event` (`ping` is sent only by hand).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub enum WebhookEvent {
-    #[serde(rename = "article.published")]
-    ArticlePublished,
-    #[serde(rename = "article.updated")]
-    ArticleUpdated,
-    #[serde(rename = "article.unpublished")]
-    ArticleUnpublished,
-    #[serde(rename = "article.deleted")]
-    ArticleDeleted,
-    #[serde(rename = "category.created")]
-    CategoryCreated,
-    #[serde(rename = "category.updated")]
-    CategoryUpdated,
-    #[serde(rename = "category.deleted")]
-    CategoryDeleted,
-    #[serde(rename = "site.updated")]
-    SiteUpdated,
-    #[serde(rename = "ranking.updated")]
-    RankingUpdated,
-    #[serde(rename = "ping")]
-    Ping,
+/// An enum of event names (each variant serialized as its name).
+macro_rules! names {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:tt),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+        pub enum $name { $(#[serde(rename = $text)] $variant),+ }
+    };
 }
 
-/// What an endpoint subscribes to: an event name, or `group.*` for every event of a group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub enum WebhookEventFilter {
-    #[serde(rename = "article.published")]
-    ArticlePublished,
-    #[serde(rename = "article.updated")]
-    ArticleUpdated,
-    #[serde(rename = "article.unpublished")]
-    ArticleUnpublished,
-    #[serde(rename = "article.deleted")]
-    ArticleDeleted,
-    #[serde(rename = "category.created")]
-    CategoryCreated,
-    #[serde(rename = "category.updated")]
-    CategoryUpdated,
-    #[serde(rename = "category.deleted")]
-    CategoryDeleted,
-    #[serde(rename = "site.updated")]
-    SiteUpdated,
-    #[serde(rename = "ranking.updated")]
-    RankingUpdated,
-    #[serde(rename = "article.*")]
-    AllArticle,
-    #[serde(rename = "category.*")]
-    AllCategory,
-    #[serde(rename = "site.*")]
-    AllSite,
-    #[serde(rename = "ranking.*")]
-    AllRanking,
+/// The subscribable events, once: the names and the filters are made from this list.
+macro_rules! subscribable {
+    ($($variant:ident => $text:tt),+ $(,)?) => {
+        names! {
+            /// An event name, as in `Newsdesk-Event`, a delivery's `event` and a payload's
+            /// `event` (`ping` is sent only by hand).
+            WebhookEvent { $($variant => $text,)+ Ping => "ping" }
+        }
+        names! {
+            /// What an endpoint subscribes to: an event name, or `group.*` for every event of
+            /// a group.
+            WebhookEventFilter {
+                $($variant => $text,)+
+                AllArticle => "article.*",
+                AllCategory => "category.*",
+                AllSite => "site.*",
+                AllRanking => "ranking.*",
+            }
+        }
+    };
+}
+
+subscribable! {
+    ArticlePublished => "article.published",
+    ArticleUpdated => "article.updated",
+    ArticleUnpublished => "article.unpublished",
+    ArticleDeleted => "article.deleted",
+    CategoryCreated => "category.created",
+    CategoryUpdated => "category.updated",
+    CategoryDeleted => "category.deleted",
+    SiteUpdated => "site.updated",
+    RankingUpdated => "ranking.updated",
 }
 
 /// The JSON body POSTed for one event: by `event`, one of these shapes (a discriminated union:
@@ -79,121 +66,71 @@ pub enum WebhookPayload {
     Ping(PingWebhook),
 }
 
-/// The events of a `ArticleWebhook`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub enum ArticleEvent {
-    #[serde(rename = "article.published")]
-    ArticlePublished,
-    #[serde(rename = "article.updated")]
-    ArticleUpdated,
-    #[serde(rename = "article.unpublished")]
-    ArticleUnpublished,
+/// One shape of the webhook payload: its events and what `data` is.
+macro_rules! shape {
+    ($(#[$meta:meta])* $name:ident, $event:ident { $($variant:ident => $text:tt),+ }, $data:ty) => {
+        names! {
+            /// The events of this shape of the webhook payload.
+            $event { $($variant => $text),+ }
+        }
+        $(#[$meta])*
+        #[derive(Debug, Serialize, ToSchema)]
+        pub struct $name {
+            /// The delivery id (digits), also sent as `Newsdesk-Delivery`.
+            pub id: String,
+            /// The event, also sent as `Newsdesk-Event`.
+            pub event: $event,
+            pub occurred_at: DateTime<Utc>,
+            pub data: $data,
+        }
+    };
 }
 
-/// An article was published, changed or taken down: its summary as the public sees it (as it was, for `article.unpublished`).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ArticleWebhook {
-    /// The delivery id (digits), also sent as `Newsdesk-Delivery`.
-    pub id: String,
-    /// The event, also sent as `Newsdesk-Event`.
-    pub event: ArticleEvent,
-    pub occurred_at: DateTime<Utc>,
-    pub data: ArticleSummary,
-}
-
-/// The events of a `ArticleDeletedWebhook`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub enum ArticleDeletedEvent {
-    #[serde(rename = "article.deleted")]
-    ArticleDeleted,
-}
-
-/// An article was moved to the trash or purged.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ArticleDeletedWebhook {
-    /// The delivery id (digits), also sent as `Newsdesk-Delivery`.
-    pub id: String,
-    /// The event, also sent as `Newsdesk-Event`.
-    pub event: ArticleDeletedEvent,
-    pub occurred_at: DateTime<Utc>,
-    pub data: ArticleDeleted,
-}
-
-/// The events of a `CategoryWebhook`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub enum CategoryEvent {
-    #[serde(rename = "category.created")]
-    CategoryCreated,
-    #[serde(rename = "category.updated")]
-    CategoryUpdated,
-    #[serde(rename = "category.deleted")]
-    CategoryDeleted,
-}
-
-/// A channel was created, changed or deleted (as it was).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CategoryWebhook {
-    /// The delivery id (digits), also sent as `Newsdesk-Delivery`.
-    pub id: String,
-    /// The event, also sent as `Newsdesk-Event`.
-    pub event: CategoryEvent,
-    pub occurred_at: DateTime<Utc>,
-    pub data: CategoryDetail,
-}
-
-/// The events of a `SiteWebhook`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub enum SiteEvent {
-    #[serde(rename = "site.updated")]
-    SiteUpdated,
-}
-
-/// The site settings changed: their new state.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SiteWebhook {
-    /// The delivery id (digits), also sent as `Newsdesk-Delivery`.
-    pub id: String,
-    /// The event, also sent as `Newsdesk-Event`.
-    pub event: SiteEvent,
-    pub occurred_at: DateTime<Utc>,
-    pub data: SiteDto,
-}
-
-/// The events of a `RankingWebhook`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub enum RankingEvent {
-    #[serde(rename = "ranking.updated")]
-    RankingUpdated,
-}
-
-/// A board changed or was deleted.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RankingWebhook {
-    /// The delivery id (digits), also sent as `Newsdesk-Delivery`.
-    pub id: String,
-    /// The event, also sent as `Newsdesk-Event`.
-    pub event: RankingEvent,
-    pub occurred_at: DateTime<Utc>,
-    pub data: RankingChanged,
-}
-
-/// The events of a `PingWebhook`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub enum PingEvent {
-    #[serde(rename = "ping")]
-    Ping,
-}
-
-/// A test delivery (`POST /webhooks/{id}/ping`).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PingWebhook {
-    /// The delivery id (digits), also sent as `Newsdesk-Delivery`.
-    pub id: String,
-    /// The event, also sent as `Newsdesk-Event`.
-    pub event: PingEvent,
-    pub occurred_at: DateTime<Utc>,
-    pub data: Ping,
-}
+shape!(
+    /// An article was published, changed or taken down: its summary as the public sees it (as
+    /// it was, for `article.unpublished`).
+    ArticleWebhook,
+    ArticleEvent {
+        ArticlePublished => "article.published",
+        ArticleUpdated => "article.updated",
+        ArticleUnpublished => "article.unpublished"
+    },
+    ArticleSummary
+);
+shape!(
+    /// An article was moved to the trash or purged.
+    ArticleDeletedWebhook,
+    ArticleDeletedEvent { ArticleDeleted => "article.deleted" },
+    ArticleDeleted
+);
+shape!(
+    /// A channel was created, changed or deleted (as it was).
+    CategoryWebhook,
+    CategoryEvent {
+        CategoryCreated => "category.created",
+        CategoryUpdated => "category.updated",
+        CategoryDeleted => "category.deleted"
+    },
+    CategoryDetail
+);
+shape!(
+    /// The site settings changed: their new state.
+    SiteWebhook,
+    SiteEvent { SiteUpdated => "site.updated" },
+    SiteDto
+);
+shape!(
+    /// A board changed or was deleted.
+    RankingWebhook,
+    RankingEvent { RankingUpdated => "ranking.updated" },
+    RankingChanged
+);
+shape!(
+    /// A test delivery (`POST /webhooks/{id}/ping`).
+    PingWebhook,
+    PingEvent { Ping => "ping" },
+    Ping
+);
 
 /// `article.deleted`.
 #[derive(Debug, Serialize, ToSchema)]
