@@ -92,8 +92,15 @@ fi
 WORKDIR=${CARGO_TARGET_DIR:-$ROOT/target}/schemathesis
 mkdir -p "$WORKDIR"
 # No automatic sign-up through POST /users (schemathesis reads this file from its working
-# directory): the passes choose their own credentials.
-printf '[auth]\nauto-signup = false\n' >"$WORKDIR/schemathesis.toml"
+# directory): the passes choose their own credentials. Invalid data may also be refused with
+# 412 (a fuzzed If-Match) or 414 (a fuzzed query longer than the URL limit): both are refusals.
+cat >"$WORKDIR/schemathesis.toml" <<'TOML'
+[auth]
+auto-signup = false
+
+[checks.negative_data_rejection]
+expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "412", "414", "415", "422", "428", "429"]
+TOML
 rc=0
 # One schemathesis pass: a name, then its extra arguments.
 pass() {
