@@ -255,6 +255,23 @@ fn document_http_headers(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// PATCH bodies are also accepted as JSON Merge Patch (RFC 7396), where `null` clears; as
+/// `application/json` a `null` member is left unchanged (see `api::json`).
+fn document_merge_patch(doc: &mut utoipa::openapi::OpenApi) {
+    for item in doc.paths.paths.values_mut() {
+        let Some(patch) = item.patch.as_mut() else {
+            continue;
+        };
+        let Some(RefOr::T(body)) = patch.request_body.as_mut() else {
+            continue;
+        };
+        if let Some(json) = body.content.get("application/json").cloned() {
+            body.content
+                .insert(crate::api::json::MERGE_PATCH.to_owned(), json);
+        }
+    }
+}
+
 /// Unions: Swift's generator must not make an enum `Identifiable` (it has no `id` of its own).
 fn mark_unions(doc: &mut utoipa::openapi::OpenApi) {
     let Some(components) = doc.components.as_mut() else {
@@ -398,6 +415,7 @@ pub fn build() -> utoipa::openapi::OpenApi {
     document_default_problem(&mut doc);
     document_response_cache(&mut doc);
     document_http_headers(&mut doc);
+    document_merge_patch(&mut doc);
     mark_unions(&mut doc);
     reference_list_items(&mut doc);
     doc

@@ -43,7 +43,10 @@ MODELS: dict[str, dict] = {
     "AuditEntry": dict(enums=["action"]),
     "WebhookDto": dict(enum_items=["events"]),
     "CreateWebhook": dict(enum_items=["events"]),
-    "UpdateWebhook": dict(enum_items=["events"]),
+    "UpdateWebhook": dict(enum_items=["events", "clear"]),
+    # PATCH bodies: `clear` names the fields to clear (clients that cannot send null).
+    "UpdateArticle": dict(enum_items=["clear"]),
+    "UpdateSite": dict(enum_items=["clear"]),
 }
 # Query parameter name -> "enum" (one value of a closed set) or "enum list" (several, e.g.
 # `include=related,most_read`). Checked in every operation of the spec that has the parameter.

@@ -2,6 +2,14 @@
 //!
 //! Syntax errors and a wrong content type are 400; a well-formed body with a missing
 //! field or a value of the wrong type is 422 with the field's path.
+//!
+//! PATCH bodies are partial updates, safe for every kind of generated client:
+//! - `Content-Type: application/merge-patch+json` (RFC 7396): a member left out is unchanged,
+//!   `null` clears it;
+//! - `Content-Type: application/json`: a member left out *or `null`* is unchanged (clients
+//!   that send every unset field as `null`, as Kotlin's do, change only what they set);
+//! - with either, `clear: ["field", "footer.phone"]` clears fields by name (clients that
+//!   never send `null`, as Swift's, clear this way). A field both set and cleared is a 422.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -18,19 +26,80 @@ pub struct ApiJson<T, const LARGE: bool = false>(pub T);
 /// A JSON body under the larger article limit (`MAX_ARTICLE_REQUEST_BYTES`).
 pub type LargeJson<T> = ApiJson<T, true>;
 
-fn is_json(req: &HttpRequest) -> bool {
-    let Some(ct) = req.headers().get(actix_web::http::header::CONTENT_TYPE) else {
-        return false;
-    };
-    let Ok(ct) = ct.to_str() else { return false };
-    let essence = ct
-        .split(';')
-        .next()
+/// The media type of JSON Merge Patch (RFC 7396).
+pub const MERGE_PATCH: &str = "application/merge-patch+json";
+
+/// The content type without its parameters, lowercased (empty when absent or not text).
+fn essence(req: &HttpRequest) -> String {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|ct| ct.to_str().ok())
+        .and_then(|ct| ct.split(';').next())
         .unwrap_or("")
         .trim()
-        .to_ascii_lowercase();
+        .to_ascii_lowercase()
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    let essence = essence(req);
     essence == "application/json"
         || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// A PATCH body as a merge patch: without merge-patch semantics `null` members are dropped
+/// (left unchanged); then each name in `clear` becomes a `null` member (dotted names reach into
+/// objects). `clear` itself stays for the body type to check its names.
+fn partial_update(
+    mut value: serde_json::Value,
+    merge_patch: bool,
+) -> Result<serde_json::Value, ApiError> {
+    use serde_json::Value;
+    fn drop_nulls(v: &mut Value) {
+        if let Value::Object(map) = v {
+            map.retain(|_, m| !m.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+    }
+    if !merge_patch {
+        drop_nulls(&mut value);
+    }
+    let names: Vec<String> = match value.get("clear") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_owned))
+            .collect(),
+        _ => return Ok(value),
+    };
+    let mut errors = Vec::new();
+    for name in names {
+        let mut at = &mut value;
+        let parts: Vec<&str> = name.split('.').collect();
+        let Some((last, parents)) = parts.split_last() else {
+            continue;
+        };
+        for part in parents {
+            let Value::Object(map) = at else { break };
+            at = map
+                .entry((*part).to_owned())
+                .or_insert_with(|| Value::Object(Default::default()));
+        }
+        if let Value::Object(map) = at {
+            match map.get(*last) {
+                Some(set) if !set.is_null() => errors.push(FieldError::new(
+                    name.clone(),
+                    "is both set and cleared (in `clear`): send one or the other",
+                )),
+                _ => {
+                    map.insert((*last).to_owned(), Value::Null);
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(value)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
 }
 
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
@@ -136,6 +205,8 @@ impl<T: DeserializeOwned + 'static, const LARGE: bool> FromRequest for ApiJson<T
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let json = is_json(req);
+        let patch = req.method() == actix_web::http::Method::PATCH;
+        let merge_patch = essence(req) == MERGE_PATCH;
         let limit = req
             .app_data::<web::Data<AppState>>()
             .map(|s| {
@@ -167,6 +238,16 @@ impl<T: DeserializeOwned + 'static, const LARGE: bool> FromRequest for ApiJson<T
                 .map_err(|e| crate::api::rejections::payload_error(&e, limit))?;
             if bytes.len() > limit {
                 return Err(ApiError::PayloadTooLarge { limit });
+            }
+            if patch {
+                // (What is not a JSON value, e.g. nested past serde_json's depth limit, gets
+                // the error the body type gives it.)
+                let Ok(value) = parse::<serde_json::Value>(&bytes) else {
+                    return parse(&bytes).map(ApiJson);
+                };
+                let merged = partial_update(value, merge_patch)?;
+                let text = serde_json::to_vec(&merged).unwrap_or_default();
+                return parse(&text).map(ApiJson);
             }
             parse(&bytes).map(ApiJson)
         })
@@ -216,5 +297,33 @@ mod tests {
         assert!(parse::<Body>(br#"{"name": "\\u0000"}"#).is_ok());
         assert!(has_escaped_nul(br#""\\\u0000""#));
         assert!(!has_escaped_nul(br#""\\\\u0000""#));
+    }
+
+    #[test]
+    fn partial_updates_follow_the_content_type_and_clear() {
+        use serde_json::json;
+        let body = json!({ "title": "t", "kicker": null, "footer": { "phone": null, "qq": "1" } });
+        // application/json: nulls are "not sent", in nested objects too.
+        assert_eq!(
+            partial_update(body.clone(), false).unwrap(),
+            json!({ "title": "t", "footer": { "qq": "1" } })
+        );
+        // merge-patch: nulls clear.
+        assert_eq!(partial_update(body, true).unwrap()["kicker"], json!(null));
+        // `clear` names fields, dotted into objects, and stays for the type to check.
+        let cleared = partial_update(
+            json!({ "kicker": null, "clear": ["kicker", "footer.phone"] }),
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            cleared,
+            json!({ "kicker": null, "footer": { "phone": null }, "clear": ["kicker", "footer.phone"] })
+        );
+        // Set and cleared at once: refused, naming the field.
+        match partial_update(json!({ "kicker": "k", "clear": ["kicker"] }), false) {
+            Err(ApiError::Validation(e)) => assert_eq!(e[0].field, "kicker"),
+            other => panic!("{other:?}"),
+        }
     }
 }

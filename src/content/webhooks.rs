@@ -1,7 +1,7 @@
 //! The shape of a delivery's JSON body, for the OpenAPI document (deliveries store it as JSON).
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::content::articles::ArticleSummary;
@@ -9,24 +9,15 @@ use crate::content::categories::CategoryDetail;
 use crate::content::site::SiteDto;
 use crate::models::ids::{ArticleId, RankingId, WebhookId};
 
-/// An enum of event names (each variant serialized as its name).
-macro_rules! names {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:tt),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-        pub enum $name { $(#[serde(rename = $text)] $variant),+ }
-    };
-}
-
 /// The subscribable events, once: the names and the filters are made from this list.
 macro_rules! subscribable {
     ($($variant:ident => $text:tt),+ $(,)?) => {
-        names! {
+        crate::named_enum! {
             /// An event name, as in `Newsdesk-Event`, a delivery's `event` and a payload's
             /// `event` (`ping` is sent only by hand).
             WebhookEvent { $($variant => $text,)+ Ping => "ping" }
         }
-        names! {
+        crate::named_enum! {
             /// What an endpoint subscribes to: an event name, or `group.*` for every event of
             /// a group.
             WebhookEventFilter {
@@ -69,7 +60,7 @@ pub enum WebhookPayload {
 /// One shape of the webhook payload: its events and what `data` is.
 macro_rules! shape {
     ($(#[$meta:meta])* $name:ident, $event:ident { $($variant:ident => $text:tt),+ }, $data:ty) => {
-        names! {
+        crate::named_enum! {
             /// The events of this shape of the webhook payload.
             $event { $($variant => $text),+ }
         }

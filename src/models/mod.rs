@@ -55,6 +55,18 @@ impl std::fmt::Display for Key {
     }
 }
 
+/// An enum of names, each variant serialized as its name (`"article.published"`,
+/// `"footer.phone"`): closed sets of the API that are not stored.
+#[macro_export]
+macro_rules! named_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:tt),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize,
+                 utoipa::ToSchema)]
+        pub enum $name { $(#[serde(rename = $text)] $variant),+ }
+    };
+}
+
 /// A Rust enum stored as TEXT (constrained by a CHECK in the migration).
 #[macro_export]
 macro_rules! text_enum {

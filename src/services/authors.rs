@@ -44,6 +44,15 @@ pub struct CreateAuthor {
     pub avatar_url: Option<String>,
 }
 
+crate::named_enum! {
+    /// The fields of `UpdateAuthor` that `clear` may name.
+    AuthorClear {
+        Affiliation => "affiliation",
+        Bio => "bio",
+        AvatarUrl => "avatar_url",
+    }
+}
+
 /// Only the fields present change; `null` clears a nullable field.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -68,6 +77,11 @@ pub struct UpdateAuthor {
         pattern = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?([/?#][^\s]*)?$"
     )]
     pub avatar_url: Option<Option<String>>,
+    /// Fields to clear, by name, for clients that cannot send `null` (a field named here must
+    /// not also be set). With `application/json` a `null` member leaves a field unchanged;
+    /// with `application/merge-patch+json` it clears it.
+    #[serde(default)]
+    pub clear: Vec<AuthorClear>,
 }
 
 fn check_optional(

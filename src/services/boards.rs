@@ -49,6 +49,14 @@ pub struct CreateRanking {
     pub category_id: Option<CategoryId>,
 }
 
+crate::named_enum! {
+    /// The fields of `UpdateRanking` that `clear` may name.
+    RankingClear {
+        Description => "description",
+        CategoryId => "category_id",
+    }
+}
+
 /// Only the fields present change.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -70,6 +78,11 @@ pub struct UpdateRanking {
     pub window: Option<TimeWindow>,
     #[serde(default, deserialize_with = "double_option")]
     pub category_id: Option<Option<CategoryId>>,
+    /// Fields to clear, by name, for clients that cannot send `null` (a field named here must
+    /// not also be set). With `application/json` a `null` member leaves a field unchanged;
+    /// with `application/merge-patch+json` it clears it.
+    #[serde(default)]
+    pub clear: Vec<RankingClear>,
 }
 
 /// One pick of a curated board.

@@ -45,6 +45,14 @@ pub struct CreateCategory {
     pub visible: Option<bool>,
 }
 
+crate::named_enum! {
+    /// The fields of `UpdateCategory` that `clear` may name.
+    CategoryClear {
+        ParentId => "parent_id",
+        Description => "description",
+    }
+}
+
 /// Only the fields present change; `null` clears `parent_id` (making a root) or `description`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -66,6 +74,11 @@ pub struct UpdateCategory {
     pub description: Option<Option<String>>,
     pub position: Option<i32>,
     pub visible: Option<bool>,
+    /// Fields to clear, by name, for clients that cannot send `null` (a field named here must
+    /// not also be set). With `application/json` a `null` member leaves a field unchanged;
+    /// with `application/merge-patch+json` it clears it.
+    #[serde(default)]
+    pub clear: Vec<CategoryClear>,
 }
 
 fn category_change(what: Lifecycle, detail: &CategoryDetail) -> Change {

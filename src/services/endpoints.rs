@@ -43,6 +43,13 @@ pub struct CreateWebhook {
     pub description: Option<String>,
 }
 
+crate::named_enum! {
+    /// The fields of `UpdateWebhook` that `clear` may name.
+    WebhookClear {
+        Description => "description",
+    }
+}
+
 /// Only the fields present change; `null` clears `description`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -62,6 +69,11 @@ pub struct UpdateWebhook {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(max_length = 500)]
     pub description: Option<Option<String>>,
+    /// Fields to clear, by name, for clients that cannot send `null` (a field named here must
+    /// not also be set). With `application/json` a `null` member leaves a field unchanged;
+    /// with `application/merge-patch+json` it clears it.
+    #[serde(default)]
+    pub clear: Vec<WebhookClear>,
 }
 
 /// Registers an endpoint; returns it with its signing secret (generated when not given).

@@ -36,6 +36,23 @@ const MAX_BLOCKS: usize = 12;
 /// Most articles a block shows.
 const MAX_BLOCK_LIMIT: i64 = 20;
 
+crate::named_enum! {
+    /// The fields of `UpdateSite` that `clear` may name.
+    SiteClear {
+        Url => "url",
+        LogoUrl => "logo_url",
+        FooterCopyright => "footer.copyright",
+        FooterContactLabel => "footer.contact_label",
+        FooterPhone => "footer.phone",
+        FooterQq => "footer.qq",
+        FooterEmail => "footer.email",
+        FooterAddress => "footer.address",
+        FooterReport => "footer.report",
+        FooterIcp => "footer.icp",
+        FooterNotice => "footer.notice",
+    }
+}
+
 /// Only the fields present change; `null` clears `logo_url` and the footer fields. Lists are
 /// replaced as a whole.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -73,6 +90,11 @@ pub struct UpdateSite {
     pub footer: Option<UpdateFooter>,
     #[serde(default, deserialize_with = "crate::fields::optional_object")]
     pub blocks: Option<UpdateBlocks>,
+    /// Fields to clear, by name, for clients that cannot send `null` (a field named here must
+    /// not also be set). With `application/json` a `null` member leaves a field unchanged;
+    /// with `application/merge-patch+json` it clears it.
+    #[serde(default)]
+    pub clear: Vec<SiteClear>,
 }
 
 /// Footer fields: only those present change; `null` clears one. See `Footer` for the order a

@@ -40,6 +40,13 @@ pub struct CreateSource {
     pub homepage_url: Option<String>,
 }
 
+crate::named_enum! {
+    /// The fields of `UpdateSource` that `clear` may name.
+    SourceClear {
+        HomepageUrl => "homepage_url",
+    }
+}
+
 /// Only the fields present change; `null` clears `homepage_url`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -61,6 +68,11 @@ pub struct UpdateSource {
         pattern = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?([/?#][^\s]*)?$"
     )]
     pub homepage_url: Option<Option<String>>,
+    /// Fields to clear, by name, for clients that cannot send `null` (a field named here must
+    /// not also be set). With `application/json` a `null` member leaves a field unchanged;
+    /// with `application/merge-patch+json` it clears it.
+    #[serde(default)]
+    pub clear: Vec<SourceClear>,
 }
 
 fn check(v: &mut Violations, name: Option<&str>, slug: Option<&str>, url: Option<&str>) {

@@ -282,11 +282,13 @@ impl TestApp {
         status_json(res).await
     }
 
+    /// A PATCH as JSON Merge Patch (`null` clears), as a hand-written client sends it.
     pub async fn patch_json(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
         let res = self
             .patch(path)
             .bearer_auth(token)
-            .json(&body)
+            .header("content-type", MERGE_PATCH)
+            .body(body.to_string())
             .send()
             .await
             .unwrap();
@@ -464,16 +466,25 @@ impl TestApp {
         body: Option<Value>,
     ) -> Response {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let patch = method == reqwest::Method::PATCH;
         let mut req = self.client.request(method, self.url(path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
         if let Some(b) = body {
-            req = req.json(&b);
+            // PATCH bodies as JSON Merge Patch (`null` clears), as in `patch_json`.
+            req = if patch {
+                req.header("content-type", MERGE_PATCH).body(b.to_string())
+            } else {
+                req.json(&b)
+            };
         }
         req.send().await.unwrap()
     }
 }
+
+/// The media type of JSON Merge Patch.
+pub const MERGE_PATCH: &str = "application/merge-patch+json";
 
 // ---- helpers for the view and ranking tests ----
 

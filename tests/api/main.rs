@@ -24,6 +24,7 @@ mod home;
 mod layering;
 mod openapi;
 mod page_blocks;
+mod partial_updates;
 mod proxy_selftest;
 mod rankings;
 mod rate_limits;

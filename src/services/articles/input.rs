@@ -90,6 +90,21 @@ pub struct CreateArticle {
     pub offline_at: Option<DateTime<Utc>>,
 }
 
+crate::named_enum! {
+    /// The fields of `UpdateArticle` that `clear` may name.
+    ArticleClear {
+        Kicker => "kicker",
+        Subtitle => "subtitle",
+        Summary => "summary",
+        CoverImageUrl => "cover_image_url",
+        MediaUrl => "media_url",
+        SourceId => "source_id",
+        EditorId => "editor_id",
+        PublishedAt => "published_at",
+        OfflineAt => "offline_at",
+    }
+}
+
 /// Only the fields present change; `null` clears a nullable field (`summary: null` derives it
 /// again from the body).
 #[derive(Debug, Deserialize, ToSchema)]
@@ -145,6 +160,11 @@ pub struct UpdateArticle {
     pub published_at: Option<Option<DateTime<Utc>>>,
     #[serde(default, deserialize_with = "crate::db::timestamp::double_option")]
     pub offline_at: Option<Option<DateTime<Utc>>>,
+    /// Fields to clear, by name, for clients that cannot send `null` (a field named here must
+    /// not also be set). With `application/json` a `null` member leaves a field unchanged;
+    /// with `application/merge-patch+json` it clears it.
+    #[serde(default)]
+    pub clear: Vec<ArticleClear>,
 }
 
 impl Draft {

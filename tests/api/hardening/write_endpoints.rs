@@ -46,7 +46,12 @@ pub fn write_endpoints(
             method: "PATCH",
             path: format!("/api/v1/categories/{}", category),
             base: json!({}),
-            fields: vec![("name", text), ("slug", text), ("description", text)],
+            fields: vec![
+                ("name", text),
+                ("slug", text),
+                ("description", text),
+                ("clear", Stored::Tag),
+            ],
             read: |v| {
                 v["id"]
                     .as_i64()
@@ -69,6 +74,7 @@ pub fn write_endpoints(
             path: format!("/api/v1/sources/{src}"),
             base: json!({}),
             fields: vec![
+                ("clear", Stored::Tag),
                 ("name", text),
                 ("slug", text),
                 ("homepage_url", text),
@@ -93,6 +99,7 @@ pub fn write_endpoints(
             path: format!("/api/v1/authors/{author}"),
             base: json!({}),
             fields: vec![
+                ("clear", Stored::Tag),
                 ("name", text),
                 ("slug", text),
                 ("affiliation", text),
@@ -118,7 +125,7 @@ pub fn write_endpoints(
             method: "PATCH",
             path: format!("/api/v1/articles/{}", article),
             base: json!({}),
-            fields: article_fields.clone(),
+            fields: [article_fields.clone(), vec![("clear", Stored::Tag)]].concat(),
             read: |v| v["id"].as_i64().map(|id| format!("/api/v1/articles/{id}")),
         },
         Endpoint {
@@ -133,6 +140,7 @@ pub fn write_endpoints(
             path: format!("/api/v1/rankings/{board}"),
             base: json!({}),
             fields: vec![
+                ("clear", Stored::Tag),
                 ("title", text),
                 ("slug", text),
                 ("description", text),
@@ -224,7 +232,12 @@ pub fn write_endpoints(
             method: "PATCH",
             path: "/api/v1/site".into(),
             base: json!({}),
-            fields: vec![("name", text), ("url", text), ("logo_url", text)],
+            fields: vec![
+                ("name", text),
+                ("url", text),
+                ("logo_url", text),
+                ("clear", Stored::Tag),
+            ],
             read: |_| Some("/api/v1/site".into()),
         },
         Endpoint {
@@ -246,6 +259,7 @@ pub fn write_endpoints(
             path: format!("/api/v1/webhooks/{webhook}"),
             base: json!({}),
             fields: vec![
+                ("clear", Stored::Tag),
                 ("url", text),
                 ("events", Stored::Tag),
                 ("secret", Stored::Secret),

@@ -74,7 +74,8 @@ async fn webhooks_crud_validation_and_admin_only() {
         .patch(&format!("/api/v1/webhooks/{id}"))
         .bearer_auth(&admin)
         .header("if-match", "\"v1\"")
-        .json(&json!({ "active": false, "events": ["article.*"], "description": null }))
+        .header("content-type", crate::helpers::MERGE_PATCH)
+        .body(json!({ "active": false, "events": ["article.*"], "description": null }).to_string())
         .send()
         .await
         .unwrap();
