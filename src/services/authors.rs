@@ -81,7 +81,7 @@ pub struct UpdateAuthor {
     /// not also be set). With `application/json` a `null` member leaves a field unchanged;
     /// with `application/merge-patch+json` it clears it.
     #[serde(default)]
-    pub clear: Vec<AuthorClear>,
+    pub clear: Option<Vec<AuthorClear>>,
 }
 
 fn check_optional(

@@ -82,7 +82,7 @@ pub struct UpdateRanking {
     /// not also be set). With `application/json` a `null` member leaves a field unchanged;
     /// with `application/merge-patch+json` it clears it.
     #[serde(default)]
-    pub clear: Vec<RankingClear>,
+    pub clear: Option<Vec<RankingClear>>,
 }
 
 /// One pick of a curated board.

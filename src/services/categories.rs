@@ -78,7 +78,7 @@ pub struct UpdateCategory {
     /// not also be set). With `application/json` a `null` member leaves a field unchanged;
     /// with `application/merge-patch+json` it clears it.
     #[serde(default)]
-    pub clear: Vec<CategoryClear>,
+    pub clear: Option<Vec<CategoryClear>>,
 }
 
 fn category_change(what: Lifecycle, detail: &CategoryDetail) -> Change {

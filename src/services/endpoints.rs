@@ -73,7 +73,7 @@ pub struct UpdateWebhook {
     /// not also be set). With `application/json` a `null` member leaves a field unchanged;
     /// with `application/merge-patch+json` it clears it.
     #[serde(default)]
-    pub clear: Vec<WebhookClear>,
+    pub clear: Option<Vec<WebhookClear>>,
 }
 
 /// Registers an endpoint; returns it with its signing secret (generated when not given).

@@ -94,7 +94,7 @@ pub struct UpdateSite {
     /// not also be set). With `application/json` a `null` member leaves a field unchanged;
     /// with `application/merge-patch+json` it clears it.
     #[serde(default)]
-    pub clear: Vec<SiteClear>,
+    pub clear: Option<Vec<SiteClear>>,
 }
 
 /// Footer fields: only those present change; `null` clears one. See `Footer` for the order a

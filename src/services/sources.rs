@@ -72,7 +72,7 @@ pub struct UpdateSource {
     /// not also be set). With `application/json` a `null` member leaves a field unchanged;
     /// with `application/merge-patch+json` it clears it.
     #[serde(default)]
-    pub clear: Vec<SourceClear>,
+    pub clear: Option<Vec<SourceClear>>,
 }
 
 fn check(v: &mut Violations, name: Option<&str>, slug: Option<&str>, url: Option<&str>) {

@@ -164,7 +164,7 @@ pub struct UpdateArticle {
     /// not also be set). With `application/json` a `null` member leaves a field unchanged;
     /// with `application/merge-patch+json` it clears it.
     #[serde(default)]
-    pub clear: Vec<ArticleClear>,
+    pub clear: Option<Vec<ArticleClear>>,
 }
 
 impl Draft {
