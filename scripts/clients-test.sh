@@ -45,12 +45,7 @@ fi
 
 # shellcheck source=scripts/python-venv.sh
 source "$ROOT/scripts/python-venv.sh"
-if [[ $(cat "$VENV/.newsdesk-stamp" 2>/dev/null) != "$(stamp "$PY_DIR/requirements.txt")" ]]; then
-	python_venv "$VENV"
-	log "installing the Python tools into $VENV"
-	"$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$PY_DIR/requirements.txt" >&2
-	stamp "$PY_DIR/requirements.txt" >"$VENV/.newsdesk-stamp"
-fi
+python_tools "$VENV" "$PY_DIR/requirements.txt"
 
 # ---- generate, and fail on lost types -------------------------------------------------------
 # run_generator NAME CMD... -> runs CMD; fails when it fails or warns (its output is shown then).

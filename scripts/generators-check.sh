@@ -43,18 +43,10 @@ command -v java >/dev/null 2>&1 || { log "needs Java 17 or later (e.g. apt-get i
 java_major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p')
 ((${java_major%%.*} >= 17)) || { log "needs Java 17 or later, found $java_major"; exit 1; }
 
-# stamp FILE -> the checksum that says which pins an installation was made from.
-stamp() { sha256sum "$1" | cut -d' ' -f1; }
-
 # ---- tools -----------------------------------------------------------------------------------
 # shellcheck source=scripts/python-venv.sh
 source "$ROOT/scripts/python-venv.sh"
-if [[ $(cat "$VENV/.newsdesk-stamp" 2>/dev/null) != "$(stamp "$GEN_DIR/requirements.txt")" ]]; then
-	python_venv "$VENV"
-	log "installing openapi-generator-cli into $VENV"
-	"$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$GEN_DIR/requirements.txt" >&2
-	stamp "$GEN_DIR/requirements.txt" >"$VENV/.newsdesk-stamp"
-fi
+python_tools "$VENV" "$GEN_DIR/requirements.txt"
 
 # ---- generate --------------------------------------------------------------------------------
 if [[ -n ${GENERATORS_OUT:-} ]]; then
