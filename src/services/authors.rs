@@ -53,7 +53,7 @@ crate::named_enum! {
     }
 }
 
-/// Only the fields present change; `null` clears a nullable field.
+/// Only the fields present change; `clear` (or `null` in a merge patch) clears a nullable field.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAuthor {

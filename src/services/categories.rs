@@ -53,7 +53,8 @@ crate::named_enum! {
     }
 }
 
-/// Only the fields present change; `null` clears `parent_id` (making a root) or `description`.
+/// Only the fields present change; `clear` (or `null` in a merge patch) clears `parent_id` (making
+/// a root) or `description`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCategory {
@@ -68,7 +69,7 @@ pub struct UpdateCategory {
     pub slug: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     pub parent_id: Option<Option<CategoryId>>,
-    /// At most 500 characters; `null` clears it.
+    /// At most 500 characters; `clear` (or `null` in a merge patch) clears it.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(max_length = 500)]
     pub description: Option<Option<String>>,

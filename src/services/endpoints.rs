@@ -50,7 +50,7 @@ crate::named_enum! {
     }
 }
 
-/// Only the fields present change; `null` clears `description`.
+/// Only the fields present change; `clear` (or `null` in a merge patch) clears `description`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateWebhook {
@@ -65,7 +65,7 @@ pub struct UpdateWebhook {
     #[schema(min_length = 16, max_length = 256)]
     pub secret: Option<String>,
     pub active: Option<bool>,
-    /// At most 500 characters; `null` clears it.
+    /// At most 500 characters; `clear` (or `null` in a merge patch) clears it.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(max_length = 500)]
     pub description: Option<Option<String>>,

@@ -53,8 +53,8 @@ crate::named_enum! {
     }
 }
 
-/// Only the fields present change; `null` clears `logo_url` and the footer fields. Lists are
-/// replaced as a whole.
+/// Only the fields present change; `clear` (or `null` in a merge patch) clears `logo_url` and the
+/// footer fields. Lists are replaced as a whole.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateSite {
@@ -65,14 +65,15 @@ pub struct UpdateSite {
         pattern = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
     )]
     pub name: Option<String>,
-    /// The public site's own address, an absolute http(s) URL; `null` clears it.
+    /// The public site's own address, an absolute http(s) URL; `clear` (or `null` in a merge patch)
+    /// clears it.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(
         max_length = 2048,
         pattern = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?([/?#][^\s]*)?$"
     )]
     pub url: Option<Option<String>>,
-    /// An absolute http(s) URL; `null` clears it.
+    /// An absolute http(s) URL; `clear` (or `null` in a merge patch) clears it.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(
         max_length = 2048,
@@ -97,8 +98,8 @@ pub struct UpdateSite {
     pub clear: Option<Vec<SiteClear>>,
 }
 
-/// Footer fields: only those present change; `null` clears one. See `Footer` for the order a
-/// front end shows them in.
+/// Footer fields: only those present change; `clear` (or `null` in a merge patch) clears one. See
+/// `Footer` for the order a front end shows them in.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateFooter {

@@ -47,7 +47,7 @@ crate::named_enum! {
     }
 }
 
-/// Only the fields present change; `null` clears `homepage_url`.
+/// Only the fields present change; `clear` (or `null` in a merge patch) clears `homepage_url`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateSource {
@@ -61,7 +61,7 @@ pub struct UpdateSource {
     #[schema(pattern = "^[a-z0-9-]{1,64}$")]
     pub slug: Option<String>,
     pub kind: Option<SourceKind>,
-    /// An absolute http(s) URL; `null` clears it.
+    /// An absolute http(s) URL; `clear` (or `null` in a merge patch) clears it.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(
         max_length = 2048,

@@ -105,8 +105,8 @@ crate::named_enum! {
     }
 }
 
-/// Only the fields present change; `null` clears a nullable field (`summary: null` derives it
-/// again from the body).
+/// Only the fields present change; `clear` (or `null` in a merge patch) clears a nullable field
+/// (`summary: null` derives it again from the body).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateArticle {
