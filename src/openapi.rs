@@ -113,17 +113,22 @@ fn document_rate_limits(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
-/// The operations of a path.
-fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+/// The operations of a path, each with whether it is the GET.
+fn methods(item: &mut PathItem) -> impl Iterator<Item = (bool, &mut Operation)> {
     [
-        &mut item.get,
-        &mut item.post,
-        &mut item.put,
-        &mut item.patch,
-        &mut item.delete,
+        (true, &mut item.get),
+        (false, &mut item.post),
+        (false, &mut item.put),
+        (false, &mut item.patch),
+        (false, &mut item.delete),
     ]
     .into_iter()
-    .flatten()
+    .filter_map(|(get, op)| op.as_mut().map(|op| (get, op)))
+}
+
+/// The operations of a path.
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    methods(item).map(|(_, op)| op)
 }
 
 /// Every operation may also answer a problem document the others do not name (405, 414, 431,
@@ -172,18 +177,7 @@ fn document_http_headers(doc: &mut utoipa::openapi::OpenApi) {
         if !path.starts_with("/api/v1/") {
             continue;
         }
-        let is_get: Vec<bool> = [true, false, false, false, false]
-            .into_iter()
-            .zip([
-                item.get.is_some(),
-                item.post.is_some(),
-                item.put.is_some(),
-                item.patch.is_some(),
-                item.delete.is_some(),
-            ])
-            .filter_map(|(get, present)| present.then_some(get))
-            .collect();
-        for (op, get) in operations(item).zip(is_get) {
+        for (get, op) in methods(item) {
             let public = op.security.as_ref().is_some_and(|s| s.contains(&anonymous));
             let conditional = get && op.responses.responses.contains_key("304");
             if conditional {

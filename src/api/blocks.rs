@@ -15,6 +15,7 @@ use crate::content::rankings::MostReadKey;
 pub use crate::content::site::ScreenBlock;
 use crate::error::ApiError;
 use crate::models::article::Article;
+use crate::models::article_status::ArticleKind;
 use crate::models::category::Tree;
 use crate::models::ids::{ArticleId, CategoryId};
 use crate::models::ranking::TimeWindow;
@@ -24,18 +25,15 @@ use crate::queries::newest::{newest_of_kinds, newest_per_group};
 use crate::state::AppState;
 
 /// What a block's articles come from, once its channel is known to be public.
-enum Source {
+enum Source<'a> {
     /// The newest of a channel scope, unfiltered (one query for all such blocks).
     Placed(Vec<CategoryId>),
     /// The newest of these kinds, in a scope or anywhere.
-    Kinds(
-        Vec<crate::models::article_status::ArticleKind>,
-        Option<Vec<CategoryId>>,
-    ),
+    Kinds(Vec<ArticleKind>, Option<Vec<CategoryId>>),
     Board(String),
     MostRead(MostReadKey),
-    /// The article's 相关新闻.
-    Related,
+    /// The 相关新闻 of the article shown.
+    Related(&'a Article),
 }
 
 /// A screen's blocks with what the database gave; most-read lists are filled by `finish`, once
@@ -57,8 +55,8 @@ impl Pending {
     }
 }
 
-/// The public blocks of a screen, in their order (`article`: the article the screen shows). A block whose channel is gone or hidden, or
-/// whose board is gone, is left out.
+/// The public blocks of a screen, in their order (`article`: the article the screen shows). A
+/// block whose channel is gone or hidden, or whose board is gone, is left out.
 pub async fn resolve(
     state: &AppState,
     conn: &mut AsyncPgConnection,
@@ -85,7 +83,7 @@ pub async fn resolve(
             (BlockList::Channel, None) => continue,
             (BlockList::Latest, _) => {
                 let kinds = if b.kinds.is_empty() {
-                    crate::models::article_status::ArticleKind::ALL.to_vec()
+                    ArticleKind::ALL.to_vec()
                 } else {
                     b.kinds.clone()
                 };
@@ -95,8 +93,10 @@ pub async fn resolve(
                 Some(slug) => Source::Board(slug.clone()),
                 None => continue,
             },
-            (BlockList::Related, _) if article.is_some() => Source::Related,
-            (BlockList::Related, _) => continue,
+            (BlockList::Related, _) => match article {
+                Some(a) => Source::Related(a),
+                None => continue,
+            },
             (BlockList::MostRead, category) => Source::MostRead(MostReadKey {
                 window: b.window.unwrap_or(TimeWindow::Week),
                 category,
@@ -146,13 +146,10 @@ pub async fn resolve(
                 }
                 Some(newest_of_kinds(conn, kinds, scope.as_deref(), b.limit, now).await?)
             }
-            Source::Related => match article {
-                Some(a) => {
-                    let limit = usize::try_from(b.limit).unwrap_or(0);
-                    Some(related_ids(conn, state, a, limit).await?)
-                }
-                None => None,
-            },
+            Source::Related(a) => {
+                let limit = usize::try_from(b.limit).unwrap_or(0);
+                Some(related_ids(conn, state, a, limit).await?)
+            }
             _ => None,
         });
     }
@@ -173,15 +170,7 @@ pub async fn resolve(
                 .iter()
                 .filter_map(|id| loaded.get(id).cloned())
                 .enumerate()
-                .map(|(i, article)| RankedArticle {
-                    rank: i + 1,
-                    views: None,
-                    note: None,
-                    starts_at: None,
-                    ends_at: None,
-                    active: None,
-                    article,
-                })
+                .map(|(i, article)| RankedArticle::new(i + 1, article))
                 .collect(),
             (Source::Board(slug), None) => {
                 // (A board created later under that slug must show up.)
@@ -207,11 +196,10 @@ pub async fn resolve(
             key: b.key.clone(),
             title: b.title.clone(),
             list: b.list,
-            channel: b.channel.and_then(|c| tree.get(c)).map(|c| CategoryRef {
-                id: c.id,
-                slug: c.slug.clone(),
-                name: c.name.clone(),
-            }),
+            channel: b
+                .channel
+                .and_then(|c| tree.get(c))
+                .map(CategoryRef::from_model),
             more_url: b.more_url.as_deref().map(|url| match article {
                 Some(a) => url
                     .replace("{id}", &a.id.to_string())

@@ -147,12 +147,7 @@ pub async fn get_home(
             block.articles.push(a.clone());
         }
     }
-    let wants_blocks = query
-        .include
-        .as_deref()
-        .unwrap_or_default()
-        .contains(&HomeInclude::Blocks);
-    let pending = if wants_blocks {
+    let pending = if crate::api::query::wants(query.include.as_deref(), HomeInclude::Blocks) {
         Some(resolve(&state, &mut conn, &tree, &home_blocks, None, now).await?)
     } else {
         None

@@ -103,6 +103,11 @@ where
         .map(Some)
 }
 
+/// Whether a list parameter (`comma_list`) names `item`.
+pub fn wants<T: PartialEq>(list: Option<&[T]>, item: T) -> bool {
+    list.is_some_and(|l| l.contains(&item))
+}
+
 /// The comma-list parameters (`comma_list`): also accepted repeated (`include=a&include=b`, the
 /// `explode: true` form some generated clients send whatever the spec says), as one list.
 const LIST_PARAMS: &[&str] = &["include", "kind"];
@@ -111,8 +116,12 @@ const LIST_PARAMS: &[&str] = &["include", "kind"];
 fn merged_pairs(query: &str) -> Vec<(String, String)> {
     let mut pairs: Vec<(String, String)> = Vec::new();
     for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
-        let list = LIST_PARAMS.contains(&k.as_ref());
-        match pairs.iter_mut().find(|(seen, _)| list && *seen == k) {
+        let repeat = if LIST_PARAMS.contains(&k.as_ref()) {
+            pairs.iter_mut().find(|(seen, _)| *seen == k)
+        } else {
+            None
+        };
+        match repeat {
             Some((_, joined)) => {
                 joined.push(',');
                 joined.push_str(&v);
@@ -123,12 +132,32 @@ fn merged_pairs(query: &str) -> Vec<(String, String)> {
     pairs
 }
 
+/// Whether a list parameter comes more than once (most queries: no, and are parsed as sent).
+fn repeats_a_list(query: &str) -> bool {
+    let mut seen = [false; LIST_PARAMS.len()];
+    for (k, _) in url::form_urlencoded::parse(query.as_bytes()) {
+        if let Some(i) = LIST_PARAMS.iter().position(|p| *p == k) {
+            if seen[i] {
+                return true;
+            }
+            seen[i] = true;
+        }
+    }
+    false
+}
+
 pub fn parse<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     check_encoding(query)?;
-    let merged = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(merged_pairs(query))
-        .finish();
-    let de = serde_urlencoded::Deserializer::new(url::form_urlencoded::parse(merged.as_bytes()));
+    let merged;
+    let query = if repeats_a_list(query) {
+        merged = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(merged_pairs(query))
+            .finish();
+        merged.as_str()
+    } else {
+        query
+    };
+    let de = serde_urlencoded::Deserializer::new(url::form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
         let field = if path == "." {
@@ -203,5 +232,6 @@ mod tests {
         );
         // Other parameters stay as sent (a repeat is refused when deserialized).
         assert_eq!(merged_pairs("q=a&q=b").len(), 2);
+        assert!(repeats_a_list("kind=video&kind=audio") && !repeats_a_list("kind=video&q=a&q=b"));
     }
 }

@@ -30,6 +30,21 @@ pub struct RankedArticle {
     pub article: ArticleSummary,
 }
 
+impl RankedArticle {
+    /// `article` at `rank`, with nothing else to say about its place.
+    pub fn new(rank: usize, article: ArticleSummary) -> Self {
+        Self {
+            rank,
+            views: None,
+            note: None,
+            starts_at: None,
+            ends_at: None,
+            active: None,
+            article,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MostReadMeta {
     pub window: TimeWindow,

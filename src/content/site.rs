@@ -97,11 +97,7 @@ impl NavItem {
         let path: Vec<CategoryRef> = tree
             .path(id)
             .into_iter()
-            .map(|p| CategoryRef {
-                id: p.id,
-                slug: p.slug.clone(),
-                name: p.name.clone(),
-            })
+            .map(CategoryRef::from_model)
             .collect();
         let (slug, name) = path
             .last()

@@ -388,6 +388,41 @@ fn check_footer(v: &mut Violations, footer: &UpdateFooter) {
     }
 }
 
+/// Whether a kind of block uses a field.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Use {
+    No,
+    Optional,
+    Required,
+}
+
+/// The fields a kind of block uses.
+struct Uses {
+    channel: Use,
+    kinds: Use,
+    board: Use,
+    window: Use,
+}
+
+impl Uses {
+    fn of(list: BlockList) -> Self {
+        use Use::{No, Optional, Required};
+        let (channel, kinds, board, window) = match list {
+            BlockList::Channel => (Required, Optional, No, No),
+            BlockList::Latest => (No, Optional, No, No),
+            BlockList::Board => (No, No, Required, No),
+            BlockList::MostRead => (Optional, No, No, Optional),
+            BlockList::Related => (No, No, No, No),
+        };
+        Self {
+            channel,
+            kinds,
+            board,
+            window,
+        }
+    }
+}
+
 /// The rules of one screen's blocks (`field` is `blocks.article` or `blocks.home`).
 fn check_blocks(
     v: &mut Violations,
@@ -399,6 +434,7 @@ fn check_blocks(
     if blocks.len() > MAX_BLOCKS {
         v.add(field, format!("must have at most {MAX_BLOCKS} items"));
     }
+    let article_screen = field == "blocks.article";
     let mut keys = HashSet::new();
     for (i, b) in blocks.iter().enumerate() {
         let at = |name: &str| format!("{field}[{i}].{name}");
@@ -430,7 +466,7 @@ fn check_blocks(
         }
         if let Some(url) = &b.more_url {
             v.link(&at("more_url"), url);
-            if field != "blocks.article" && url.contains('{') {
+            if !article_screen && url.contains('{') {
                 v.add(
                     &at("more_url"),
                     "`{id}` and `{slug}` stand for the article: article screen only",
@@ -441,49 +477,43 @@ fn check_blocks(
         if b.kinds.iter().any(|k| !kinds.insert(*k)) {
             v.add(&at("kinds"), "must not repeat a kind");
         }
-        let (channel, kinds, board, window) = match b.list {
-            BlockList::Channel => ("required", "allowed", "", ""),
-            BlockList::Latest => ("", "allowed", "", ""),
-            BlockList::Board => ("", "", "required", ""),
-            BlockList::MostRead => ("allowed", "", "", "allowed"),
-            BlockList::Related => ("", "", "", ""),
-        };
-        if b.list == BlockList::Related && field != "blocks.article" {
+        if b.list == BlockList::Related && !article_screen {
             v.add(
                 &at("list"),
                 "`related` lists the article's 相关新闻: article screen only",
             );
         }
         let list = b.list;
-        let not_for = |v: &mut Violations, name: &str| {
-            v.add(
-                &at(name),
-                format!("is not used by a `{list}` block: leave it out"),
-            );
-        };
-        match (b.channel, channel) {
-            (None, "required") => {
-                v.add(&at("channel"), format!("is required for a `{list}` block"))
+        let uses = Uses::of(list);
+        let fields = [
+            ("channel", b.channel.is_some(), uses.channel),
+            ("kinds", !b.kinds.is_empty(), uses.kinds),
+            ("board", b.board.is_some(), uses.board),
+            ("window", b.window.is_some(), uses.window),
+        ];
+        for (name, given, rule) in fields {
+            match (given, rule) {
+                (false, Use::Required) => {
+                    v.add(&at(name), format!("is required for a `{list}` block"));
+                }
+                (true, Use::No) => v.add(
+                    &at(name),
+                    format!("is not used by a `{list}` block: leave it out"),
+                ),
+                _ => {}
             }
-            (Some(id), "required" | "allowed") if tree.get(id).is_none() => {
-                v.add(&at("channel"), format!("no channel has the id {id}"));
-            }
-            (Some(_), "") => not_for(v, "channel"),
-            _ => {}
         }
-        if !b.kinds.is_empty() && kinds.is_empty() {
-            not_for(v, "kinds");
+        if let Some(id) = b.channel
+            && uses.channel != Use::No
+            && tree.get(id).is_none()
+        {
+            v.add(&at("channel"), format!("no channel has the id {id}"));
         }
-        match (&b.board, board) {
-            (None, "required") => v.add(&at("board"), format!("is required for a `{list}` block")),
-            (Some(slug), "required") if !boards.contains(slug) => {
-                v.add(&at("board"), format!("no board has the slug `{slug}`"));
-            }
-            (Some(_), "") => not_for(v, "board"),
-            _ => {}
-        }
-        if b.window.is_some() && window.is_empty() {
-            not_for(v, "window");
+        if let Some(slug) = &b.board
+            && uses.board != Use::No
+            && !boards.contains(slug)
+        {
+            v.add(&at("board"), format!("no board has the slug `{slug}`"));
         }
     }
 }

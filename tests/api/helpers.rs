@@ -284,10 +284,21 @@ impl TestApp {
 
     /// A PATCH as JSON Merge Patch (`null` clears), as a hand-written client sends it.
     pub async fn patch_json(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        self.patch_as(MERGE_PATCH, path, token, body).await
+    }
+
+    /// A PATCH with this content type.
+    pub async fn patch_as(
+        &self,
+        content_type: &str,
+        path: &str,
+        token: &str,
+        body: Value,
+    ) -> (u16, Value) {
         let res = self
             .patch(path)
             .bearer_auth(token)
-            .header("content-type", MERGE_PATCH)
+            .header("content-type", content_type)
             .body(body.to_string())
             .send()
             .await

@@ -9,15 +9,7 @@ use crate::helpers::*;
 
 /// A PATCH with a plain `application/json` body.
 async fn patch_plain(app: &TestApp, path: &str, token: &str, body: Value) -> (u16, Value) {
-    let res = app
-        .client
-        .patch(app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    status_json(res).await
+    app.patch_as("application/json", path, token, body).await
 }
 
 async fn article(app: &TestApp, token: &str) -> (String, Value) {

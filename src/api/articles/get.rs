@@ -54,29 +54,10 @@ const LATEST_IN_CATEGORY: i64 = 5;
 /// How many of the week's most-read `include=most_read` embeds.
 const MOST_READ: i64 = 10;
 
-/// What `include` asked for.
-#[derive(Debug, Default, PartialEq, Eq)]
-struct Includes {
-    related: bool,
-    latest_in_category: bool,
-    most_read: bool,
-    blocks: bool,
-    site: bool,
-}
-
-impl Includes {
-    fn of(list: Option<&[ArticleInclude]>) -> Self {
-        let mut inc = Self::default();
-        for part in list.unwrap_or_default() {
-            match part {
-                ArticleInclude::Related => inc.related = true,
-                ArticleInclude::LatestInCategory => inc.latest_in_category = true,
-                ArticleInclude::MostRead => inc.most_read = true,
-                ArticleInclude::Blocks => inc.blocks = true,
-                ArticleInclude::Site => inc.site = true,
-            }
-        }
-        inc
+impl GetArticleQuery {
+    /// Whether `include` asks for `item`.
+    fn wants(&self, item: ArticleInclude) -> bool {
+        crate::api::query::wants(self.include.as_deref(), item)
     }
 }
 
@@ -109,7 +90,7 @@ pub async fn get_article(
     key: web::Path<String>,
     query: ApiQuery<GetArticleQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let include = Includes::of(query.include.as_deref());
+    let wants = |item| query.wants(item);
     let key = Key::parse(&key);
     let mut conn = state.conn().await?;
     let now = Utc::now();
@@ -119,12 +100,12 @@ pub async fn get_article(
         .or_not_found("article", &key)?;
     let updated = found.updated_at;
     let tree = state.tree(&mut conn).await?;
-    let related = if include.related {
+    let related = if wants(ArticleInclude::Related) {
         Some(related_ids(&mut conn, &state, &found, EMBEDDED).await?)
     } else {
         None
     };
-    let latest = if include.latest_in_category {
+    let latest = if wants(ArticleInclude::LatestInCategory) {
         let scope = vec![tree.scope(found.category_id, true)];
         deps::placements(&scope[0]);
         let rows = newest_per_group(&mut conn, &scope, LATEST_IN_CATEGORY + 1, now).await?;
@@ -160,9 +141,10 @@ pub async fn get_article(
         })
     };
     let (related, latest) = (shown(related), shown(latest));
-    let extras = if include.blocks || include.site {
+    let (with_blocks, with_site) = (wants(ArticleInclude::Blocks), wants(ArticleInclude::Site));
+    let extras = if with_blocks || with_site {
         let settings = site::get(&mut conn).await?;
-        let blocks = if include.blocks {
+        let blocks = if with_blocks {
             Some(
                 resolve(
                     &state,
@@ -177,7 +159,7 @@ pub async fn get_article(
         } else {
             None
         };
-        let site = include.site.then(|| SiteDto::new(settings, &tree, false));
+        let site = with_site.then(|| SiteDto::new(settings, &tree, false));
         (blocks, site)
     } else {
         (None, None)
@@ -188,13 +170,11 @@ pub async fn get_article(
     detail.latest_in_category = latest;
     let (blocks, site) = extras;
     if let Some(blocks) = blocks {
-        if !include.site {
-            deps::record(deps::Dep::Site);
-        }
+        deps::record(deps::Dep::Site);
         detail.blocks = Some(blocks.finish(&state).await?);
     }
     detail.site = site;
-    if include.most_read {
+    if wants(ArticleInclude::MostRead) {
         detail.most_read = Some(week_most_read(&state, MOST_READ).await?);
     }
     if user.is_staff() {
@@ -220,19 +200,25 @@ mod tests {
 
     #[test]
     fn includes() {
-        assert_eq!(Includes::of(None), Includes::default());
-        let all = Includes::of(Some(&[
-            ArticleInclude::Related,
-            ArticleInclude::Blocks,
-            ArticleInclude::Site,
-        ]));
-        assert!(all.related && all.blocks && all.site && !all.most_read);
-        let q: GetArticleQuery =
-            crate::api::query::parse("include=related,latest_in_category,most_read").unwrap();
-        let one = Includes::of(q.include.as_deref());
-        assert!(one.related && one.latest_in_category && one.most_read && !one.blocks);
-        assert!(crate::api::query::parse::<GetArticleQuery>("include=related,bogus").is_err());
-        assert!(crate::api::query::parse::<GetArticleQuery>("include=Related").is_err());
-        assert!(crate::api::query::parse::<GetArticleQuery>("include=related,,site").is_err());
+        let q = |raw: &str| crate::api::query::parse::<GetArticleQuery>(raw);
+        let none = q("").unwrap();
+        assert!(!none.wants(ArticleInclude::Related) && !none.wants(ArticleInclude::Site));
+        let all = q("include=related,blocks,site").unwrap();
+        assert!(
+            all.wants(ArticleInclude::Related)
+                && all.wants(ArticleInclude::Blocks)
+                && all.wants(ArticleInclude::Site)
+                && !all.wants(ArticleInclude::MostRead)
+        );
+        let one = q("include=related,latest_in_category,most_read").unwrap();
+        assert!(
+            one.wants(ArticleInclude::Related)
+                && one.wants(ArticleInclude::LatestInCategory)
+                && one.wants(ArticleInclude::MostRead)
+                && !one.wants(ArticleInclude::Blocks)
+        );
+        assert!(q("include=related,bogus").is_err());
+        assert!(q("include=Related").is_err());
+        assert!(q("include=related,,site").is_err());
     }
 }

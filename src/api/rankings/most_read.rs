@@ -47,13 +47,8 @@ async fn compute(state: &AppState, key: &MostReadKey) -> Result<MostReadPage, Ap
         .filter_map(|r| articles.remove(&ArticleId(r.article_id)).map(|a| (r, a)))
         .enumerate()
         .map(|(i, (r, article))| RankedArticle {
-            rank: i + 1,
             views: Some(r.views),
-            note: None,
-            starts_at: None,
-            ends_at: None,
-            active: None,
-            article,
+            ..RankedArticle::new(i + 1, article)
         })
         .collect();
     Ok(MostReadPage {
