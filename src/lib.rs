@@ -15,6 +15,7 @@ pub mod fields;
 pub mod http_server;
 pub mod limits;
 pub mod listener;
+pub mod media;
 pub mod metrics;
 pub mod middleware;
 pub mod models;

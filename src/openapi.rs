@@ -13,8 +13,8 @@ use utoipa_actix_web::AppExt;
 
 use crate::api;
 use crate::error::responses::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized,
-    Unavailable, Unprocessable,
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, RangeNotSatisfiable,
+    TooManyRequests, Unauthorized, Unavailable, Unprocessable, UnsupportedMediaType,
 };
 use crate::error::{ErrorCode, FieldError, Problem};
 
@@ -385,12 +385,13 @@ fn reference_list_items(doc: &mut utoipa::openapi::OpenApi) {
         (name = "audit", description = "The audit log of staff writes and logins (admins only)"),
         (name = "api-keys", description = "Content API keys for third-party front ends: each has its own rate limit (admins only)"),
         (name = "webhooks", description = "Signed webhooks: endpoints notified of content changes, and their delivery logs (admins only)"),
+        (name = "media", description = "The media library: uploaded images, video and audio; originals with range requests and image renditions at `/media/{id}/{name}`"),
         (name = "health", description = "Liveness and readiness probes"),
     ),
     components(
         // (Items of comma-list query parameters: referenced by `value_type`, not collected.)
         schemas(Problem, ErrorCode, FieldError, crate::api::articles::ArticleInclude, crate::api::home::HomeInclude),
-        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, Unprocessable, TooManyRequests, Unavailable),
+        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, RangeNotSatisfiable, Unprocessable, TooManyRequests, Unavailable),
     ),
     modifiers(&BearerScheme),
 )]
@@ -403,6 +404,7 @@ pub fn build() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .service(api::health::livez)
         .service(api::health::readyz)
+        .service(api::media::serve_media)
         .service(utoipa_actix_web::scope("/api/v1").configure(api::configure))
         .split_for_parts();
     document_rate_limits(&mut doc);

@@ -95,6 +95,7 @@ impl Application {
         let limits = Arc::new(crate::ratelimit::RateLimits::from_config(&config)?);
         crate::ratelimit::spawn_cleanup(&limits);
         let limits = web::Data::from(limits);
+        let media = Arc::new(crate::media::Media::new(&config.media)?);
         let state = web::Data::new(AppState::new(
             (pool, probe, db_stats),
             config,
@@ -102,6 +103,7 @@ impl Application {
             dummy_hash,
             segmenter,
             limits.keys.clone(),
+            media,
         ));
         tokio::spawn(index_missing(state.clone()));
         tokio::spawn(crate::api::rankings::recount(state.clone()));
@@ -163,6 +165,7 @@ impl Application {
                 .openapi(ApiDoc::openapi())
                 .service(api::health::livez)
                 .service(api::health::readyz)
+                .service(api::media::serve_media)
                 .service(
                     utoipa_actix_web::scope("/api/v1")
                         .configure(api::configure)

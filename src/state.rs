@@ -36,6 +36,8 @@ pub struct AppState {
     pub ranking: Ranking,
     /// Whose `X-Forwarded-For` to believe when finding the client's address.
     pub proxies: TrustedProxies,
+    /// The media library's store, limits and renditions.
+    pub media: Arc<crate::media::Media>,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
         dummy_hash: Arc<String>,
         segmenter: Arc<Segmenter>,
         api_keys: Arc<crate::ratelimit::keys::ApiKeys>,
+        media: Arc<crate::media::Media>,
     ) -> Self {
         let search = Arc::new(Indexer::new(segmenter));
         let proxies = TrustedProxies(config.trusted_proxy_nets().unwrap_or_default());
@@ -66,6 +69,7 @@ impl AppState {
             search,
             ranking,
             proxies,
+            media,
         }
     }
 

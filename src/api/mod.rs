@@ -11,6 +11,7 @@ pub mod docs;
 pub mod health;
 pub mod home;
 pub mod json;
+pub mod media;
 pub mod query;
 pub mod rankings;
 pub mod rejections;
@@ -49,4 +50,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     site::configure(cfg);
     cfg.service(home::get_home);
     webhooks::configure(cfg);
+    media::configure(cfg);
 }

@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::content::rankings::MostReadKey;
-use crate::models::ids::{ArticleId, AuthorId, CategoryId, RankingId, SourceId, UserId};
+use crate::models::ids::{ArticleId, AuthorId, CategoryId, MediaId, RankingId, SourceId, UserId};
 
 /// One thing a response shows or lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -56,6 +56,8 @@ pub enum Dep {
     Site,
     /// Names this staff member (an article's 责任编辑).
     User(UserId),
+    /// Shows this media asset (an article's cover, video, gallery or poster).
+    Media(MediaId),
 }
 
 /// Everything one response recorded.

@@ -129,6 +129,10 @@ impl Invalidation {
             Change::Site(_) => inv.deps.push(Dep::Site),
             Change::ApiKey(_) => inv.api_keys = true,
             Change::User(id) => inv.deps.push(Dep::User(*id)),
+            Change::Media(id) => {
+                inv.most_read = true;
+                inv.deps.push(Dep::Media(*id));
+            }
             // Subscribers are read from the database on each event.
             Change::Webhook(_) => {}
         }

@@ -6,6 +6,9 @@ use std::time::Duration;
 use clap::Args;
 
 mod checks;
+mod media;
+
+pub use media::{MediaConfig, StorageKind};
 
 /// Minimum length of `JWT_SECRET` in bytes.
 pub const MIN_JWT_SECRET_LEN: usize = 32;
@@ -280,6 +283,10 @@ pub struct Config {
     /// address. Off in production: the API must not be a way into the internal network.
     #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
     pub webhook_allow_private: bool,
+
+    /// The media library (`MEDIA_*`).
+    #[command(flatten)]
+    pub media: MediaConfig,
 }
 
 impl Config {

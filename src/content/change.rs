@@ -10,7 +10,7 @@ use super::site::SiteDto;
 use crate::models::article::Article;
 use crate::models::article_status::ArticleStatus;
 use crate::models::ids::{
-    ApiKeyId, ArticleId, AuthorId, CategoryId, RankingId, SourceId, UserId, WebhookId,
+    ApiKeyId, ArticleId, AuthorId, CategoryId, MediaId, RankingId, SourceId, UserId, WebhookId,
 };
 use crate::models::ranking::Ranking;
 
@@ -38,6 +38,8 @@ pub enum Change {
     /// A webhook endpoint was registered, changed or deleted (subscribers are read from the
     /// database on each event).
     Webhook(WebhookId),
+    /// A media asset was uploaded, changed or deleted (articles show its metadata).
+    Media(MediaId),
 }
 
 /// One article a write or the clock changed.

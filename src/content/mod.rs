@@ -5,6 +5,7 @@ pub mod articles;
 pub mod authors;
 pub mod categories;
 pub mod change;
+pub mod media;
 pub mod rankings;
 pub mod site;
 pub mod sources;

@@ -31,6 +31,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    article_media (article_id, role, position) {
+        article_id -> Int8,
+        role -> Text,
+        position -> Int4,
+        asset_id -> Int8,
+    }
+}
+
+diesel::table! {
     article_related (article_id, related_id) {
         article_id -> Int8,
         related_id -> Int8,
@@ -176,6 +185,31 @@ diesel::table! {
         key -> Text,
         failures -> Int4,
         blocked_until -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    media_assets (id) {
+        id -> Int8,
+        kind -> Text,
+        mime -> Text,
+        file_name -> Text,
+        byte_size -> Int8,
+        upload_sha256 -> Text,
+        sha256 -> Text,
+        title -> Text,
+        alt -> Nullable<Text>,
+        caption -> Nullable<Text>,
+        credit -> Nullable<Text>,
+        tags -> Array<Nullable<Text>>,
+        width -> Nullable<Int4>,
+        height -> Nullable<Int4>,
+        duration_ms -> Nullable<Int8>,
+        poster_id -> Nullable<Int8>,
+        public -> Bool,
+        uploaded_by -> Int8,
+        created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }
 }
@@ -343,6 +377,8 @@ diesel::table! {
 diesel::joinable!(api_keys -> users (created_by));
 diesel::joinable!(article_authors -> articles (article_id));
 diesel::joinable!(article_authors -> authors (author_id));
+diesel::joinable!(article_media -> articles (article_id));
+diesel::joinable!(article_media -> media_assets (asset_id));
 diesel::joinable!(article_revisions -> articles (article_id));
 diesel::joinable!(article_revisions -> users (created_by));
 diesel::joinable!(article_tags -> articles (article_id));
@@ -352,6 +388,7 @@ diesel::joinable!(article_views_daily -> articles (article_id));
 diesel::joinable!(articles -> categories (category_id));
 diesel::joinable!(articles -> sources (source_id));
 diesel::joinable!(audit_log -> users (user_id));
+diesel::joinable!(media_assets -> users (uploaded_by));
 diesel::joinable!(ranking_entries -> articles (article_id));
 diesel::joinable!(ranking_entries -> rankings (ranking_id));
 diesel::joinable!(rankings -> categories (category_id));
@@ -366,6 +403,7 @@ diesel::joinable!(webhooks -> users (created_by));
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     article_authors,
+    article_media,
     article_related,
     article_revisions,
     article_sync,
@@ -377,6 +415,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     authors,
     categories,
     login_throttle,
+    media_assets,
     ranking_entries,
     rankings,
     refresh_tokens,

@@ -22,6 +22,8 @@ pub enum ErrorCode {
     PreconditionFailed,
     RateLimited,
     PayloadTooLarge,
+    UnsupportedMediaType,
+    RangeNotSatisfiable,
     RequestTimeout,
     ServiceUnavailable,
     Internal,
@@ -38,6 +40,8 @@ impl ErrorCode {
             Self::PreconditionFailed => "precondition_failed",
             Self::RateLimited => "rate_limited",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::RangeNotSatisfiable => "range_not_satisfiable",
             Self::RequestTimeout => "request_timeout",
             Self::ServiceUnavailable => "service_unavailable",
             Self::Internal => "internal",
@@ -123,6 +127,15 @@ pub enum ApiError {
     HeadersTooLarge { limit: usize },
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// The content is not of a type this resource accepts (415).
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    /// No byte of the requested range exists (416); `size` is the whole length.
+    #[error("range not satisfiable")]
+    RangeNotSatisfiable { size: u64 },
+    /// The media store (a folder or a bucket) failed or cannot be reached (503).
+    #[error("media store unavailable: {0}")]
+    StorageUnavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -165,7 +178,9 @@ impl ApiError {
             Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
             Self::RequestTimeout => ErrorCode::RequestTimeout,
-            Self::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            Self::Unavailable(_) | Self::StorageUnavailable(_) => ErrorCode::ServiceUnavailable,
+            Self::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
+            Self::RangeNotSatisfiable { .. } => ErrorCode::RangeNotSatisfiable,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -196,6 +211,11 @@ impl ApiError {
                 format!("the request headers are larger than the limit of {limit} bytes")
             }
             Self::Unavailable(_) => "the database is unavailable; retry shortly".into(),
+            Self::StorageUnavailable(_) => "the media store is unavailable; retry shortly".into(),
+            Self::UnsupportedMediaType(why) => why.clone(),
+            Self::RangeNotSatisfiable { size } => {
+                format!("the range asked for lies outside the {size} bytes of the content")
+            }
             Self::Internal(_) => "an internal error occurred".into(),
         }
     }
@@ -249,7 +269,9 @@ impl ResponseError for ApiError {
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
             Self::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -257,6 +279,7 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         match self {
             Self::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            Self::StorageUnavailable(cause) => tracing::warn!(%cause, "media store unavailable"),
             Self::Internal(cause) => tracing::error!(%cause, "internal error"),
             _ => {}
         }
@@ -270,8 +293,11 @@ impl ResponseError for ApiError {
             Self::RateLimited { retry_after_secs } => {
                 res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
-            Self::Unavailable(_) => {
+            Self::Unavailable(_) | Self::StorageUnavailable(_) => {
                 res.insert_header((header::RETRY_AFTER, "5"));
+            }
+            Self::RangeNotSatisfiable { size } => {
+                res.insert_header((header::CONTENT_RANGE, format!("bytes */{size}")));
             }
             // The rest of the body may still be on its way: the connection cannot be reused.
             Self::RequestTimeout => {

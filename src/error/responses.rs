@@ -51,6 +51,18 @@ pub struct Unavailable(Problem);
 #[response(content_type = "application/problem+json")]
 pub struct TooManyRequests(Problem);
 
+/// The content is of a type this resource does not accept (an upload that is not an accepted
+/// image, video or audio; a body that is not `multipart/form-data`).
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct UnsupportedMediaType(Problem);
+
+/// The `Range` asked for lies outside the content; `Content-Range: bytes */<size>` gives its
+/// length.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct RangeNotSatisfiable(Problem);
+
 /// The problems of a staff write with a body (create): malformed (400), not signed in (401),
 /// not allowed (403), conflicting (409), too large (413), breaking the rules (422), and the
 /// database away (503).

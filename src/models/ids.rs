@@ -49,4 +49,6 @@ typed_id!(
     WebhookId,
     /// Id of a webhook delivery.
     DeliveryId,
+    /// Id of a media asset.
+    MediaId,
 );

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod author;
 pub mod category;
 pub mod ids;
+pub mod media;
 pub mod ranking;
 pub mod related;
 pub mod related_choices;

@@ -15,6 +15,8 @@ pub struct RevisionLists {
     pub author_ids: Vec<AuthorId>,
     pub tags: Vec<String>,
     pub related_ids: Vec<ArticleId>,
+    /// Cover, video or audio, gallery.
+    pub media: crate::models::media::MediaRefs,
 }
 
 /// What a revision keeps: the content, the byline and the tags.
@@ -26,6 +28,9 @@ pub struct Snapshot {
     /// Editors' related picks (absent in revisions written before they existed).
     #[serde(default)]
     pub related_ids: Vec<ArticleId>,
+    /// The media it named (absent in revisions written before the media library).
+    #[serde(default)]
+    pub media: crate::models::media::MediaRefs,
     pub updated_by: UserId,
     pub updated_at: DateTime<Utc>,
 }
@@ -60,6 +65,7 @@ pub async fn record(
         author_ids: lists.author_ids,
         tags: lists.tags,
         related_ids: lists.related_ids,
+        media: lists.media,
         updated_by: article.updated_by,
         updated_at: article.updated_at,
     };

@@ -13,6 +13,7 @@ pub mod boards;
 pub mod categories;
 pub mod clock;
 pub mod endpoints;
+pub mod media;
 pub mod site;
 pub mod sources;
 pub mod users;

@@ -51,12 +51,14 @@ pub async fn announce(conn: &mut AsyncPgConnection, change: &Change) -> Result<(
         }
         Change::Board(b) => enqueue(conn, Event::ranking(b.id, &b.slug, b.deleted)).await,
         Change::Site(site) => enqueue(conn, Event::new(EventKind::SiteUpdated, site)).await,
-        // Sources, bylines, API keys, accounts and endpoints have no events of their own.
+        // Sources, bylines, API keys, accounts, endpoints and media have no events of their
+        // own (an article's change carries what it shows).
         Change::Source(_)
         | Change::Author(_)
         | Change::ApiKey(_)
         | Change::User(_)
-        | Change::Webhook(_) => Ok(()),
+        | Change::Webhook(_)
+        | Change::Media(_) => Ok(()),
     }
 }
 

@@ -98,10 +98,27 @@ pub fn test_config(database_url: String) -> Config {
         webhook_max_age_secs: 86_400,
         // Tests send to a receiver on loopback.
         webhook_allow_private: true,
+        media: test_media_config(),
     }
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A media folder of the test's own under the system's temporary folder (removed with the
+/// app), with small upload limits so refusals are cheap to provoke.
+pub fn test_media_config() -> newsdesk::config::MediaConfig {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!(
+        "newsdesk-media-{}-{n}-{}",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    ));
+    let mut media = newsdesk::config::MediaConfig::local(dir);
+    media.max_image_mb = 4;
+    media.max_video_mb = 16;
+    media.max_audio_mb = 8;
+    media
+}
 
 /// A fresh, empty database, dropped (with FORCE) when the guard goes.
 pub struct TestDb {
@@ -155,6 +172,8 @@ pub struct TestApp {
     pub client: Client,
     pub db: TestDb,
     handle: actix_web::dev::ServerHandle,
+    /// The local media folder (removed on drop).
+    pub media_dir: std::path::PathBuf,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -174,6 +193,7 @@ pub async fn spawn_app_routed(
     let db = TestDb::create().await;
     let mut config = test_config(route(&db.url));
     tweak(&mut config);
+    let media_dir = config.media.dir.clone();
     let app = Application::build(config).await.expect("build application");
     let state = app.state();
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -188,6 +208,7 @@ pub async fn spawn_app_routed(
         client,
         db,
         handle,
+        media_dir,
     };
     (app, state)
 }
@@ -196,6 +217,7 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         let stop = self.handle.stop(false);
         drop(stop);
+        let _ = std::fs::remove_dir_all(&self.media_dir);
     }
 }
 

@@ -22,6 +22,7 @@ mod health;
 mod helpers;
 mod home;
 mod layering;
+mod media;
 mod openapi;
 mod page_blocks;
 mod partial_updates;

@@ -7,6 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::content::categories::CategoryRef;
+use crate::content::media::{ImageRef, MediaRef};
 use crate::content::sources::SourceDto;
 use crate::content::tags::TagDto;
 use crate::models::article::{ArticleKind, ArticleStatus};
@@ -96,7 +97,10 @@ pub struct ArticleSummary {
     /// 副题.
     pub subtitle: Option<String>,
     pub summary: String,
+    /// A cover image elsewhere (an absolute URL).
     pub cover_image_url: Option<String>,
+    /// The cover image from the media library, with its renditions.
+    pub cover_image: Option<ImageRef>,
     pub kind: ArticleKind,
     pub status: ArticleStatus,
     pub category: CategoryBrief,
@@ -123,12 +127,19 @@ pub struct ArticleDetail {
     /// 副题.
     pub subtitle: Option<String>,
     pub summary: String,
-    /// Sanitized HTML.
+    /// Sanitized HTML. Images of the media library carry their size, alt text and `srcset`.
     pub body: String,
+    /// A cover image elsewhere (an absolute URL).
     pub cover_image_url: Option<String>,
+    /// The cover image from the media library, with its renditions.
+    pub cover_image: Option<ImageRef>,
     pub kind: ArticleKind,
-    /// The video or audio file for `video` and `audio` articles.
+    /// The video or audio file elsewhere, for `video` and `audio` articles.
     pub media_url: Option<String>,
+    /// The video or audio from the media library, with its poster and duration.
+    pub media: Option<MediaRef>,
+    /// The images of a `gallery` article, in order.
+    pub gallery: Vec<ImageRef>,
     pub status: ArticleStatus,
     /// The channel, with its breadcrumb.
     pub category: CategoryWithPath,
@@ -236,6 +247,7 @@ pub fn summaries(
             subtitle: r.subtitle,
             summary: r.summary,
             cover_image_url: r.cover_image_url,
+            cover_image: None,
             kind: r.kind,
             status: r.status,
             published_at: r.published_at,
@@ -301,8 +313,11 @@ pub fn detail(view: ArticleView, tree: &Tree) -> ArticleDetail {
         summary: a.content.summary,
         body: a.content.body,
         cover_image_url: a.content.cover_image_url,
+        cover_image: None,
         kind: a.content.kind,
         media_url: a.content.media_url,
+        media: None,
+        gallery: Vec::new(),
         status: a.content.status,
         published_at: a.content.published_at,
         offline_at: a.content.offline_at,

@@ -1,15 +1,19 @@
 //! Article summaries with their lookups (sources and bylines of the page), in a fixed number
 //! of queries.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use diesel_async::AsyncPgConnection;
 
 use super::dto::{ArticleDetail, ArticleSummary, detail, summaries};
 use crate::cache::deps::{self, Dep};
+use crate::content::media::{ImageRef, MediaRef};
 use crate::error::ApiError;
 use crate::models::article::Article;
 use crate::models::category::Tree;
-use crate::models::ids::ArticleId;
+use crate::models::ids::{ArticleId, MediaId};
+use crate::models::media::{self, Asset, MediaRole};
 use crate::queries::article_detail::{self, bylines, sources_by_id};
 use crate::queries::article_list::{SummaryRow, summary_rows};
 
@@ -35,7 +39,14 @@ pub async fn summaries_of_rows(
     source_ids.dedup();
     let sources = sources_by_id(conn, &source_ids).await?;
     let mut by = bylines(conn, &ids).await?;
-    let list = summaries(rows, tree, &sources, &mut by);
+    let mut list = summaries(rows, tree, &sources, &mut by);
+    let covers = media::uses_with_assets(conn, &ids, &[MediaRole::Cover]).await?;
+    let widths = crate::media::widths();
+    let mut covers: HashMap<ArticleId, Asset> =
+        covers.into_iter().map(|(u, a)| (u.article_id, a)).collect();
+    for s in &mut list {
+        s.cover_image = covers.remove(&s.id).and_then(|a| ImageRef::of(&a, widths));
+    }
     record_summaries(&list);
     Ok(list)
 }
@@ -49,6 +60,9 @@ pub fn record_summaries(list: &[ArticleSummary]) {
             deps::record(Dep::Source(s.id));
         }
         deps::record_all(a.authors.iter().map(|x| Dep::Author(x.id)));
+        if let Some(c) = &a.cover_image {
+            deps::record(Dep::Media(c.id));
+        }
     }
 }
 
@@ -74,7 +88,58 @@ pub async fn render(
     article: Article,
 ) -> Result<ArticleDetail, ApiError> {
     let view = article_detail::load(conn, article, Utc::now()).await?;
-    let detail = detail(view, tree);
+    let mut detail = detail(view, tree);
+    attach_media(conn, &mut detail).await?;
     record_detail(&detail);
     Ok(detail)
+}
+
+/// The article's media from the library: cover, video or audio (with its poster), gallery, and
+/// the body's images enriched with their sizes and renditions. Each is a dependency of the
+/// response.
+async fn attach_media(conn: &mut AsyncPgConnection, d: &mut ArticleDetail) -> Result<(), ApiError> {
+    let all = [
+        MediaRole::Cover,
+        MediaRole::Media,
+        MediaRole::Gallery,
+        MediaRole::Body,
+    ];
+    let uses = media::uses_with_assets(conn, &[d.id], &all).await?;
+    if uses.is_empty() {
+        return Ok(());
+    }
+    let widths = crate::media::widths();
+    let poster_ids: Vec<MediaId> = uses
+        .iter()
+        .filter(|(u, _)| u.role == MediaRole::Media)
+        .filter_map(|(_, a)| a.poster_id)
+        .collect();
+    let posters: HashMap<MediaId, Asset> = media::find_many(conn, &poster_ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    deps::record_all(posters.keys().map(|&id| Dep::Media(id)));
+    let mut body: HashMap<MediaId, Asset> = HashMap::new();
+    for (u, a) in uses {
+        deps::record(Dep::Media(a.id));
+        match u.role {
+            MediaRole::Cover => d.cover_image = ImageRef::of(&a, widths),
+            MediaRole::Media => {
+                let poster = a
+                    .poster_id
+                    .and_then(|p| posters.get(&p))
+                    .and_then(|p| ImageRef::of(p, widths));
+                d.media = Some(MediaRef::of(&a, poster));
+            }
+            MediaRole::Gallery => d.gallery.extend(ImageRef::of(&a, widths)),
+            MediaRole::Body => {
+                body.insert(a.id, a);
+            }
+        }
+    }
+    if !body.is_empty() {
+        d.body = crate::media::body::enrich(&d.body, &body, widths);
+    }
+    Ok(())
 }

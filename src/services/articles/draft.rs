@@ -22,6 +22,7 @@ pub const MAX_BODY_NESTING: usize = 256;
 const MAX_AUTHORS: usize = 20;
 const MAX_TAGS: usize = 20;
 const MAX_RELATED: usize = 20;
+const MAX_GALLERY: usize = 100;
 /// Length of a summary derived from the body.
 pub(super) const SUMMARY_CHARS: usize = 120;
 
@@ -55,6 +56,7 @@ pub struct Draft {
     pub author_ids: Vec<AuthorId>,
     pub tags: Vec<String>,
     pub related_ids: Vec<ArticleId>,
+    pub media: crate::models::media::MediaRefs,
 }
 
 impl Draft {
@@ -114,12 +116,25 @@ impl Draft {
                 v.http_url(field, u);
             }
         }
-        if matches!(self.kind, ArticleKind::Video | ArticleKind::Audio) && self.media_url.is_none()
+        if matches!(self.kind, ArticleKind::Video | ArticleKind::Audio)
+            && self.media_url.is_none()
+            && self.media.media.is_none()
         {
             v.add(
                 "media_url",
-                format!("is required for {} articles", self.kind),
+                format!("is required for {} articles (or `media_id`)", self.kind),
             );
+        }
+        if self.media.media.is_some()
+            && !matches!(self.kind, ArticleKind::Video | ArticleKind::Audio)
+        {
+            v.add("media_id", "is for video and audio articles");
+        }
+        let gallery = &self.media.gallery;
+        if gallery.len() > MAX_GALLERY {
+            v.add("gallery_ids", format!("at most {MAX_GALLERY} images"));
+        } else if (1..gallery.len()).any(|i| gallery[..i].contains(&gallery[i])) {
+            v.add("gallery_ids", "must not repeat an image");
         }
         if let (Some(p), Some(o)) = (self.published_at, self.offline_at)
             && o <= p
@@ -272,6 +287,7 @@ impl Draft {
             author_ids: self.author_ids,
             tags: self.tags,
             related_ids: self.related_ids,
+            media: self.media,
         };
         Ok((content, lists))
     }

@@ -9,7 +9,8 @@ use super::draft::{Body, Draft, Lists, SUMMARY_CHARS};
 use crate::error::ApiError;
 use crate::fields::double_option;
 use crate::models::article::{Article, ArticleKind, ArticleStatus};
-use crate::models::ids::{ArticleId, AuthorId, CategoryId, SourceId, UserId};
+use crate::models::ids::{ArticleId, AuthorId, CategoryId, MediaId, SourceId, UserId};
+use crate::models::media::MediaRefs;
 use crate::models::revision::Revision;
 use crate::text;
 
@@ -63,6 +64,15 @@ pub struct CreateArticle {
         pattern = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?([/?#][^\s]*)?$"
     )]
     pub media_url: Option<String>,
+    /// The cover image from the media library (an image asset); its renditions come with the
+    /// article. `cover_image_url` stays for images elsewhere.
+    pub cover_image_id: Option<MediaId>,
+    /// The video or audio from the media library, for `video` and `audio` articles (instead of
+    /// `media_url`).
+    pub media_id: Option<MediaId>,
+    /// The images of a `gallery` article, in order (image assets; at most 100, no repeats).
+    #[schema(max_items = 100)]
+    pub gallery_ids: Option<Vec<MediaId>>,
     /// The channel (must exist).
     pub category_id: CategoryId,
     /// 来源 (must exist).
@@ -98,6 +108,8 @@ crate::named_enum! {
         Summary => "summary",
         CoverImageUrl => "cover_image_url",
         MediaUrl => "media_url",
+        CoverImageId => "cover_image_id",
+        MediaId => "media_id",
         SourceId => "source_id",
         EditorId => "editor_id",
         PublishedAt => "published_at",
@@ -141,6 +153,13 @@ pub struct UpdateArticle {
         pattern = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?([/?#][^\s]*)?$"
     )]
     pub media_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub cover_image_id: Option<Option<MediaId>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub media_id: Option<Option<MediaId>>,
+    /// Replaces the gallery.
+    #[schema(max_items = 100)]
+    pub gallery_ids: Option<Vec<MediaId>>,
     pub category_id: Option<CategoryId>,
     #[serde(default, deserialize_with = "double_option")]
     pub source_id: Option<Option<SourceId>>,
@@ -194,6 +213,11 @@ impl Draft {
             author_ids: c.author_ids.unwrap_or_default(),
             tags: c.tags.unwrap_or_default(),
             related_ids: c.related_ids.unwrap_or_default(),
+            media: MediaRefs {
+                cover: c.cover_image_id,
+                media: c.media_id,
+                gallery: c.gallery_ids.unwrap_or_default(),
+            },
         }
     }
 
@@ -236,6 +260,11 @@ impl Draft {
             author_ids: u.author_ids.unwrap_or(current.author_ids),
             tags: u.tags.unwrap_or(current.tags),
             related_ids: u.related_ids.unwrap_or(current.related_ids),
+            media: MediaRefs {
+                cover: u.cover_image_id.unwrap_or(current.media.cover),
+                media: u.media_id.unwrap_or(current.media.media),
+                gallery: u.gallery_ids.unwrap_or(current.media.gallery),
+            },
         }
     }
 
@@ -266,6 +295,7 @@ impl Draft {
             author_ids: snap.author_ids,
             tags: snap.tags,
             related_ids: snap.related_ids,
+            media: snap.media,
         })
     }
 }

@@ -7,6 +7,7 @@
 
 mod draft;
 mod input;
+mod media;
 mod save;
 
 use chrono::Utc;

@@ -49,6 +49,7 @@ pub async fn save(
     let tags = tag::find_or_create(conn, &lists.tags).await?;
     tag::set_for_article(conn, saved.id, &tags).await?;
     related::set_picks(conn, saved.id, &lists.related_ids).await?;
+    super::media::store_uses(conn, actor, &saved, &lists.media).await?;
     let tag_names: Vec<String> = tags.into_iter().map(|t| t.name).collect();
     let indexed = index_off_thread(indexer, &saved, tag_names).await?;
     search::store(conn, saved.id, &indexed).await?;
@@ -88,6 +89,7 @@ pub async fn lists_of(conn: &mut AsyncPgConnection, id: ArticleId) -> Result<Lis
             .map(|(_, t)| t.name)
             .collect(),
         related_ids: related::picks(conn, id).await?,
+        media: crate::models::media::refs_of(conn, id).await?,
     })
 }
 
