@@ -55,7 +55,12 @@ test: lint
 	export TEST_DATABASE_URL
 	echo "make test: TEST_DATABASE_URL=$$(sed -E 's#(://[^:@/]*):[^@/]*@#\1:***@#' <<<"$$TEST_DATABASE_URL")"
 	set -x
+	# The media tests' S3-compatible server (moto), installed while the build runs.
+	( source scripts/python-venv.sh && python_tools .venv-moto tests/s3/requirements.txt ) &
+	moto=$$!
 	cargo build --all-targets
+	wait $$moto
+	export NEWSDESK_MOTO_SERVER=$(abspath .venv-moto/bin/moto_server)
 	cargo test -- --test-threads=4
 	scripts/schema-check.sh
 	NEWSDESK_BIN=$(abspath $(BIN)) scripts/checks.sh

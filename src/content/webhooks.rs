@@ -48,6 +48,8 @@ subscribable! {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 #[schema(discriminator(property_name = "event", mapping(("article.published" = "#/components/schemas/ArticleWebhook"), ("article.updated" = "#/components/schemas/ArticleWebhook"), ("article.unpublished" = "#/components/schemas/ArticleWebhook"), ("article.deleted" = "#/components/schemas/ArticleDeletedWebhook"), ("category.created" = "#/components/schemas/CategoryWebhook"), ("category.updated" = "#/components/schemas/CategoryWebhook"), ("category.deleted" = "#/components/schemas/CategoryWebhook"), ("site.updated" = "#/components/schemas/SiteWebhook"), ("ranking.updated" = "#/components/schemas/RankingWebhook"), ("ping" = "#/components/schemas/PingWebhook"))))]
+// Describes the payload for the document only; never built, so its size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum WebhookPayload {
     Article(ArticleWebhook),
     ArticleDeleted(ArticleDeletedWebhook),

@@ -87,7 +87,11 @@ fn unshare(e: Arc<ApiError>) -> ApiError {
 
 impl Media {
     pub fn new(config: &MediaConfig) -> Result<Self, String> {
-        let spool_dir = config.spool_dir.clone().unwrap_or_else(std::env::temp_dir);
+        let spool_dir = config
+            .spool_dir
+            .clone()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(std::env::temp_dir);
         std::fs::create_dir_all(&spool_dir)
             .map_err(|e| format!("MEDIA_SPOOL_DIR {}: {e}", spool_dir.display()))?;
         let _ = WIDTHS.set(config.widths());

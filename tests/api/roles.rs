@@ -99,6 +99,13 @@ enum Action {
     GetDelivery,
     Redeliver,
     PingWebhook,
+    ListMedia,
+    UploadMedia,
+    GetOthersMedia,
+    UpdateOwnMedia,
+    UpdateOthersMedia,
+    DeleteOwnMedia,
+    DeleteOthersMedia,
 }
 
 use Action::*;
@@ -162,6 +169,13 @@ const MATRIX: &[Row] = &[
     ("webhooks", "get a delivery",                       GetDelivery,           [U, F, F, Y]),
     ("webhooks", "redeliver",                            Redeliver,             [U, F, F, Y]),
     ("webhooks", "ping",                                 PingWebhook,           [U, F, F, Y]),
+    ("media", "list",                                    ListMedia,             [U, Y, Y, Y]),
+    ("media", "upload",                                  UploadMedia,           [U, Y, Y, Y]),
+    ("media", "get another's private asset",             GetOthersMedia,        [U, H, Y, Y]),
+    ("media", "update own asset",                        UpdateOwnMedia,        [U, Y, Y, Y]),
+    ("media", "update another's asset",                  UpdateOthersMedia,     [U, F, Y, Y]),
+    ("media", "delete own asset",                        DeleteOwnMedia,        [U, Y, Y, Y]),
+    ("media", "delete another's asset",                  DeleteOthersMedia,     [U, F, Y, Y]),
 ];
 
 /// Tables whose contents a refused request must leave alone (not the audit log, sessions,
@@ -183,6 +197,8 @@ const CONTENT_TABLES: &[&str] = &[
     "site_settings",
     "webhooks",
     "webhook_deliveries",
+    "media_assets",
+    "article_media",
 ];
 
 /// The operation (method, OpenAPI path) an action exercises.
@@ -239,6 +255,11 @@ fn operation(action: Action) -> (&'static str, &'static str) {
             "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
         ),
         PingWebhook => ("POST", "/api/v1/webhooks/{id}/ping"),
+        ListMedia => ("GET", "/api/v1/media"),
+        UploadMedia => ("POST", "/api/v1/media"),
+        GetOthersMedia => ("GET", "/api/v1/media/{id}"),
+        UpdateOwnMedia | UpdateOthersMedia => ("PATCH", "/api/v1/media/{id}"),
+        DeleteOwnMedia | DeleteOthersMedia => ("DELETE", "/api/v1/media/{id}"),
     }
 }
 
@@ -246,12 +267,15 @@ fn operation(action: Action) -> (&'static str, &'static str) {
 struct Req {
     path: String,
     body: Option<Value>,
+    /// A file to upload (`multipart/form-data`) instead of a JSON body.
+    file: Option<Vec<u8>>,
 }
 
 fn req(path: impl Into<String>) -> Req {
     Req {
         path: path.into(),
         body: None,
+        file: None,
     }
 }
 
@@ -259,7 +283,15 @@ fn with(path: impl Into<String>, body: Value) -> Req {
     Req {
         path: path.into(),
         body: Some(body),
+        file: None,
     }
+}
+
+/// A picture no other upload of the test has (uploads of the same bytes are one asset).
+fn unique_jpeg() -> Vec<u8> {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    crate::media::jpeg(16 + n % 500, 16 + n / 500)
 }
 
 fn art(id: i64) -> String {
@@ -443,6 +475,15 @@ impl Lab {
         (hook, delivery["id"].as_i64().unwrap())
     }
 
+    /// An asset `owner` uploaded (private); returns its id.
+    async fn media(&self, owner: &str) -> i64 {
+        let asset = self
+            .app
+            .upload_new(owner, unique_jpeg(), "m.jpg", &[])
+            .await;
+        asset["id"].as_i64().unwrap()
+    }
+
     /// Builds fresh fixtures for one cell and returns its request.
     async fn prepare(&self, action: Action, who: Who) -> Req {
         let own = self.owner(who);
@@ -597,6 +638,23 @@ impl Lab {
                 ))
             }
             PingWebhook => req(format!("/api/v1/webhooks/{}/ping", self.webhook().await)),
+            ListMedia => req("/api/v1/media?kind=image"),
+            UploadMedia => Req {
+                path: "/api/v1/media".into(),
+                body: None,
+                file: Some(unique_jpeg()),
+            },
+            GetOthersMedia => req(format!("/api/v1/media/{}", self.media(other).await)),
+            UpdateOwnMedia => with(
+                format!("/api/v1/media/{}", self.media(own).await),
+                json!({ "title": title }),
+            ),
+            UpdateOthersMedia => with(
+                format!("/api/v1/media/{}", self.media(other).await),
+                json!({ "title": title }),
+            ),
+            DeleteOwnMedia => req(format!("/api/v1/media/{}", self.media(own).await)),
+            DeleteOthersMedia => req(format!("/api/v1/media/{}", self.media(other).await)),
         }
     }
 
@@ -605,10 +663,24 @@ impl Lab {
         let (method, _) = operation(action);
         let r = self.prepare(action, who).await;
         let before = self.fingerprint().await;
-        let res = self
-            .app
-            .call(method, &r.path, self.token(who), r.body)
-            .await;
+        let res = match r.file {
+            Some(file) => {
+                let part = reqwest::multipart::Part::bytes(file).file_name("m.jpg");
+                let mut call = self
+                    .app
+                    .post(&r.path)
+                    .multipart(reqwest::multipart::Form::new().part("file", part));
+                if let Some(t) = self.token(who) {
+                    call = call.bearer_auth(t);
+                }
+                call.send().await.unwrap()
+            }
+            None => {
+                self.app
+                    .call(method, &r.path, self.token(who), r.body)
+                    .await
+            }
+        };
         let content_type = header(&res, "content-type");
         let (status, body) = status_json(res).await;
         let after = self.fingerprint().await;
@@ -733,6 +805,11 @@ async fn matrix_webhooks() {
     run(&["webhooks"]).await;
 }
 
+#[tokio::test]
+async fn matrix_media() {
+    run(&["media"]).await;
+}
+
 /// Every staff-only operation of the committed OpenAPI document (but the caller's own
 /// `/auth/...`) has a row, and every row names a real resource group of the tests above.
 #[tokio::test]
@@ -781,6 +858,7 @@ async fn the_matrix_covers_every_staff_operation() {
         "api-keys",
         "site",
         "webhooks",
+        "media",
     ];
     for row in MATRIX {
         assert!(groups.contains(&row.0), "row {} is in no test", row.0);

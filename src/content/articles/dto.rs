@@ -102,6 +102,9 @@ pub struct ArticleSummary {
     /// The cover image from the media library, with its renditions.
     pub cover_image: Option<ImageRef>,
     pub kind: ArticleKind,
+    /// The video or audio from the media library (`video` and `audio` articles), with its
+    /// poster and duration.
+    pub media: Option<MediaRef>,
     pub status: ArticleStatus,
     pub category: CategoryBrief,
     pub source: Option<SourceBrief>,
@@ -248,6 +251,7 @@ pub fn summaries(
             summary: r.summary,
             cover_image_url: r.cover_image_url,
             cover_image: None,
+            media: None,
             kind: r.kind,
             status: r.status,
             published_at: r.published_at,

@@ -40,15 +40,64 @@ pub async fn summaries_of_rows(
     let sources = sources_by_id(conn, &source_ids).await?;
     let mut by = bylines(conn, &ids).await?;
     let mut list = summaries(rows, tree, &sources, &mut by);
-    let covers = media::uses_with_assets(conn, &ids, &[MediaRole::Cover]).await?;
-    let widths = crate::media::widths();
-    let mut covers: HashMap<ArticleId, Asset> =
-        covers.into_iter().map(|(u, a)| (u.article_id, a)).collect();
-    for s in &mut list {
-        s.cover_image = covers.remove(&s.id).and_then(|a| ImageRef::of(&a, widths));
-    }
+    attach_summary_media(conn, &mut list, &ids).await?;
     record_summaries(&list);
     Ok(list)
+}
+
+/// Covers, and the video or audio (with its poster) of `video` and `audio` articles.
+async fn attach_summary_media(
+    conn: &mut AsyncPgConnection,
+    list: &mut [ArticleSummary],
+    ids: &[ArticleId],
+) -> Result<(), ApiError> {
+    let roles = [MediaRole::Cover, MediaRole::Media];
+    let uses = media::uses_with_assets(conn, ids, &roles).await?;
+    if uses.is_empty() {
+        return Ok(());
+    }
+    let widths = crate::media::widths();
+    let posters = posters_of(conn, &uses).await?;
+    let mut covers: HashMap<ArticleId, Asset> = HashMap::new();
+    let mut played: HashMap<ArticleId, Asset> = HashMap::new();
+    for (u, a) in uses {
+        match u.role {
+            MediaRole::Cover => covers.insert(u.article_id, a),
+            _ => played.insert(u.article_id, a),
+        };
+    }
+    for s in list {
+        s.cover_image = covers.remove(&s.id).and_then(|a| ImageRef::of(&a, widths));
+        s.media = played
+            .remove(&s.id)
+            .map(|a| media_ref(&a, &posters, widths));
+    }
+    Ok(())
+}
+
+/// The posters of the video and audio among `uses`.
+async fn posters_of(
+    conn: &mut AsyncPgConnection,
+    uses: &[(media::Use, Asset)],
+) -> Result<HashMap<MediaId, Asset>, ApiError> {
+    let ids: Vec<MediaId> = uses
+        .iter()
+        .filter(|(u, _)| u.role == MediaRole::Media)
+        .filter_map(|(_, a)| a.poster_id)
+        .collect();
+    Ok(media::find_many(conn, &ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect())
+}
+
+fn media_ref(a: &Asset, posters: &HashMap<MediaId, Asset>, widths: &[u32]) -> MediaRef {
+    let poster = a
+        .poster_id
+        .and_then(|p| posters.get(&p))
+        .and_then(|p| ImageRef::of(p, widths));
+    MediaRef::of(a, poster)
 }
 
 /// A response showing these summaries depends on them (see `cache::deps`).
@@ -62,6 +111,10 @@ pub fn record_summaries(list: &[ArticleSummary]) {
         deps::record_all(a.authors.iter().map(|x| Dep::Author(x.id)));
         if let Some(c) = &a.cover_image {
             deps::record(Dep::Media(c.id));
+        }
+        if let Some(m) = &a.media {
+            deps::record(Dep::Media(m.id));
+            deps::record_all(m.poster.iter().map(|p| Dep::Media(p.id)));
         }
     }
 }
@@ -109,29 +162,14 @@ async fn attach_media(conn: &mut AsyncPgConnection, d: &mut ArticleDetail) -> Re
         return Ok(());
     }
     let widths = crate::media::widths();
-    let poster_ids: Vec<MediaId> = uses
-        .iter()
-        .filter(|(u, _)| u.role == MediaRole::Media)
-        .filter_map(|(_, a)| a.poster_id)
-        .collect();
-    let posters: HashMap<MediaId, Asset> = media::find_many(conn, &poster_ids)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
+    let posters = posters_of(conn, &uses).await?;
     deps::record_all(posters.keys().map(|&id| Dep::Media(id)));
     let mut body: HashMap<MediaId, Asset> = HashMap::new();
     for (u, a) in uses {
         deps::record(Dep::Media(a.id));
         match u.role {
             MediaRole::Cover => d.cover_image = ImageRef::of(&a, widths),
-            MediaRole::Media => {
-                let poster = a
-                    .poster_id
-                    .and_then(|p| posters.get(&p))
-                    .and_then(|p| ImageRef::of(p, widths));
-                d.media = Some(MediaRef::of(&a, poster));
-            }
+            MediaRole::Media => d.media = Some(media_ref(&a, &posters, widths)),
             MediaRole::Gallery => d.gallery.extend(ImageRef::of(&a, widths)),
             MediaRole::Body => {
                 body.insert(a.id, a);

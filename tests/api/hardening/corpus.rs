@@ -70,6 +70,8 @@ pub enum Stored {
     Html,
     /// A tag name: white space folded.
     Tag,
+    /// A label in a list of strings (a media asset's tags): white space folded.
+    Label,
     /// A timestamp: answered back normalised, so only checked to be one.
     Time,
     /// A field of a curated board's first entry (the body is the list of entries).
@@ -96,7 +98,7 @@ pub fn assert_inert(html: &str, what: &str) {
 
 pub fn put_value(body: &mut Value, field: &str, how: Stored, value: &str, article: i64) {
     match how {
-        Stored::Tag => body[field] = json!([value]),
+        Stored::Tag | Stored::Label => body[field] = json!([value]),
         Stored::Entry => *body = json!([{ "article_id": article, field: value }]),
         _ => body[field] = json!(value),
     }
@@ -105,6 +107,7 @@ pub fn put_value(body: &mut Value, field: &str, how: Stored, value: &str, articl
 pub fn read_back<'a>(obj: &'a Value, field: &str, how: Stored) -> Option<&'a str> {
     match how {
         Stored::Tag => obj["tags"][0]["name"].as_str(),
+        Stored::Label => obj[field][0].as_str(),
         Stored::Entry => obj["entries"][0][field].as_str(),
         _ => obj[field].as_str(),
     }
@@ -112,7 +115,7 @@ pub fn read_back<'a>(obj: &'a Value, field: &str, how: Stored) -> Option<&'a str
 
 fn expected(value: &str, how: Stored) -> String {
     match how {
-        Stored::Tag => value.split_whitespace().collect::<Vec<_>>().join(" "),
+        Stored::Tag | Stored::Label => value.split_whitespace().collect::<Vec<_>>().join(" "),
         _ => value.trim().to_owned(),
     }
 }

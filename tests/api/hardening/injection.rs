@@ -143,7 +143,21 @@ async fn injection_strings_through_every_write_endpoint() {
         )
         .await;
     let hook = hook["id"].as_i64().unwrap();
-    let endpoints = write_endpoints(fx.category, fx.article, &src, &author, &board, writer, hook);
+    let media = app
+        .upload_new(&fx.token, crate::media::jpeg(16, 16), "fixture.jpg", &[])
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let endpoints = write_endpoints(
+        fx.category,
+        fx.article,
+        &src,
+        &author,
+        &board,
+        writer,
+        hook,
+        media,
+    );
     let tables_before = tables(&app).await;
     let mut before = Vec::new();
     for t in TABLES {

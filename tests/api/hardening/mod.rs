@@ -1,7 +1,7 @@
 //! Hardening: token abuse, security headers, request limits and injection-shaped input.
 
 mod bodies;
-mod corpus;
+pub mod corpus;
 mod forge;
 mod headers;
 mod injection;

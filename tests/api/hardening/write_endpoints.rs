@@ -15,7 +15,8 @@ pub struct Endpoint {
 }
 
 /// The endpoints, writing to these fixtures: a channel, an article, a source, an author, a
-/// curated board, a user and a webhook (ids).
+/// curated board, a user, a webhook and a media asset (ids).
+#[allow(clippy::too_many_arguments)]
 pub fn write_endpoints(
     category: i64,
     article: i64,
@@ -24,6 +25,7 @@ pub fn write_endpoints(
     board: &Value,
     user: i64,
     webhook: i64,
+    media: i64,
 ) -> Vec<Endpoint> {
     let text = Stored::Trimmed;
     let article_fields = vec![
@@ -42,6 +44,20 @@ pub fn write_endpoints(
         ("tags", Stored::Tag),
     ];
     vec![
+        Endpoint {
+            method: "PATCH",
+            path: format!("/api/v1/media/{media}"),
+            base: json!({}),
+            fields: vec![
+                ("title", text),
+                ("alt", text),
+                ("caption", text),
+                ("credit", text),
+                ("tags", Stored::Label),
+                ("clear", Stored::Tag),
+            ],
+            read: |v| v["id"].as_i64().map(|id| format!("/api/v1/media/{id}")),
+        },
         Endpoint {
             method: "PATCH",
             path: format!("/api/v1/categories/{}", category),
@@ -323,7 +339,7 @@ fn the_list_covers_every_string_field_of_every_write_endpoint() {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
             .unwrap();
     let spec: Value = serde_json::from_str(&text).unwrap();
-    let ours = write_endpoints(1, 1, &json!(1), &json!(1), &json!(1), 1, 1);
+    let ours = write_endpoints(1, 1, &json!(1), &json!(1), &json!(1), 1, 1, 1);
     let template = |path: &str| {
         path.split('/')
             .map(|s| if s.parse::<i64>().is_ok() { "{key}" } else { s })

@@ -232,3 +232,44 @@ async fn uploads_are_rate_limited_per_staff_member() {
     let other = app.token(Role::Writer).await;
     app.upload_new(&other, jpeg(30, 30), "a.jpg", &[]).await;
 }
+
+#[tokio::test]
+async fn injection_strings_in_the_parts_of_an_upload_are_kept_as_text() {
+    use crate::hardening::corpus::{Stored, corpus, judge};
+    let app = spawn_app_with(|c| c.media.uploads_per_minute = 0).await;
+    let token = app.token(Role::Editor).await;
+    let mut stored = 0;
+    for (i, value) in corpus().iter().enumerate() {
+        for (k, part) in ["title", "alt", "caption", "credit"]
+            .into_iter()
+            .enumerate()
+        {
+            let image = jpeg(16 + i as u32, 8 + k as u32);
+            let (status, body) = app.upload(&token, image, value, &[(part, value)]).await;
+            let what = format!("upload {part}={value:.60?}");
+            if judge(status, &body, part, Stored::Trimmed, value, &what) {
+                stored += 1;
+                let name = body["file_name"].as_str().unwrap();
+                assert!(
+                    name.bytes().all(|b| b.is_ascii_lowercase()
+                        || b.is_ascii_digit()
+                        || b == b'-'
+                        || b == b'.'),
+                    "{what}: file name {name}"
+                );
+                let (status, again) = app
+                    .get_as(&format!("/api/v1/media/{}", body["id"]), Some(&token))
+                    .await;
+                judge(
+                    status,
+                    &again,
+                    part,
+                    Stored::Trimmed,
+                    value,
+                    &format!("{what} (read back)"),
+                );
+            }
+        }
+    }
+    assert!(stored > 0);
+}
