@@ -125,7 +125,7 @@ bench:
 			echo "make bench: needs wrk and pgbench: sudo apt-get install wrk postgresql" >&2; exit 1
 		fi
 	fi
-	cargo build --release --bin newsdesk --example bare
+	cargo build --release --bin newsdesk --example bare --example static_files
 	NEWSDESK_BIN=$(TARGET_DIR)/release/newsdesk python3 scripts/bench.py
 
 # A bounded soak run (examples/soak.rs): mixed traffic for SOAK_MINUTES against a release server

@@ -23,6 +23,8 @@ to keep the database. BENCH_SEARCH_ONLY=1: only search, the write cost and, as r
 (黑河), BENCH_SEARCH_TWO (爱辉区 营商环境), BENCH_SEARCH_RARE (default: of a few late reporters'
 names and demo-only words, the one with the fewest matches, at least one, that segments to one
 word), BENCH_WRITES (200), BENCH_REINDEX=0 to skip the reindex run.
+Media (scripts/bench_media.py): uploads, renditions and ranges beside a bare file server;
+BENCH_MEDIA=0 skips it, BENCH_MEDIA_ONLY=1 runs only it.
 Exits non-zero when any response was not 2xx (or a write was not 201).
 """
 
@@ -57,6 +59,10 @@ CACHE = os.environ.get("BENCH_CACHE", "1") not in ("", "0")
 # 0: seed without computing every article's 相关新闻 choices (for very large sets); the bench
 # then times a first read (which computes them) against a second one.
 RELATED = os.environ.get("BENCH_RELATED", "1") not in ("", "0")
+# The media library's part (scripts/bench_media.py); BENCH_MEDIA_ONLY=1 runs only it, on the
+# demo content instead of the synthetic set.
+MEDIA = os.environ.get("BENCH_MEDIA", "1") not in ("", "0")
+MEDIA_ONLY = os.environ.get("BENCH_MEDIA_ONLY", "") not in ("", "0")
 
 
 def log(msg):
@@ -233,6 +239,16 @@ def main():
                **({} if os.environ.get("BENCH_RATE_LIMITS") == "1"
                   else {"RATE_LIMIT_PER_MINUTE": "0", "BEACON_RATE_LIMIT_PER_MINUTE": "0"}))
     run([BIN, "migrate"], env=env)
+    if MEDIA_ONLY:
+        import bench_media
+        run([BIN, "seed"], env=dict(env, MEDIA_DIR=tempfile.mkdtemp(prefix="newsdesk-bench-seed-")))
+        work = Path(tempfile.mkdtemp(prefix="newsdesk-bench-"))
+        try:
+            ok = bench_media.run(env, work, admin)
+        finally:
+            if not os.environ.get("BENCH_KEEP_DB"):
+                psql(server_url, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        sys.exit(0 if ok else 1)
     t0 = time.time()
     seeded = run([BIN, "seed", "--synthetic", str(ARTICLES)] + ([] if RELATED else ["--no-related"]), env=env)
     log(f"seeded {ARTICLES} synthetic articles in {time.time() - t0:.1f} s")
@@ -247,7 +263,7 @@ def main():
     trace = work / "trace.sql"
     trace.touch()
     results, ranking_rows, beacon, plans, writes, reindex = [], [], None, [], None, None
-    cache_ok = True
+    cache_ok = media_ok = True
     try:
         # First a server that records its SQL, one request per workload; then a clean one to load.
         with Server(env, work, trace) as base:
@@ -277,6 +293,9 @@ def main():
             cache_ok = bench_cache.run(env, work, db_url, admin, results)
         if not SEARCH_ONLY:
             beacon = bench_beacon(env, work, db_url)
+        if not SEARCH_ONLY and MEDIA:
+            import bench_media
+            media_ok = bench_media.run(env, work, admin)
         if REINDEX:
             reindex = bench_reindex(env)
         report_write_cost(writes, reindex, seed_index)
@@ -293,6 +312,9 @@ def main():
         failed = True
     if any(r["http"]["non2xx"] or r["http"]["errors"] for r in results + search_rows + ranking_rows):
         log("some responses were not 2xx (or sockets failed): see the tables")
+        failed = True
+    if not media_ok:
+        log("the media runs had errors: see the table")
         failed = True
     if not cache_ok:
         log("the response cache runs had errors or stale reads: see the tables")

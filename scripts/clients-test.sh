@@ -71,7 +71,7 @@ run_generator openapi-typescript "$TS/node_modules/.bin/openapi-typescript" "$SP
 node "$TS/check-types.mjs" "$TS/generated/schema.d.ts"
 # ruff (in the virtualenv) formats the generated package.
 PATH=$VENV/bin:$PATH run_generator openapi-python-client "$VENV/bin/openapi-python-client" generate \
-	--path "$SPEC" --meta none --output-path "$PY_DIR/generated/newsdesk_client"
+	--path "$SPEC" --meta none --config "$PY_DIR/config.yml" --output-path "$PY_DIR/generated/newsdesk_client"
 log "generated both clients"
 
 # Strict type checks of the smoke scripts against the generated code (tsc also writes the

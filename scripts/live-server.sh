@@ -58,8 +58,10 @@ live_server_start() {
 		secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 	fi
 	# Rate limits are off: test clients send far more than a reader would.
+	# A media folder of its own (with its temporary files), for the demo media and uploads.
 	export DATABASE_URL=$LIVE_DB_URL BIND_ADDR=127.0.0.1:$port JWT_SECRET=$secret RUST_LOG=warn \
-		NEWSDESK_ENV=test RATE_LIMIT_PER_MINUTE=0 BEACON_RATE_LIMIT_PER_MINUTE=0
+		NEWSDESK_ENV=test RATE_LIMIT_PER_MINUTE=0 BEACON_RATE_LIMIT_PER_MINUTE=0 \
+		MEDIA_DIR=$LIVE_TMP/media MEDIA_UPLOADS_PER_MINUTE=0
 	if [[ -v LIVE_ENV ]] && ((${#LIVE_ENV[@]})); then export "${LIVE_ENV[@]}"; fi
 
 	live_server_run migrate "$BIN" migrate || return 1

@@ -11,7 +11,10 @@
 # 引题, 主题, authors, body, the 作者/来源/编辑 line, the blocks in page order with 相关新闻 and its
 # four titles, the footer lines; the front page one request, a non-empty block per navigation
 # channel, 点击排行 and the configured home blocks. Any console error or failed request fails.
-# Full-page screenshots go to target/portal/article.png and home.png.
+# Two passes, the media stored on the local disk and then in an S3-compatible bucket (moto, as
+# the media tests use it): on each, the front page's top story shows its cover (a rendition from
+# its srcset) and the 影音黑河 player plays and seeks its video (range requests).
+# Full-page screenshots go to target/portal/{local,s3}/article.png and home.png.
 #
 # Chromium is Debian's (/usr/bin/chromium), installed with apt-get when missing (as root), with a
 # CJK font for the screenshots; puppeteer-core never downloads a browser. The Node tools are
@@ -23,6 +26,7 @@
 #   PORTAL_SPEC               OpenAPI document (default: openapi/openapi.json)
 #   PORTAL_TEST_TIMEOUT       seconds for everything after the installs (default 180)
 #   PORTAL_UPDATE_SCREENSHOT  1: also copy article.png to examples/portal/screenshot.png (the README's)
+#   PORTAL_STORAGE            the passes to run (default "local s3")
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -70,6 +74,10 @@ if [[ -z ${PORTAL_TEST_BOUNDED:-} ]]; then
 		(cd "$PORTAL" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2)
 		printf '%s\n' "$stamp" >"$PORTAL/node_modules/.newsdesk-stamp"
 	fi
+	# The S3-compatible server of the second pass (moto, as the media tests use it).
+	# shellcheck source=scripts/python-venv.sh
+	source "$ROOT/scripts/python-venv.sh"
+	python_tools "$ROOT/.venv-moto" "$ROOT/tests/s3/requirements.txt" || { log "installing moto failed"; exit 1; }
 	log "installs checked in $((SECONDS - started)) s"
 
 	# The rest, bounded: on expiry timeout signals the whole process group (this script's
@@ -120,37 +128,77 @@ trap stop_all EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-LIVE_ENV=(CORS_ALLOWED_ORIGINS="$PORTAL_URL")
-live_server_start newsdesk_portal --seed
-
-SERVE_LOG=$(mktemp)
-node "$PORTAL/serve.mjs" --api "$LIVE_BASE" --port "$PORTAL_PORT" >"$SERVE_LOG" 2>&1 &
-SERVE_PID=$!
-deadline=$((SECONDS + 15))
-until [[ $(curl -s -o /dev/null -w '%{http_code}' "$PORTAL_URL/config.js" 2>/dev/null) == 200 ]]; do
-	if ! kill -0 "$SERVE_PID" 2>/dev/null || ((SECONDS >= deadline)); then
-		cat "$SERVE_LOG" >&2
-		log "serve.mjs did not answer on $PORTAL_URL"
-		exit 1
+MOTO_PID=""
+stop_moto() {
+	[[ -z $MOTO_PID ]] || { kill -TERM "$MOTO_PID" 2>/dev/null || true; wait "$MOTO_PID" 2>/dev/null || true; }
+	MOTO_PID=""
+}
+stop_pass() {
+	if [[ -n $SERVE_PID ]]; then
+		kill -TERM "$SERVE_PID" 2>/dev/null || true
+		wait "$SERVE_PID" 2>/dev/null || true
+		SERVE_PID=""
 	fi
-	sleep 0.1
-done
-log "portal up at $PORTAL_URL (API $LIVE_BASE)"
+	live_server_stop
+	stop_moto
+}
+trap 'stop_pass; stop_all' EXIT
 
-# ---- render and check --------------------------------------------------------------------------
-copy=""
-[[ ${PORTAL_UPDATE_SCREENSHOT:-} != 1 ]] || copy=$PORTAL/screenshot.png
-if ! PORTAL_URL=$PORTAL_URL API_URL=$LIVE_BASE REFERENCE=$ROOT/tests/fixtures/reference-page.txt OUT_DIR=$OUT \
-	SCREENSHOT_COPY=$copy CHROMIUM=$CHROMIUM node "$PORTAL/test/render.mjs"; then
-	live_server_log_tail 30
-	log "serve.mjs log:"
-	tail -n 20 "$SERVE_LOG" >&2 || true
-	log "FAILED (screenshots in $OUT)"
-	exit 1
-fi
-if ! live_server_alive; then
-	live_server_log_tail 60
-	log "the server died during the test"
-	exit 1
-fi
+# One pass: a seeded server storing its media on STORAGE (local or s3), the portal, Chromium.
+portal_pass() {
+	local storage=$1 out=$OUT/$1
+	mkdir -p "$out"
+	LIVE_ENV=(CORS_ALLOWED_ORIGINS="$PORTAL_URL")
+	if [[ $storage == s3 ]]; then
+		local moto_port
+		moto_port=$(free_port)
+		"$ROOT/.venv-moto/bin/moto_server" -H 127.0.0.1 -p "$moto_port" >/dev/null 2>&1 &
+		MOTO_PID=$!
+		local deadline=$((SECONDS + 20))
+		until curl -s -o /dev/null "http://127.0.0.1:$moto_port/"; do
+			((SECONDS < deadline)) || { log "moto_server did not start"; return 1; }
+			sleep 0.1
+		done
+		curl -s -f -X PUT -o /dev/null "http://127.0.0.1:$moto_port/portal-media" || { log "creating the bucket failed"; return 1; }
+		LIVE_ENV+=(MEDIA_STORAGE=s3 MEDIA_S3_BUCKET=portal-media MEDIA_S3_ENDPOINT="http://127.0.0.1:$moto_port"
+			MEDIA_S3_ACCESS_KEY_ID=portal MEDIA_S3_SECRET_ACCESS_KEY=portal)
+	fi
+	live_server_start "newsdesk_portal_$storage" --seed || return 1
+
+	SERVE_LOG=$(mktemp)
+	node "$PORTAL/serve.mjs" --api "$LIVE_BASE" --port "$PORTAL_PORT" >"$SERVE_LOG" 2>&1 &
+	SERVE_PID=$!
+	local deadline=$((SECONDS + 15))
+	until [[ $(curl -s -o /dev/null -w '%{http_code}' "$PORTAL_URL/config.js" 2>/dev/null) == 200 ]]; do
+		if ! kill -0 "$SERVE_PID" 2>/dev/null || ((SECONDS >= deadline)); then
+			cat "$SERVE_LOG" >&2
+			log "serve.mjs did not answer on $PORTAL_URL"
+			return 1
+		fi
+		sleep 0.1
+	done
+	log "portal up at $PORTAL_URL (API $LIVE_BASE, media on $storage)"
+
+	local copy=""
+	[[ ${PORTAL_UPDATE_SCREENSHOT:-} != 1 || $storage != local ]] || copy=$PORTAL/screenshot.png
+	if ! PORTAL_URL=$PORTAL_URL API_URL=$LIVE_BASE REFERENCE=$ROOT/tests/fixtures/reference-page.txt OUT_DIR=$out \
+		SCREENSHOT_COPY=$copy CHROMIUM=$CHROMIUM node "$PORTAL/test/render.mjs"; then
+		live_server_log_tail 30
+		log "serve.mjs log:"
+		tail -n 20 "$SERVE_LOG" >&2 || true
+		log "FAILED with media on $storage (screenshots in $out)"
+		return 1
+	fi
+	if ! live_server_alive; then
+		live_server_log_tail 60
+		log "the server died during the test"
+		return 1
+	fi
+	stop_pass
+	log "media on $storage: passed"
+}
+
+for storage in ${PORTAL_STORAGE:-local s3}; do
+	portal_pass "$storage" || exit 1
+done
 log "passed in $((SECONDS - started)) s (screenshots in $OUT)"

@@ -390,7 +390,7 @@ fn reference_list_items(doc: &mut utoipa::openapi::OpenApi) {
     ),
     components(
         // (Items of comma-list query parameters: referenced by `value_type`, not collected.)
-        schemas(Problem, ErrorCode, FieldError, crate::api::articles::ArticleInclude, crate::api::home::HomeInclude),
+        schemas(Problem, ErrorCode, FieldError, crate::api::articles::ArticleInclude, crate::api::home::HomeInclude, crate::models::media::MediaKind, crate::media::renditions::Fit, crate::media::renditions::RenditionFormat),
         responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, RangeNotSatisfiable, Unprocessable, TooManyRequests, Unavailable),
     ),
     modifiers(&BearerScheme),

@@ -11,10 +11,13 @@ by writing a function and appending it to STEPS below.
 
 from __future__ import annotations
 
+import io
 import os
+import struct
 import sys
 import time
 import traceback
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +45,7 @@ from newsdesk_client.api.rankings import (  # noqa: E402
     get_ranking,
     replace_ranking_entries,
 )
+from newsdesk_client.api.media import get_media_file, upload_media  # noqa: E402
 from newsdesk_client.api.search import search_articles  # noqa: E402
 from newsdesk_client.api.site import get_home  # noqa: E402
 from newsdesk_client.api.sources import create_source  # noqa: E402
@@ -64,19 +68,23 @@ from newsdesk_client.models import (  # noqa: E402
     ListResponseArticleSummary,
     ListResponseSearchHit,
     LoginRequest,
+    MediaDto,
+    MediaKind,
     Me,
     MostReadResponse,
     Problem,
     RankingDetail,
     RankingKind,
+    RenditionFormat,
     Role,
     SourceDto,
     SourceKind,
     TimeWindow,
     TokenResponse,
     UpdateArticle,
+    UploadMedia,
 )
-from newsdesk_client.types import UNSET, Response  # noqa: E402
+from newsdesk_client.types import UNSET, File, Response  # noqa: E402
 
 T = TypeVar("T")
 
@@ -420,6 +428,60 @@ def get_a_404(s: State) -> str:
     return f"{problem.code.value}: {problem.detail}"
 
 
+def png(width: int, height: int, note: str) -> bytes:
+    """A gradient PNG with a text chunk (`note` makes the upload this run's own)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(
+        b"\x00" + bytes(v for x in range(width) for v in (x * 255 // width, y * 255 // height, 128))
+        for y in range(height)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"tEXt", b"Comment\x00" + note.encode())
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def upload_an_image_and_read_a_rendition(s: State) -> str:
+    staff = need(s.staff, "staff client")
+    image = png(400, 300, f"py-smoke {RUN}")
+    body = UploadMedia(
+        file=File(payload=io.BytesIO(image), file_name="python-smoke.png", mime_type="image/png"),
+        title="冒烟测试图片",
+        alt="渐变色测试图",
+        tags=["冒烟"],
+        public=True,
+    )
+    asset = ok(upload_media.sync_detailed(client=staff, body=body), 201, MediaDto, "POST /media")
+    equal(asset.kind, MediaKind.IMAGE, "asset.kind")
+    equal(asset.mime, "image/png", "asset.mime")
+    equal((asset.width, asset.height), (400, 300), "asset size")
+    check("py-smoke" not in asset.file_name, "the text chunk is not the name")
+    widths = [r.width for r in asset.renditions]
+    equal(widths, [160, 320], "rendition widths")
+    again = upload_media.sync_detailed(
+        client=staff,
+        body=UploadMedia(file=File(payload=io.BytesIO(image), file_name="again.png", mime_type="image/png")),
+    )
+    equal(ok(again, 200, MediaDto, "POST /media (the same file)").id, asset.id, "the same file is the same asset")
+    r = get_media_file.sync_detailed(
+        asset.id, asset.file_name, client=s.anonymous, w=320, format_=RenditionFormat.WEBP  # type: ignore[arg-type]
+    )
+    equal(r.status_code, 200, "GET /media/{id}/{name}?w=320&format=webp")
+    equal(r.headers.get("content-type"), "image/webp", "rendition type")
+    check(r.content[:4] == b"RIFF" and r.content[8:12] == b"WEBP", "a WebP file")
+    original = get_media_file.sync_detailed(asset.id, asset.file_name, client=s.anonymous)  # type: ignore[arg-type]
+    check(original.content[:8] == b"\x89PNG\r\n\x1a\n", "the original is a PNG")
+    check(b"py-smoke" not in original.content, "its text chunk was stripped")
+    return f"#{asset.id} {asset.file_name} {asset.width}x{asset.height}, WebP rendition {len(r.content)} bytes"
+
+
 def get_a_422(s: State) -> str:
     body = CreateArticle(title="", category_id=need(s.category, "channel").id)
     r = create_article.sync_detailed(client=need(s.staff, "staff client"), body=body)
@@ -448,6 +510,7 @@ STEPS: list[tuple[str, Callable[[State], str]]] = [
     ("read the front page", read_the_front_page),
     ("read an article screen", read_an_article_screen),
     ("sync an offline copy", sync_an_offline_copy),
+    ("upload an image and read a rendition", upload_an_image_and_read_a_rendition),
     ("get a 404 as a typed problem", get_a_404),
     ("get a 422 as a typed problem", get_a_422),
 ]

@@ -9,6 +9,8 @@
 // Each step is a named function that asserts real values and prints one line; add a
 // step by appending to `steps` below.
 
+import { crc32, deflateSync } from "node:zlib";
+
 import createClient from "openapi-fetch";
 import type { components, paths } from "./generated/schema.js";
 
@@ -72,6 +74,38 @@ function failed<T, E>(r: Result<T, E>, status: number, what: string, ..._typed: 
   );
   equal(r.response.headers.get("content-type"), "application/problem+json", `${what} content type`);
   return r.error;
+}
+
+/** A gradient PNG with a text chunk (`note` makes the upload this run's own). */
+function png(width: number, height: number, note: string): Uint8Array {
+  const chunk = (kind: string, data: Uint8Array): Buffer => {
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(kind, "latin1"), data]);
+    const tail = Buffer.alloc(4);
+    tail.writeUInt32BE(crc32(body));
+    return Buffer.concat([head, body, tail]);
+  };
+  const rows = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const at = y * (width * 3 + 1) + 1 + x * 3;
+      rows[at] = Math.floor((x * 255) / width);
+      rows[at + 1] = Math.floor((y * 255) / height);
+      rows[at + 2] = 128;
+    }
+  }
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("tEXt", Buffer.from(`Comment\0${note}`, "latin1")),
+    chunk("IDAT", deflateSync(rows)),
+    chunk("IEND", new Uint8Array()),
+  ]);
 }
 
 // ---- clients and what the steps share ------------------------------------------------------
@@ -443,6 +477,51 @@ const steps: Step[] = [
       check(!copy.has(second.id), "the trashed article left the copy");
       equal(copy.get(first.id)?.title, firstTitle, "the other one stays");
       return `${copy.size} article(s) after ${pages} page(s)`;
+    },
+  },
+  {
+    name: "upload an image and read a rendition",
+    run: async () => {
+      const image = png(480, 270, `ts-smoke ${run}`);
+      // openapi-typescript types a `format: binary` part as a string; the form carries a Blob.
+      const r = await staff.POST("/api/v1/media", {
+        body: {
+          file: new Blob([image], { type: "image/png" }) as unknown as string,
+          title: "冒烟测试图片",
+          alt: "渐变色测试图",
+          tags: ["冒烟"],
+          public: true,
+        },
+        bodySerializer: (body) => {
+          const form = new FormData();
+          form.append("file", body.file as unknown as Blob, "ts-smoke.png");
+          for (const [name, value] of Object.entries(body)) {
+            if (name === "file" || value === undefined) continue;
+            for (const v of Array.isArray(value) ? value : [value]) form.append(name, String(v));
+          }
+          return form;
+        },
+      });
+      const asset: Schemas["MediaDto"] = ok(r, 201, "POST /media");
+      equal(asset.kind, "image", "asset.kind");
+      equal(asset.mime, "image/png", "asset.mime");
+      equal(`${asset.width}x${asset.height}`, "480x270", "asset size");
+      equal(asset.renditions.map((x) => x.width).join(","), "160,320", "rendition widths");
+      check(asset.srcset?.endsWith(" 480w") ?? false, `srcset ends with the original: ${asset.srcset}`);
+      const rendition = await anonymous.GET("/media/{id}/{name}", {
+        params: { path: { id: asset.id, name: asset.file_name }, query: { w: 320, h: 180, fit: "cover" } },
+        parseAs: "arrayBuffer",
+      });
+      equal(rendition.response.status, 200, "GET /media/{id}/{name}?w=320&h=180");
+      const bytes = new Uint8Array(rendition.data as ArrayBuffer);
+      const view = new DataView(bytes.buffer);
+      equal(`${view.getUint32(16)}x${view.getUint32(20)}`, "320x180", "rendition size (PNG header)");
+      const ranged = await anonymous.GET("/media/{id}/{name}", {
+        params: { path: { id: asset.id, name: asset.file_name }, header: { Range: "bytes=0-7" } } as never,
+        parseAs: "arrayBuffer",
+      });
+      equal(ranged.response.status, 206, "a range of the original");
+      return `#${asset.id} ${asset.file_name}, 320x180 rendition ${bytes.length} bytes`;
     },
   },
   {

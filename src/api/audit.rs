@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::query::ApiQuery;
+use crate::api::query::{ApiQuery, short_text};
 use crate::api::respond::{self, Audience, ListResponse};
 use crate::auth::Admin;
 use crate::db::pagination::PageRequest;
@@ -115,16 +115,6 @@ pub struct AuditQuery {
     pub cursor: Option<String>,
 }
 
-fn short(field: &str, value: &Option<String>, max: usize) -> Result<Option<String>, ApiError> {
-    match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-        Some(v) if v.chars().count() > max => Err(ApiError::bad_request(
-            field,
-            format!("must be at most {max} characters"),
-        )),
-        v => Ok(v.map(str::to_owned)),
-    }
-}
-
 /// The audit log, newest first: every staff write (and refused attempt) and every login,
 /// refresh and logout, with who, what, which resource, when and from where.
 #[utoipa::path(
@@ -147,8 +137,8 @@ pub async fn list_audit(
 ) -> Result<HttpResponse, ApiError> {
     let filter = Filter {
         user: query.user.map(UserId),
-        resource: short("resource", &query.resource, 32)?,
-        resource_id: short("resource_id", &query.resource_id, 128)?,
+        resource: short_text("resource", &query.resource, 32)?,
+        resource_id: short_text("resource_id", &query.resource_id, 128)?,
         action: query.action.map(|a| a.as_str().to_owned()),
         since: query.since,
         until: query.until,

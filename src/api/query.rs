@@ -104,6 +104,22 @@ where
 }
 
 /// Whether a list parameter (`comma_list`) names `item`.
+/// A short free-text query parameter: trimmed, empty as absent, at most `max` characters (400
+/// beyond).
+pub fn short_text(
+    field: &str,
+    value: &Option<String>,
+    max: usize,
+) -> Result<Option<String>, ApiError> {
+    match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) if v.chars().count() > max => Err(ApiError::bad_request(
+            field,
+            format!("must be at most {max} characters"),
+        )),
+        v => Ok(v.map(str::to_owned)),
+    }
+}
+
 pub fn wants<T: PartialEq>(list: Option<&[T]>, item: T) -> bool {
     list.is_some_and(|l| l.contains(&item))
 }

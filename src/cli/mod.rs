@@ -24,7 +24,7 @@ pub enum Command {
     Migrate(DbArgs),
     /// Create the demo channels, sources, admin, articles and boards where missing;
     /// `--synthetic N` adds N generated articles with a year of view history.
-    Seed(SeedArgs),
+    Seed(Box<SeedArgs>),
     /// Manage staff accounts.
     Users {
         #[command(subcommand)]
@@ -93,6 +93,9 @@ pub struct SeedArgs {
         hide_env_values = true
     )]
     pub admin_password: String,
+    /// Where the demo media are stored (`MEDIA_*`, as `serve` reads them).
+    #[command(flatten)]
+    pub media: crate::config::MediaConfig,
     /// Also add N generated articles (after the demo content), in batches, with a progress bar.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub synthetic: usize,
@@ -133,7 +136,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Some(Command::Seed(args)) => seed(args).await,
+        Some(Command::Seed(args)) => seed(*args).await,
         Some(Command::Users {
             command: UsersCommand::Create(args),
         }) => users::create(args).await,
@@ -228,6 +231,10 @@ async fn seed(args: SeedArgs) -> Result<(), String> {
         );
         let boards = crate::seed::boards::run(&mut conn).await?;
         println!("seed: created {boards} ranking boards");
+        args.media.validate()?;
+        let store = crate::media::Media::new(&args.media)?;
+        let assets = crate::seed::media::run(&mut conn, &store, Some(&args.admin_email)).await?;
+        println!("seed: stored {assets} demo media assets (covers, a video, an audio)");
     }
     if args.synthetic > 0 {
         let s =

@@ -6,6 +6,7 @@ pub mod body;
 pub mod detect;
 pub mod duration;
 pub mod images;
+pub mod ingest;
 pub mod renditions;
 pub mod spool;
 pub mod storage;

@@ -32,7 +32,7 @@ impl Limits {
         }
     }
 
-    fn of_kind(&self, kind: MediaKind) -> u64 {
+    pub fn of_kind(&self, kind: MediaKind) -> u64 {
         match kind {
             MediaKind::Image => self.image,
             MediaKind::Video => self.video,

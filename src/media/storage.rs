@@ -12,14 +12,18 @@ use futures_util::{StreamExt, TryStreamExt};
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
-use object_store::{GetOptions, GetRange, ObjectStore, PutPayload, WriteMultipart};
-use tokio::io::AsyncReadExt;
+use object_store::{
+    GetOptions, GetRange, GetResultPayload, ObjectStore, PutPayload, WriteMultipart,
+};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use crate::config::{MediaConfig, StorageKind};
 use crate::error::ApiError;
 
 /// Parts of a multipart upload to S3 (at least 5 MiB, except the last).
 const PART_BYTES: usize = 8 * 1024 * 1024;
+/// Reads of a local file streamed out.
+const READ_BYTES: usize = 256 * 1024;
 /// Files up to this size are written with one request.
 const SINGLE_PUT_BYTES: u64 = 8 * 1024 * 1024;
 
@@ -155,10 +159,15 @@ impl Storage {
             .get_opts(&ObjectPath::from(key), opts)
             .await
             .map_err(unavailable)?;
-        Ok(found
-            .into_stream()
-            .map_err(|e| std::io::Error::other(e.to_string()))
-            .boxed())
+        let range = found.range.clone();
+        Ok(match found.payload {
+            // A local file is read in large chunks (object_store's own stream reads 8 KiB at a
+            // time, each on a blocking thread).
+            GetResultPayload::File(file, _) => file_stream(file, range),
+            GetResultPayload::Stream(s) => {
+                s.map_err(|e| std::io::Error::other(e.to_string())).boxed()
+            }
+        })
     }
 
     /// Deletes an object (a missing one is not an error).
@@ -187,4 +196,37 @@ impl Storage {
         }
         Ok(())
     }
+}
+
+/// The bytes `range` of a local file, `READ_BYTES` at a time.
+fn file_stream(
+    file: std::fs::File,
+    range: Range<u64>,
+) -> BoxStream<'static, Result<Bytes, std::io::Error>> {
+    let file = tokio::fs::File::from_std(file);
+    futures_util::stream::try_unfold(
+        (file, range.start, range.end, false),
+        |(mut file, at, end, sought)| async move {
+            if at >= end {
+                return Ok(None);
+            }
+            if !sought {
+                file.seek(std::io::SeekFrom::Start(at)).await?;
+            }
+            let want = usize::try_from(end - at)
+                .unwrap_or(READ_BYTES)
+                .min(READ_BYTES);
+            let mut buf = vec![0u8; want];
+            let n = file.read(&mut buf).await?;
+            if n == 0 {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "the stored file is shorter than recorded",
+                ));
+            }
+            buf.truncate(n);
+            Ok(Some((Bytes::from(buf), (file, at + n as u64, end, true))))
+        },
+    )
+    .boxed()
 }

@@ -38,6 +38,27 @@ pub fn normalize(name: &str) -> String {
     name.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Tag names as sent, normalized and without repeats; `Err` says what is wrong (a name that is
+/// empty, too long or has control characters; more than `max` names).
+pub fn normalize_list(raw: &[String], max: usize) -> Result<Vec<String>, String> {
+    let mut tags: Vec<String> = Vec::new();
+    for name in raw {
+        let t = normalize(name);
+        if t.is_empty() || t.chars().count() > MAX_TAG_LEN || t.chars().any(char::is_control) {
+            return Err(format!(
+                "each tag must be 1 to {MAX_TAG_LEN} characters of text"
+            ));
+        }
+        if !tags.contains(&t) {
+            tags.push(t);
+        }
+    }
+    if tags.len() > max {
+        return Err(format!("at most {max} tags"));
+    }
+    Ok(tags)
+}
+
 pub async fn find(conn: &mut AsyncPgConnection, key: &Key) -> QueryResult<Option<Tag>> {
     let query = tags::table.select(Tag::as_select()).into_boxed();
     let query = match key {

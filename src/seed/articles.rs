@@ -294,6 +294,23 @@ async fn insert_article(
     Ok(Some(row.id))
 }
 
+/// What of a demo article the demo media dresses: its slug, its kind, and whether it is a
+/// headline or featured (those get covers).
+pub fn media_plan() -> Result<Vec<(String, ArticleKind, bool)>, String> {
+    let data: Data = serde_json::from_str(DATA).map_err(|e| format!("seed articles: {e}"))?;
+    Ok(data
+        .articles
+        .into_iter()
+        .map(|a| {
+            (
+                a.slug,
+                a.kind.unwrap_or(ArticleKind::Article),
+                a.headline || a.featured,
+            )
+        })
+        .collect())
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {

@@ -4,6 +4,7 @@
 pub mod articles;
 pub mod boards;
 mod compose;
+pub mod media;
 mod plan;
 pub mod synthetic;
 #[cfg(test)]

@@ -87,27 +87,10 @@ fn check_text(v: &mut Violations, field: &str, value: Option<&str>, max: usize) 
 }
 
 fn normalize_tags(v: &mut Violations, raw: &[String]) -> Vec<String> {
-    let mut tags: Vec<String> = Vec::new();
-    for t in raw {
-        let t = tag::normalize(t);
-        if t.is_empty() || t.chars().count() > tag::MAX_TAG_LEN || t.chars().any(char::is_control) {
-            v.add(
-                "tags",
-                format!(
-                    "each tag must be 1 to {} characters of text",
-                    tag::MAX_TAG_LEN
-                ),
-            );
-            break;
-        }
-        if !tags.contains(&t) {
-            tags.push(t);
-        }
-    }
-    if tags.len() > MAX_TAGS {
-        v.add("tags", format!("at most {MAX_TAGS} tags"));
-    }
-    tags
+    tag::normalize_list(raw, MAX_TAGS).unwrap_or_else(|why| {
+        v.add("tags", why);
+        Vec::new()
+    })
 }
 
 fn trimmed(s: Option<String>) -> Option<String> {
@@ -180,64 +163,24 @@ pub async fn create(
         }
         check_poster(&mut conn, kind, fields.poster_id).await?;
     }
-    let media = state.media.clone();
     let ext = upload.detected.ext;
-    let (stored_sha, byte_size, width, height, duration_ms) = if kind == MediaKind::Image {
-        let path = upload.file.to_path_buf();
-        let max_pixels = media.max_pixels;
-        let prepared = tokio::task::spawn_blocking(move || {
-            crate::media::images::prepare(&path, ext, max_pixels)
-        })
-        .await
-        .map_err(ApiError::internal)??;
-        let sha =
-            crate::media::spool::hex(&<sha2::Sha256 as sha2::Digest>::digest(&prepared.bytes));
-        let name = format!("x.{ext}");
-        let key = media::storage_key(&sha, &name);
-        let size = prepared.bytes.len() as i64;
-        if !media.storage.exists(&key).await? {
-            media.storage.put_bytes(&key, prepared.bytes).await?;
-        }
-        let to_i32 = |n: u32| i32::try_from(n).map_err(ApiError::internal);
-        (
-            sha,
-            size,
-            Some(to_i32(prepared.width)?),
-            Some(to_i32(prepared.height)?),
-            None,
-        )
-    } else {
-        let path = upload.file.to_path_buf();
-        let duration =
-            tokio::task::spawn_blocking(move || crate::media::duration::of_file(&path, ext))
-                .await
-                .map_err(ApiError::internal)??;
-        let key = media::storage_key(&upload.sha256, &format!("x.{ext}"));
-        if !media.storage.exists(&key).await? {
-            media
-                .storage
-                .put_file(&key, &upload.file, upload.size)
-                .await?;
-        }
-        let size = i64::try_from(upload.size).map_err(ApiError::internal)?;
-        (upload.sha256.clone(), size, None, None, duration)
-    };
+    let stored = crate::media::ingest::store(&state.media, &upload).await?;
     let title = trimmed(fields.title.clone());
     let new = NewAsset {
         kind,
         mime: upload.detected.mime.to_owned(),
         file_name: file_name(fields.file_name.as_deref(), title.as_deref(), ext),
-        byte_size,
+        byte_size: stored.byte_size,
         upload_sha256: upload.sha256.clone(),
-        sha256: stored_sha,
+        sha256: stored.sha256,
         title: title.unwrap_or_default(),
         alt: trimmed(fields.alt),
         caption: trimmed(fields.caption),
         credit: trimmed(fields.credit),
         tags,
-        width,
-        height,
-        duration_ms,
+        width: stored.width,
+        height: stored.height,
+        duration_ms: stored.duration_ms,
         poster_id: fields.poster_id,
         public: fields.public.unwrap_or(false),
         uploaded_by: actor.id,

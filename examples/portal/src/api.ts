@@ -15,6 +15,8 @@ export type Footer = Site["footer"];
 export type NavItem = Schemas["NavItem"];
 export type ScreenBlock = Schemas["ScreenBlock"];
 export type Problem = Schemas["Problem"];
+export type ImageRef = Schemas["ImageRef"];
+export type MediaRef = Schemas["MediaRef"];
 
 declare global {
   interface Window {
@@ -32,6 +34,25 @@ export function apiBase(): string {
     );
   }
   return base.replace(/\/+$/, "");
+}
+
+/**
+ * A media URL of the API (`/media/{id}/{name}…`, a path on the API's origin) as this page,
+ * served from another origin, must ask for it.
+ */
+export function mediaUrl(path: string): string {
+  return path.startsWith("/") ? `${apiBase()}${path}` : path;
+}
+
+/** Every URL of a `srcset` through `mediaUrl`. */
+export function mediaSrcset(srcset: string): string {
+  return srcset
+    .split(",")
+    .map((candidate) => {
+      const [url, ...size] = candidate.trim().split(/\s+/);
+      return [mediaUrl(url ?? ""), ...size].join(" ");
+    })
+    .join(", ");
 }
 
 let client: ReturnType<typeof createClient<paths>> | undefined;

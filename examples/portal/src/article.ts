@@ -3,16 +3,19 @@
 //
 // Page order: header (首 页 + navigation, slogans); breadcrumb; 引题 and 主题 on one line; the
 // source's site and the time; 引题, 主题 (副题) and the bylines over the body; the body; the
-// 作者/来源/编辑 line; the article screen's blocks in configured order: those up to 相关新闻 (the
+// 作者/来源/编辑 line (with the cover or the player, and a gallery's images, over the body); the
+// article screen's blocks in configured order: those up to 相关新闻 (the
 // `related` block) under the article, the others in the side column; the footer.
 
-import { type ArticleDetail, articleScreen, countView, type Site } from "./api.js";
+import { type ArticleDetail, articleScreen, countView, mediaSrcset, mediaUrl, type Site } from "./api.js";
 import {
   channelHref,
   h,
   letterSpaced,
   mount,
   newsroomDateTime,
+  picture,
+  player,
   schemeless,
   screenBlock,
   showFailure,
@@ -61,7 +64,27 @@ function articleBody(article: ArticleDetail): HTMLElement {
   const body = h("div", { class: "body" });
   // Sanitized HTML: the API runs every body through its sanitizer on write.
   body.innerHTML = article.body;
+  // Images of the media library are paths on the API's origin.
+  for (const img of body.querySelectorAll<HTMLImageElement>("img[src^='/media/']")) {
+    img.src = mediaUrl(img.getAttribute("src") ?? "");
+    const srcset = img.getAttribute("srcset");
+    if (srcset) img.srcset = mediaSrcset(srcset);
+  }
   return body;
+}
+
+/** The cover (题图) or, for video and audio, the player; then a gallery's images. */
+function articleMedia(article: ArticleDetail): (HTMLElement | null)[] {
+  const lead = article.media
+    ? player(article.media, article.cover_image)
+    : article.cover_image
+      ? h("figure", { class: "cover" }, picture(article.cover_image, "(max-width: 760px) 100vw, 700px"),
+          article.cover_image.caption ? h("figcaption", null, article.cover_image.caption) : null)
+      : null;
+  const gallery = article.gallery.length
+    ? h("div", { class: "gallery" }, article.gallery.map((image) => h("figure", null, picture(image, "(max-width: 760px) 50vw, 340px"))))
+    : null;
+  return [lead, gallery];
 }
 
 function render(article: ArticleDetail, site: Site): void {
@@ -105,6 +128,7 @@ function render(article: ArticleDetail, site: Site): void {
                 )
               : null,
           ),
+          articleMedia(article),
           articleBody(article),
           metaLine(article),
         ),

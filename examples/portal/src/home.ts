@@ -1,5 +1,5 @@
 // The front page (index.html), from one request (GET /api/v1/home?include=blocks): header
-// (首 页 + navigation, slogans), the headline board (头条), one block per navigation channel with
+// (首 页 + navigation, slogans), the headline board (头条, its top story with its cover), one block per navigation channel with
 // its newest articles, 点击排行 and the configured home blocks in the side column, the footer.
 
 import { type HomeScreen, homeScreen } from "./api.js";
@@ -9,6 +9,7 @@ import {
   h,
   mount,
   newsroomDay,
+  picture,
   rankedItem,
   screenBlock,
   showFailure,
@@ -29,6 +30,9 @@ function headline(home: HomeScreen): HTMLElement | null {
       ? h(
           "div",
           { class: "top-story" },
+          top.article.cover_image
+            ? h("figure", { class: "cover" }, picture(top.article.cover_image, "(max-width: 760px) 100vw, 700px"))
+            : null,
           top.article.kicker ? h("p", { class: "kicker" }, top.article.kicker) : null,
           h("h1", null, h("a", { href: articleHref(top.article) }, top.article.title)),
           h("p", { class: "summary" }, top.article.summary),

@@ -1,7 +1,8 @@
 // Render helpers both pages share: elements, links between the portal's pages, dates in the
 // newsroom's time zone, and the header (navigation, slogans), blocks and footer.
 
-import type { ArticleSummary, Footer, NavItem, RankedArticle, ScreenBlock, Site } from "./api.js";
+import { mediaSrcset, mediaUrl } from "./api.js";
+import type { ArticleSummary, Footer, ImageRef, MediaRef, NavItem, RankedArticle, ScreenBlock, Site } from "./api.js";
 
 type Child = Node | string | null | undefined | false;
 
@@ -144,11 +145,51 @@ export function blockHead(title: string, more: string | null | undefined): HTMLE
   );
 }
 
+/** A length in milliseconds as a player shows it: `0:03`, `12:40`. */
+export function duration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+}
+
+/** An image of the media library, with its renditions for the browser to choose from. */
+export function picture(image: ImageRef, sizes: string, className = ""): HTMLImageElement {
+  return h("img", {
+    class: className,
+    src: mediaUrl(image.renditions.at(-1)?.url ?? image.url),
+    srcset: mediaSrcset(image.srcset),
+    sizes,
+    width: String(image.width),
+    height: String(image.height),
+    alt: image.alt ?? "",
+    loading: "lazy",
+  });
+}
+
+/** A player for a video or audio of the media library, its poster shown until it plays. */
+export function player(media: MediaRef, fallbackPoster: ImageRef | null | undefined): HTMLElement {
+  const poster = media.poster ?? fallbackPoster;
+  const attrs: Record<string, string> = { controls: "", preload: "metadata", playsinline: "" };
+  if (poster) attrs.poster = mediaUrl(poster.renditions.find((r) => r.width >= 320)?.url ?? poster.url);
+  const source = h("source", { src: mediaUrl(media.url), type: media.mime });
+  const element = media.kind === "video" ? h("video", attrs, source) : h("audio", { controls: "", preload: "metadata" }, source);
+  return h(
+    "figure",
+    { class: `player player-${media.kind}`, "data-duration": media.duration_ms ? duration(media.duration_ms) : "" },
+    media.kind === "audio" && poster ? picture(poster, "300px", "player-poster") : null,
+    element,
+  );
+}
+
 /** One list entry: `· title`, with its day on the front page. */
 export function summaryItem(article: ArticleSummary, withDay = false): HTMLLIElement {
+  const media = article.media;
   return h(
     "li",
-    { class: `entry kind-${article.kind}` },
+    {
+      class: `entry kind-${article.kind}`,
+      // Shown by the style sheet (not part of the entry's text).
+      "data-duration": media?.duration_ms ? duration(media.duration_ms) : "",
+    },
     h("span", { class: "dot" }, "· "),
     h("a", { href: articleHref(article) }, article.title),
     withDay && article.published_at ? h("span", { class: "day" }, newsroomDay(article.published_at)) : null,
@@ -166,13 +207,18 @@ export function rankedItem(entry: RankedArticle): HTMLLIElement {
   );
 }
 
-/** A configured block (ScreenBlock): its heading and its list, ranked for boards. */
+/**
+ * A configured block (ScreenBlock): its heading and its list, ranked for boards. A block of
+ * video and audio (影音黑河) opens with a player for its newest one.
+ */
 export function screenBlock(block: ScreenBlock): HTMLElement {
   const ranked = block.list === "most_read" || block.list === "board";
+  const playable = ranked ? undefined : block.entries.find((entry) => entry.article.media)?.article;
   return h(
     "section",
     { class: `block list-${block.list}`, "data-key": block.key },
     blockHead(block.title, block.more_url),
+    playable?.media ? player(playable.media, playable.cover_image) : null,
     ranked
       ? h("ol", { class: "entries" }, block.entries.map(rankedItem))
       : h("ul", { class: "entries" }, block.entries.map((entry) => summaryItem(entry.article))),

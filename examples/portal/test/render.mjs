@@ -129,13 +129,17 @@ function reference(file) {
 async function open(browser, url, { waitFor } = {}) {
   const page = await browser.newPage();
   await page.setViewport({ width: 1200, height: 900 });
-  const seen = { api: [], problems: [], responses: new Map() };
+  const seen = { api: [], media: [], problems: [], responses: new Map() };
   page.on("console", (msg) => {
     if (msg.type() === "error") seen.problems.push(`console error: ${msg.text()}`);
   });
   page.on("pageerror", (error) => seen.problems.push(`page error: ${error.message}`));
   page.on("request", (request) => {
-    if (new URL(request.url()).origin === API) seen.api.push(`${request.method()} ${request.url().slice(API.length)}`);
+    const { origin, pathname } = new URL(request.url());
+    // Media files (/media/…) are the API server's too, but not requests to the API.
+    if (origin === API && !pathname.startsWith("/media/")) {
+      seen.api.push(`${request.method()} ${request.url().slice(API.length)}`);
+    }
   });
   page.on("requestfailed", (request) =>
     seen.problems.push(`request failed: ${request.method()} ${request.url()} (${request.failure()?.errorText})`),
@@ -143,6 +147,10 @@ async function open(browser, url, { waitFor } = {}) {
   page.on("response", (response) => {
     if (response.status() >= 400) {
       seen.problems.push(`HTTP ${response.status()}: ${response.request().method()} ${response.url()}`);
+    }
+    const { origin, pathname } = new URL(response.url());
+    if (origin === API && pathname.startsWith("/media/")) {
+      seen.media.push({ path: response.url().slice(API.length), status: response.status(), range: response.request().headers().range ?? "" });
     }
     if (new URL(response.url()).origin === API && response.request().method() === "GET") {
       seen.responses.set(new URL(response.url()).pathname, response);
@@ -170,6 +178,58 @@ const text = async (page, selector) => (await texts(page, selector))[0] ?? "(mis
 
 function problems(what, seen) {
   equalList(`${what}: no console errors, failed requests or HTTP errors`, seen.problems, []);
+}
+
+// ---- media ----------------------------------------------------------------------------------
+
+/**
+ * The first video player of the page (the 影音黑河 block's): it shows a poster from the media
+ * library, plays, and seeks; the file came in ranges (206). Images of the library on the page
+ * loaded, each a rendition the browser chose from its srcset.
+ */
+async function mediaChecks(page, seen, what, summary, { images: needImages }) {
+  const images = await page.$$eval("img[srcset]", (imgs) =>
+    imgs.map((img) => {
+      img.loading = "eager";
+      return { src: img.currentSrc, ok: img.complete && img.naturalWidth > 0 };
+    }),
+  );
+  const loaded = images.filter((i) => i.ok);
+  check(
+    `${what}: images of the media library load${needImages ? " (the top story's cover among them)" : ""}`,
+    (!needImages || loaded.length > 0) && loaded.every((i) => /\/media\/\d+\/.+\?w=\d+/.test(i.src)),
+    show(images),
+  );
+  const played = await page.evaluate(async () => {
+    const video = document.querySelector(".player video");
+    if (!video) return { error: "no video player on the page" };
+    const wait = (until, ms) =>
+      new Promise((resolve, reject) => {
+        const stop = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+        const poll = () => (until() ? (clearTimeout(stop), resolve()) : setTimeout(poll, 50));
+        poll();
+      });
+    try {
+      video.muted = true;
+      await video.play();
+      await wait(() => video.currentTime > 0.3, 10_000);
+      video.pause();
+      const seeked = new Promise((resolve) => video.addEventListener("seeked", resolve, { once: true }));
+      video.currentTime = 2.2;
+      await seeked;
+      return { poster: video.poster, time: video.currentTime, duration: video.duration, src: video.currentSrc };
+    } catch (error) {
+      return { error: String(error), poster: video.poster, networkState: video.networkState, readyState: video.readyState };
+    }
+  });
+  check(`${what}: the video player plays and seeks`, !played.error && played.time >= 2, show(played));
+  check(`${what}: the player shows a poster from the media library`, /\/media\/\d+\//.test(played.poster ?? ""), show(played));
+  await page.waitForNetworkIdle({ idleTime: 300, timeout: 5_000 }).catch(() => {});
+  const ranged = seen.media.filter((m) => m.status === 206);
+  check(`${what}: the video came in ranges (206)`, ranged.length > 0, show(seen.media));
+  summary.push(
+    `  media: ${loaded.length} images, video ${played.src ? played.src.slice(API.length) : "(none)"} played to ${played.time?.toFixed?.(1)} s of ${played.duration?.toFixed?.(1)} s, ${ranged.length} ranged responses`,
+  );
 }
 
 // ---- the article page -----------------------------------------------------------------------
@@ -228,6 +288,7 @@ async function articlePage(browser, ref, summary) {
       summary.push(`  block ${i + 1}: ${got.head} (${got.entries.length} entries)`);
     }
     equalList("article: footer lines", await texts(page, ".site-footer p"), ref.footer);
+    await mediaChecks(page, seen, "article", summary, { images: false });
   }
   await page.screenshot({ path: join(OUT_DIR, "article.png"), fullPage: true });
   await page.close();
@@ -282,6 +343,7 @@ async function frontPage(browser, ref, summary) {
     for (const block of blocks) check(`front page: home block ${block.title} lists articles`, block.entries > 0, "its list is empty");
     summary.push(`  点击排行 (${mostRead}), home blocks: ${blocks.map((b) => `${b.title} (${b.entries})`).join(", ") || "none"}`);
     equalList("front page: footer lines", await texts(page, ".site-footer p"), ref.footer);
+    await mediaChecks(page, seen, "front page", summary, { images: true });
   }
   await page.screenshot({ path: join(OUT_DIR, "home.png"), fullPage: true });
   await page.close();

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use super::dto::{ListMediaQuery, MediaDto};
-use crate::api::query::ApiQuery;
+use crate::api::query::{ApiQuery, short_text};
 use crate::api::respond::{self, Audience, ListResponse, staff_json};
 use crate::auth::AuthUser;
 use crate::db::pagination::PageRequest;
@@ -14,20 +14,6 @@ use crate::models::media::{self, Filter};
 use crate::models::user::Role;
 use crate::services::media::may_see;
 use crate::state::AppState;
-
-fn short(field: &str, value: &Option<String>, max: usize) -> Result<Option<String>, ApiError> {
-    match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-        Some(v) if v.chars().count() > max => Err(ApiError::bad_request(
-            field,
-            format!("must be at most {max} characters"),
-        )),
-        Some(v) if v.contains('\0') => Err(ApiError::bad_request(
-            field,
-            "must not contain NUL characters",
-        )),
-        v => Ok(v.map(str::to_owned)),
-    }
-}
 
 /// The media library, newest first; writers see what they uploaded and what is public.
 #[utoipa::path(
@@ -50,9 +36,9 @@ pub async fn list_media(
     let actor = user.actor();
     let filter = Filter {
         kind: query.kind,
-        tag: short("tag", &query.tag, 32)?.map(|t| crate::models::tag::normalize(&t)),
+        tag: short_text("tag", &query.tag, 32)?.map(|t| crate::models::tag::normalize(&t)),
         uploaded_by: query.uploaded_by.map(UserId),
-        q: short("q", &query.q, 100)?,
+        q: short_text("q", &query.q, 100)?,
         since: query.since,
         until: query.until,
         visible_to: (!actor.role.at_least(Role::Editor)).then_some(actor.id),

@@ -56,10 +56,12 @@ async fn text_part(field: &mut Field, name: &str) -> Result<String, ApiError> {
     Ok(text)
 }
 
+/// A boolean form part as clients send them (`true`, Python's `True`, `1`, an HTML checkbox's
+/// `on`).
 fn flag(name: &str, value: &str) -> Result<bool, ApiError> {
-    match value.trim() {
-        "true" | "1" | "on" => Ok(true),
-        "false" | "0" | "off" => Ok(false),
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "on" | "yes" => Ok(true),
+        "false" | "0" | "off" | "no" => Ok(false),
         _ => Err(ApiError::invalid(name, "must be true or false")),
     }
 }

@@ -155,30 +155,10 @@ impl Draft {
             "articles",
             "an article",
         );
-        let mut tags: Vec<String> = Vec::new();
-        for raw in &self.tags {
-            let t = tag::normalize(raw);
-            if t.is_empty()
-                || t.chars().count() > tag::MAX_TAG_LEN
-                || t.chars().any(char::is_control)
-            {
-                v.add(
-                    "tags",
-                    format!(
-                        "each tag must be 1 to {} characters of text",
-                        tag::MAX_TAG_LEN
-                    ),
-                );
-                break;
-            }
-            if !tags.contains(&t) {
-                tags.push(t);
-            }
+        match tag::normalize_list(&self.tags, MAX_TAGS) {
+            Ok(tags) => self.tags = tags,
+            Err(why) => v.add("tags", why),
         }
-        if tags.len() > MAX_TAGS {
-            v.add("tags", format!("at most {MAX_TAGS} tags"));
-        }
-        self.tags = tags;
         v.finish()
     }
 
