@@ -5,6 +5,7 @@
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
@@ -13,7 +14,8 @@ use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
 use object_store::{
-    GetOptions, GetRange, GetResultPayload, ObjectStore, PutPayload, WriteMultipart,
+    BackoffConfig, ClientOptions, GetOptions, GetRange, GetResultPayload, ObjectStore, PutPayload,
+    RetryConfig, WriteMultipart,
 };
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
@@ -58,7 +60,19 @@ impl Storage {
                 Arc::new(fs)
             }
             StorageKind::S3 => {
+                // A store that does not answer fails a request within seconds (503), instead
+                // of object_store's default of retrying for three minutes.
+                let retry = RetryConfig {
+                    backoff: BackoffConfig::default(),
+                    max_retries: 3,
+                    retry_timeout: Duration::from_secs(10),
+                };
+                let client = ClientOptions::new()
+                    .with_connect_timeout(Duration::from_secs(3))
+                    .with_timeout(Duration::from_secs(60));
                 let mut b = AmazonS3Builder::from_env()
+                    .with_retry(retry)
+                    .with_client_options(client)
                     .with_bucket_name(&config.s3_bucket)
                     .with_region(&config.s3_region)
                     .with_virtual_hosted_style_request(!config.s3_path_style);

@@ -36,12 +36,20 @@ fn moto_binary() -> std::path::PathBuf {
     local
 }
 
-async fn moto() -> Moto {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
-        .port();
+        .port()
+}
+
+async fn moto() -> Moto {
+    moto_on(free_port()).await
+}
+
+/// A moto server on `port`, with the bucket `newsdesk-media`.
+async fn moto_on(port: u16) -> Moto {
     let child = Command::new(moto_binary())
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .stdout(Stdio::null())
@@ -66,16 +74,50 @@ async fn moto() -> Moto {
     panic!("moto_server did not start on {}", moto.endpoint);
 }
 
+fn on_s3(c: &mut newsdesk::config::Config, endpoint: String) {
+    c.media.storage = StorageKind::S3;
+    c.media.s3_bucket = "newsdesk-media".into();
+    c.media.s3_endpoint = endpoint;
+    c.media.s3_access_key_id = "testing".into();
+    c.media.s3_secret_access_key = "testing".into();
+}
+
+#[tokio::test]
+async fn an_unreachable_store_is_a_503_that_keeps_nothing_until_it_is_back() {
+    let port = free_port();
+    let app = spawn_app_with(move |c| on_s3(c, format!("http://127.0.0.1:{port}"))).await;
+    let token = app.token(Role::Writer).await;
+    let started = std::time::Instant::now();
+    let (status, body) = app.upload(&token, jpeg(64, 48), "a.jpg", &[]).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["code"], "service_unavailable");
+    assert!(
+        body["detail"].as_str().unwrap().contains("media store"),
+        "{body}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "failed within seconds"
+    );
+    assert_eq!(
+        app.sql_i64("SELECT count(*) AS n FROM media_assets").await,
+        0
+    );
+    // The store comes up: the same upload now works.
+    let _s3 = moto_on(port).await;
+    let asset = app
+        .upload_new(&token, jpeg(64, 48), "a.jpg", &[("public", "true")])
+        .await;
+    let res = app.fetch(asset["url"].as_str().unwrap(), None).await;
+    assert_eq!(res.status(), 200);
+}
+
 #[tokio::test]
 async fn the_library_works_the_same_on_an_s3_compatible_store() {
     let s3 = moto().await;
     let endpoint = s3.endpoint.clone();
     let app = spawn_app_with(move |c| {
-        c.media.storage = StorageKind::S3;
-        c.media.s3_bucket = "newsdesk-media".into();
-        c.media.s3_endpoint = endpoint;
-        c.media.s3_access_key_id = "testing".into();
-        c.media.s3_secret_access_key = "testing".into();
+        on_s3(c, endpoint);
         // Large enough that the video goes up in several parts.
         c.media.max_video_mb = 64;
     })
