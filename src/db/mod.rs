@@ -66,19 +66,32 @@ pub fn build_pool(
         .map_err(|e| format!("cannot build the database pool: {e}"))
 }
 
-/// Applies pending migrations; returns the versions applied.
+/// The advisory lock key migrations run under ("newsdesk" read as a number).
+const MIGRATION_LOCK: i64 = 0x6e65_7773_6465_736b;
+
+/// Applies pending migrations, under an advisory lock (instances starting together migrate one
+/// at a time); returns the versions applied.
 ///
 /// Runs on a blocking thread through diesel's sync harness (the async harness
 /// panics under actix's runtime).
 pub async fn run_migrations(url: &str) -> Result<Vec<String>, String> {
     let url = url.to_owned();
     tokio::task::spawn_blocking(move || {
+        use diesel::RunQueryDsl;
         let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(&url)
             .map_err(|e| format!("cannot connect to the database: {e}"))?;
-        let applied = conn
+        // Several instances starting at once migrate one after the other: the first applies
+        // what is pending, the others find nothing left (the lock goes with the session).
+        diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+            .execute(&mut conn)
+            .map_err(|e| format!("cannot take the migration lock: {e}"))?;
+        let applied: Result<Vec<String>, String> = conn
             .run_pending_migrations(MIGRATIONS)
-            .map_err(|e| format!("migration failed: {e}"))?;
-        Ok(applied.iter().map(|v| v.to_string()).collect())
+            .map(|done| done.iter().map(|v| v.to_string()).collect())
+            .map_err(|e| format!("migration failed: {e}"));
+        let _ = diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+            .execute(&mut conn);
+        applied
     })
     .await
     .map_err(|e| format!("migration task failed: {e}"))?

@@ -235,3 +235,35 @@ async fn serve_runs_migrations_and_stops_gracefully_on_sigterm() {
         "one log line per request: {rest:?}"
     );
 }
+
+/// Instances started together on a new database migrate one at a time (an advisory lock): each
+/// succeeds and every migration is applied once.
+#[tokio::test]
+async fn concurrent_migrations_apply_each_migration_once() {
+    let db = TestDb::create().await;
+    let runs: Vec<_> = (0..4)
+        .map(|_| newsdesk(&db.url).arg("migrate").spawn().unwrap())
+        .collect();
+    for child in runs {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let dirs = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().is_dir())
+        .count() as i64;
+    let mut conn =
+        <diesel_async::AsyncPgConnection as diesel_async::AsyncConnection>::establish(&db.url)
+            .await
+            .unwrap();
+    let applied = query_i64(
+        &mut conn,
+        "SELECT count(*) AS n FROM __diesel_schema_migrations",
+    )
+    .await;
+    assert_eq!(applied, dirs);
+}
