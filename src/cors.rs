@@ -15,6 +15,7 @@ pub fn cors(config: &Config) -> Cors {
             "x-request-id",
             "x-api-key",
             "x-visitor-id",
+            "newsdesk-lsn",
         ])
         .expose_headers([
             "etag",
@@ -25,6 +26,7 @@ pub fn cors(config: &Config) -> Cors {
             "ratelimit-limit",
             "ratelimit-remaining",
             "ratelimit-reset",
+            "newsdesk-lsn",
         ])
         .max_age(3600);
     for origin in config.cors_origins() {

@@ -23,6 +23,7 @@ pub mod net;
 pub mod openapi;
 pub mod queries;
 pub mod ratelimit;
+pub mod replication;
 pub mod scheduler;
 pub mod search;
 pub mod security_headers;

@@ -21,6 +21,7 @@ use tokio_postgres::AsyncMessage;
 use crate::cache::Invalidation;
 use crate::cache::schedule::Tick;
 use crate::db::PoolSettings;
+use crate::replication::Lsn;
 use crate::state::AppState;
 
 /// The channel every instance listens on.
@@ -159,22 +160,92 @@ async fn subscribe_and_apply(state: &AppState, settings: &PoolSettings) {
     tracing::info!("change listener subscribed");
     let mut probe = tokio::time::interval(PROBE_EVERY);
     probe.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // With replicas: the primary's position at the previous probe.
+    let mut probed: Option<Lsn> = None;
     loop {
         tokio::select! {
             payload = rx.recv() => match payload {
-                Some(p) => apply(state, &p),
+                Some(p) => {
+                    let mut batch = vec![p];
+                    while let Ok(more) = rx.try_recv() {
+                        batch.push(more);
+                    }
+                    if !apply_batch(state, &client, batch).await {
+                        break;
+                    }
+                }
                 None => break,
             },
             _ = probe.tick() => {
-                let alive = tokio::time::timeout(PROBE_TIMEOUT, client.simple_query("SELECT 1")).await;
-                if !matches!(alive, Ok(Ok(_))) {
+                let Some(replicas) = &state.replicas else {
+                    let alive = tokio::time::timeout(PROBE_TIMEOUT, client.simple_query("SELECT 1")).await;
+                    if !matches!(alive, Ok(Ok(_))) {
+                        break;
+                    }
+                    continue;
+                };
+                let generation = replicas.unknown_generation();
+                let Some(at) = position(&client).await else {
                     break;
+                };
+                replicas.settle_floor(at, generation);
+                // Every write committed by the previous probe has been delivered by now (before
+                // this probe's answer): apply what is queued, then the caches cover it.
+                let mut batch = Vec::new();
+                while let Ok(more) = rx.try_recv() {
+                    batch.push(more);
+                }
+                if !batch.is_empty() && !apply_batch(state, &client, batch).await {
+                    break;
+                }
+                if let Some(previous) = probed.replace(at) {
+                    replicas.mark_seen(previous);
                 }
             }
         }
     }
     tracing::warn!("change listener lost its connection; serving uncached until subscribed again");
     driver.abort();
+}
+
+/// The primary's current position, read on the listening connection.
+async fn position(client: &tokio_postgres::Client) -> Option<Lsn> {
+    let read = client.simple_query("SELECT pg_current_wal_lsn()::text");
+    let messages = tokio::time::timeout(PROBE_TIMEOUT, read).await.ok()?.ok()?;
+    messages.iter().find_map(|m| match m {
+        tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0)?.parse().ok(),
+        _ => None,
+    })
+}
+
+/// Applies delivered events. With replicas, the read floor is first raised to the primary's
+/// position (after all of them), so nothing refilled afterwards is older than they are. False
+/// when the connection failed.
+async fn apply_batch(
+    state: &AppState,
+    client: &tokio_postgres::Client,
+    batch: Vec<String>,
+) -> bool {
+    if let Some(replicas) = &state.replicas {
+        let generation = replicas.unknown_generation();
+        match position(client).await {
+            Some(at) => {
+                replicas.raise_floor(at);
+                replicas.settle_floor(at, generation);
+            }
+            None => {
+                replicas.floor_unknown();
+                for payload in &batch {
+                    apply(state, payload);
+                }
+                return false;
+            }
+        }
+    }
+    for payload in &batch {
+        apply(state, payload);
+    }
+    true
 }
 
 fn apply(state: &AppState, payload: &str) {

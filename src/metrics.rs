@@ -212,6 +212,7 @@ pub fn build(
     indexer: Arc<Indexer>,
     webhooks: Arc<crate::webhooks::worker::Stats>,
     responses: Arc<crate::cache::responses::ResponseCache>,
+    replicas: Option<Arc<crate::replication::Replicas>>,
 ) -> Result<PrometheusMetrics, String> {
     let registry = prometheus::Registry::new();
     let cache =
@@ -259,6 +260,13 @@ pub fn build(
     registry
         .register(Box::new(webhooks))
         .map_err(|e| e.to_string())?;
+    if let Some(replicas) = replicas {
+        let routing = crate::replication::metrics::ReplicaCollector::new(replicas)
+            .map_err(|e| e.to_string())?;
+        registry
+            .register(Box::new(routing))
+            .map_err(|e| e.to_string())?;
+    }
     PrometheusMetricsBuilder::new("newsdesk")
         .registry(registry)
         .endpoint("/metrics")

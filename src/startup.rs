@@ -32,6 +32,9 @@ pub struct Application {
     webhooks: Option<tokio::task::JoinHandle<()>>,
     stop_listener: Arc<Notify>,
     listener: tokio::task::JoinHandle<()>,
+    /// The replicas' health check (when replicas are configured).
+    stop_replicas: Arc<Notify>,
+    replica_health: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Indexes articles that have no search vector yet (rows from before the search migration, or
@@ -75,6 +78,21 @@ impl Application {
         let mut probe_settings = settings.sized(1);
         probe_settings.trace = None;
         let probe = db::build_pool(&config.database_url, &probe_settings, db_stats.clone())?;
+        let replicas = crate::replication::Replicas::build(&config.replicas, &settings, &db_stats)?
+            .map(Arc::new);
+        let stop_replicas = Arc::new(Notify::new());
+        let replica_health = match &replicas {
+            Some(r) => {
+                let monitor =
+                    db::build_pool(&config.database_url, &probe_settings, db_stats.clone())?;
+                Some(tokio::spawn(crate::replication::health::run(
+                    r.clone(),
+                    monitor,
+                    stop_replicas.clone(),
+                )))
+            }
+            None => None,
+        };
         let jwt = JwtKeys::from_config(&config)?;
         let dummy_hash = Arc::new(password::hash("newsdesk-timing-equaliser")?);
         let listener = TcpListener::bind(config.bind_addr)
@@ -97,7 +115,7 @@ impl Application {
         let limits = web::Data::from(limits);
         let media = Arc::new(crate::media::Media::new(&config.media)?);
         let state = web::Data::new(AppState::new(
-            (pool, probe, db_stats),
+            (pool, probe, db_stats, replicas),
             config,
             jwt,
             dummy_hash,
@@ -119,6 +137,7 @@ impl Application {
             state.search.clone(),
             webhook_stats.clone(),
             state.caches.responses.clone(),
+            state.replicas.clone(),
         )?;
         let stop_webhooks = Arc::new(Notify::new());
         let webhooks = state.config.webhook_worker.then(|| {
@@ -191,6 +210,9 @@ impl Application {
                 .wrap(Compress::default())
                 // Outside compression: it stores bodies once and compresses them itself.
                 .wrap(from_fn(crate::cache::serve::serve))
+                // Outside the cache: a request presenting a newer position than the cache
+                // covers bypasses it.
+                .wrap(from_fn(crate::replication::route::route))
                 .wrap(from_fn(crate::limits::enforce))
                 // Inside CORS (so a 429 carries CORS headers and preflights are never limited)
                 // and inside metrics (so refusals are counted).
@@ -222,6 +244,8 @@ impl Application {
             webhooks,
             stop_listener,
             listener: change_listener,
+            stop_replicas,
+            replica_health,
         })
     }
 
@@ -268,6 +292,10 @@ impl Application {
         self.stop_flusher.notify_one();
         self.stop_listener.notify_one();
         join_by(deadline, self.listener).await;
+        self.stop_replicas.notify_one();
+        if let Some(health) = self.replica_health {
+            join_by(deadline, health).await;
+        }
         let webhooks = async {
             if let Some(worker) = self.webhooks
                 && !join_by(deadline, worker).await

@@ -11,8 +11,12 @@ use crate::db::{DbConn, DbPool, DbStats};
 use crate::error::ApiError;
 use crate::models::category::Tree;
 use crate::net::TrustedProxies;
+use crate::replication::{Lsn, Replicas};
 use crate::search::{Indexer, Ranking, Segmenter};
 use crate::views::ViewCounter;
+
+/// The request pool, the readiness probe's pool, their counters and the replicas.
+pub type Databases = (DbPool, DbPool, Arc<DbStats>, Option<Arc<Replicas>>);
 
 pub struct AppState {
     pub pool: DbPool,
@@ -38,11 +42,13 @@ pub struct AppState {
     pub proxies: TrustedProxies,
     /// The media library's store, limits and renditions.
     pub media: Arc<crate::media::Media>,
+    /// Streaming replicas for public reads (`None`: everything on the primary).
+    pub replicas: Option<Arc<Replicas>>,
 }
 
 impl AppState {
     pub fn new(
-        (pool, probe, db_stats): (DbPool, DbPool, Arc<DbStats>),
+        (pool, probe, db_stats, replicas): Databases,
         config: Config,
         jwt: JwtKeys,
         dummy_hash: Arc<String>,
@@ -70,6 +76,7 @@ impl AppState {
             ranking,
             proxies,
             media,
+            replicas,
         }
     }
 
@@ -84,6 +91,28 @@ impl AppState {
             }
             ApiError::from(e)
         })
+    }
+
+    /// A connection for a read-only handler: a replica that has replayed far enough for this
+    /// request, when replicas are configured and the request is not staff's; otherwise the
+    /// primary (see `replication`). Never for anything that writes.
+    pub async fn read_conn(&self) -> Result<DbConn, ApiError> {
+        if let Some(replicas) = &self.replicas {
+            let route = crate::replication::route::current();
+            if route.as_ref().is_some_and(|r| r.staff) {
+                replicas
+                    .stats
+                    .staff_reads
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            } else {
+                crate::db::budget::arm();
+                let need = route.map_or(Lsn::ZERO, |r| r.requested);
+                if let Some(conn) = replicas.checkout(need).await {
+                    return Ok(conn);
+                }
+            }
+        }
+        self.conn().await
     }
 
     /// The channel tree (see `Caches::tree`).

@@ -11,6 +11,10 @@ use crate::state::AppState;
 pub struct Health {
     /// `ok` when healthy.
     pub status: String,
+    /// With `DATABASE_REPLICA_URLS`: each replica's state. A replica that is down or lagging
+    /// does not make the instance unready (its reads go to the primary).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<Vec<crate::replication::ReplicaStatus>>,
 }
 
 /// Process is up.
@@ -26,11 +30,13 @@ pub async fn livez() -> HttpResponse {
         .insert_header(("cache-control", "no-store"))
         .json(Health {
             status: "ok".into(),
+            replicas: None,
         })
 }
 
-/// Database is reachable (one round trip on a connection of its own, so a saturated request
-/// pool does not read as an outage; saturation shows in `/metrics`).
+/// The primary database is reachable (one round trip on a connection of its own, so a saturated
+/// request pool does not read as an outage; saturation shows in `/metrics`). With replicas, their
+/// states are listed; they do not decide readiness, since the primary can serve every read.
 #[utoipa::path(
     operation_id = "get_readyz",
     tag = "health",
@@ -49,5 +55,6 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         .insert_header(("cache-control", "no-store"))
         .json(Health {
             status: "ok".into(),
+            replicas: state.replicas.as_ref().map(|r| r.status()),
         }))
 }

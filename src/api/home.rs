@@ -118,7 +118,7 @@ pub async fn get_home(
         ));
     }
     let now = Utc::now();
-    let mut conn = state.conn().await?;
+    let mut conn = state.read_conn().await?;
     let tree = state.tree(&mut conn).await?;
     let settings = site::get(&mut conn).await?;
     let home_blocks = settings.blocks.home.clone();

@@ -107,7 +107,7 @@ pub async fn search(
         let max_age = state.config.cache_list_max_age_secs;
         (Scope::Public(Utc::now()), Audience::Public { max_age })
     };
-    let mut conn = state.conn().await?;
+    let mut conn = state.read_conn().await?;
     let tree = state.tree(&mut conn).await?;
     let mut filters = Filters {
         search: Some(parsed.tsquery.clone()),

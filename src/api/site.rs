@@ -47,7 +47,7 @@ pub async fn get_site(
     user: MaybeAuthUser,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.conn().await?;
+    let mut conn = state.read_conn().await?;
     let settings = site::get(&mut conn).await?;
     let tree = state.tree(&mut conn).await?;
     let staff = user.is_staff();

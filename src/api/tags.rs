@@ -60,7 +60,7 @@ pub async fn list_tags(
         .filter(|s| !s.is_empty());
     let page = PageRequest::from_params(query.page, query.per_page, query.cursor.as_deref())?;
     let paged = tag::list(
-        &mut *state.conn().await?,
+        &mut *state.read_conn().await?,
         prefix.as_deref(),
         (!user.is_staff()).then(chrono::Utc::now),
         &page,

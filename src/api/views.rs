@@ -14,7 +14,7 @@ const STALE_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Asks the database about an article and remembers the answer.
 async fn look_up(state: &AppState, raw: &str) -> Result<Option<BeaconArticle>, ApiError> {
-    let mut conn = state.conn().await?;
+    let mut conn = state.read_conn().await?;
     let found = article::find(&mut conn, &Key::parse(raw))
         .await?
         .map(|a| BeaconArticle::of(&a));

@@ -85,8 +85,21 @@ fn is_api_get(req: &ServiceRequest) -> bool {
     req.method() == Method::GET && req.path().starts_with("/api/v1/")
 }
 
+/// A request presenting a newer position (`Newsdesk-Lsn`) than this instance's caches cover.
+fn newer_than_cached(req: &ServiceRequest) -> bool {
+    let Some(route) = crate::replication::route::current() else {
+        return false;
+    };
+    route.requested > crate::replication::Lsn::ZERO
+        && req
+            .app_data::<web::Data<crate::state::AppState>>()
+            .and_then(|s| s.replicas.as_ref())
+            .is_some_and(|r| !r.cache_covers(route.requested))
+}
+
 fn cacheable(req: &ServiceRequest) -> bool {
     is_api_get(req)
+        && !newer_than_cached(req)
         && !req.headers().contains_key(header::AUTHORIZATION)
         && req.query_string().len() <= MAX_QUERY
         && !STAFF_PREFIXES.iter().any(|p| req.path().starts_with(p))

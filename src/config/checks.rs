@@ -23,6 +23,7 @@ impl Config {
         }
         self.trusted_proxy_nets()?;
         self.media.validate()?;
+        self.replicas.validate()?;
         if self.login_max_failures == 0 {
             return Err("LOGIN_MAX_FAILURES must be at least 1".into());
         }

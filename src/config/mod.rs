@@ -7,8 +7,10 @@ use clap::Args;
 
 mod checks;
 mod media;
+mod replicas;
 
 pub use media::{MediaConfig, StorageKind};
+pub use replicas::ReplicaConfig;
 
 /// Minimum length of `JWT_SECRET` in bytes.
 pub const MIN_JWT_SECRET_LEN: usize = 32;
@@ -287,6 +289,10 @@ pub struct Config {
     /// The media library (`MEDIA_*`).
     #[command(flatten)]
     pub media: MediaConfig,
+
+    /// Read routing to streaming replicas (`DATABASE_REPLICA_URLS`, `REPLICA_*`).
+    #[command(flatten)]
+    pub replicas: ReplicaConfig,
 }
 
 impl Config {

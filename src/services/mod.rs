@@ -69,6 +69,20 @@ where
             Ok((value, stale))
         })
         .await?;
+    if let Some(replicas) = &state.replicas {
+        // Before the caches drop what the write made stale: whatever refills them must be read
+        // from a replica that has replayed this commit (see `replication`).
+        match crate::replication::lsn::current(&mut conn).await {
+            Ok(at) => {
+                replicas.raise_floor(at);
+                crate::replication::route::note_write(at);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the primary's position after a write; reads go to the primary until it is known");
+                replicas.floor_unknown();
+            }
+        }
+    }
     if let Some(inv) = &change {
         state.caches.invalidate(inv);
     }

@@ -99,6 +99,7 @@ pub fn test_config(database_url: String) -> Config {
         // Tests send to a receiver on loopback.
         webhook_allow_private: true,
         media: test_media_config(),
+        replicas: newsdesk::config::ReplicaConfig::default(),
     }
 }
 

@@ -30,6 +30,7 @@ mod proxy_selftest;
 mod rankings;
 mod rate_limits;
 mod related;
+mod replicas;
 mod response_cache;
 mod roles;
 mod search;

@@ -92,7 +92,7 @@ pub async fn get_article(
 ) -> Result<HttpResponse, ApiError> {
     let wants = |item| query.wants(item);
     let key = Key::parse(&key);
-    let mut conn = state.conn().await?;
+    let mut conn = state.read_conn().await?;
     let now = Utc::now();
     let found = article::find(&mut conn, &key)
         .await?

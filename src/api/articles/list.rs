@@ -290,7 +290,7 @@ pub async fn list_articles(
     query: ApiQuery<ListArticlesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (scope, audience) = scope_for(&user, query.status, state.config.cache_list_max_age_secs)?;
-    let mut conn = state.conn().await?;
+    let mut conn = state.read_conn().await?;
     let tree = state.tree(&mut conn).await?;
     run(&req, &state, conn, tree, &query, scope, audience).await
 }
@@ -319,7 +319,7 @@ pub async fn list_category_articles(
     query: ApiQuery<ChannelArticlesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (scope, audience) = scope_for(&user, query.status, state.config.cache_list_max_age_secs)?;
-    let mut conn = state.conn().await?;
+    let mut conn = state.read_conn().await?;
     let tree = state.tree(&mut conn).await?;
     let k = Key::parse(&key);
     let c = tree

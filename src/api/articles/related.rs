@@ -82,7 +82,7 @@ pub async fn list_related(
 ) -> Result<HttpResponse, ApiError> {
     let limit = count_param("limit", query.limit, EMBEDDED as i64, MAX_LIMIT)?;
     let key = Key::parse(&key);
-    let mut conn = state.conn().await?;
+    let mut conn = state.read_conn().await?;
     let now = Utc::now();
     let found = article::find(&mut conn, &key)
         .await?

@@ -43,7 +43,7 @@ pub async fn list_authors(
     let q = query.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let page = PageRequest::from_params(query.page, query.per_page, query.cursor.as_deref())?;
     deps::record(Dep::Authors);
-    let paged = author::list(&mut *state.conn().await?, q, &page).await?;
+    let paged = author::list(&mut *state.read_conn().await?, q, &page).await?;
     let audience = Audience::of(&user, state.config.cache_max_age_secs);
     Ok(respond::list(&req, audience, paged.map(AuthorDto::from)))
 }
@@ -69,7 +69,7 @@ pub async fn get_author(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = Key::parse(&key);
-    let found = author::find(&mut *state.conn().await?, &key)
+    let found = author::find(&mut *state.read_conn().await?, &key)
         .await?
         .or_not_found("author", &key)?;
     deps::record(Dep::Author(found.id));

@@ -69,7 +69,7 @@ pub async fn list_categories(
     state: web::Data<AppState>,
     query: ApiQuery<ListCategoriesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let tree = state.tree(&mut *state.conn().await?).await?;
+    let tree = state.tree(&mut *state.read_conn().await?).await?;
     let staff = user.is_staff();
     let data: Vec<CategoryNode> = if query.flat.unwrap_or(false) {
         tree.preorder()
@@ -119,7 +119,7 @@ pub async fn get_category(
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let tree = state.tree(&mut *state.conn().await?).await?;
+    let tree = state.tree(&mut *state.read_conn().await?).await?;
     let staff = user.is_staff();
     let body = detail(&tree, &Key::parse(&key), staff)?;
     Ok(cached_json(

@@ -71,7 +71,7 @@ async fn readable(
     id: MediaId,
     name: &str,
 ) -> Result<Asset, ApiError> {
-    let mut conn = state.conn().await?;
+    let mut conn = state.read_conn().await?;
     let asset = media::find(&mut conn, id)
         .await?
         .filter(|a| a.file_name == name)

@@ -58,7 +58,7 @@ pub async fn list_rankings(
     let page: PageRequest<(i32, i64)> =
         PageRequest::from_params(query.page, query.per_page, query.cursor.as_deref())?;
     deps::record(Dep::Boards);
-    let mut boards = ranking::all(&mut *state.conn().await?).await?;
+    let mut boards = ranking::all(&mut *state.read_conn().await?).await?;
     boards.sort_by_key(|b| (b.position, b.id));
     let paged = paginate_in_memory(boards, &page, |b: &Ranking| (b.position, b.id.0));
     let audience = Audience::of(&user, state.config.cache_max_age_secs);
@@ -163,7 +163,7 @@ pub async fn get_ranking(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = Key::parse(&key);
-    let mut conn = state.conn().await?;
+    let mut conn = state.read_conn().await?;
     let board = ranking::find(&mut conn, &key)
         .await?
         .or_not_found("board", &key)?;

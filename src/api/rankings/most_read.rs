@@ -31,7 +31,7 @@ pub fn by_id(list: Vec<ArticleSummary>) -> std::collections::HashMap<ArticleId, 
 
 async fn compute(state: &AppState, key: &MostReadKey) -> Result<MostReadPage, ApiError> {
     let now = Utc::now();
-    let mut conn = state.conn().await?;
+    let mut conn = state.read_conn().await?;
     let tree = state.tree(&mut conn).await?;
     let scope: Option<Vec<CategoryId>> = key.category.map(|c| tree.scope(c, true));
     let from = key

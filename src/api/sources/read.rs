@@ -43,7 +43,7 @@ pub async fn list_sources(
     let q = query.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let page = PageRequest::from_params(query.page, query.per_page, query.cursor.as_deref())?;
     deps::record(Dep::Sources);
-    let paged = source::list(&mut *state.conn().await?, q, &page).await?;
+    let paged = source::list(&mut *state.read_conn().await?, q, &page).await?;
     Ok(respond::list(
         &req,
         audience(&user, &state),
@@ -72,7 +72,7 @@ pub async fn get_source(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = Key::parse(&key);
-    let found = source::find(&mut *state.conn().await?, &key)
+    let found = source::find(&mut *state.read_conn().await?, &key)
         .await?
         .or_not_found("source", &key)?;
     deps::record(Dep::Source(found.id));
