@@ -12,12 +12,13 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 BIN := $(TARGET_DIR)/debug/newsdesk
 
-.PHONY: help run test lint fmt openapi openapi-check schema schema-check fuzz clients-test portal-test spec-lint generators-check bootstrap-test clean-data bench soak
+.PHONY: help run test lint fmt openapi openapi-check schema schema-check fuzz clients-test portal-test spec-lint generators-check bootstrap-test cluster-test cluster-bench clean-data bench soak
 
 help:
 	@echo "make run            start the server (creates .env, finds/starts PostgreSQL, migrates, seeds)"
 	echo "make test           lint, build, cargo test, schema check, then concurrently: contract fuzzing, generated clients,"
-	echo "                    the example portal in Chromium, spec linters, Kotlin/Swift generators, bootstrap self-check"
+	echo "                    the example portal in Chromium, spec linters, Kotlin/Swift generators, bootstrap self-check,"
+	echo "                    the replication cluster test"
 	echo "make lint           cargo fmt --check and cargo clippy -D warnings"
 	echo "make fmt            cargo fmt"
 	echo "make openapi        regenerate openapi/openapi.json"
@@ -30,6 +31,8 @@ help:
 	echo "make spec-lint      Redocly (recommended) and Spectral (spectral:oas) on openapi/openapi.json"
 	echo "make generators-check  openapi-generator for Kotlin and Swift, generated models inspected"
 	echo "make bootstrap-test self-check of scripts/ensure-postgres.sh"
+	echo "make cluster-test   a primary, a streaming replica, two instances and HAProxy on loopback (also in make test)"
+	echo "make cluster-bench  release build; one instance on the primary vs two reading from the replica"
 	echo "make clean-data     stop the project-local PostgreSQL cluster and delete .data/"
 	echo "make bench          release build, synthetic data (BENCH_ARTICLES=20000), wrk + pgbench table"
 	echo "make soak           release build, SOAK_MINUTES=10 of mixed traffic with a database fault in the middle (not in make test)"
@@ -111,6 +114,22 @@ generators-check:
 
 bootstrap-test:
 	scripts/test-ensure-postgres.sh
+
+cluster-test:
+	cargo build
+	NEWSDESK_BIN=$(BIN) scripts/cluster-test.sh
+
+cluster-bench:
+	@if ! command -v wrk >/dev/null; then
+		if [[ $$(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+			echo "make cluster-bench: installing wrk with apt-get"
+			apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+		else
+			echo "make cluster-bench: needs wrk: sudo apt-get install wrk" >&2; exit 1
+		fi
+	fi
+	cargo build --release --bin newsdesk
+	CLUSTER_BENCH=1 NEWSDESK_BIN=$(TARGET_DIR)/release/newsdesk scripts/cluster-test.sh
 
 clean-data:
 	scripts/stop-local-postgres.sh

@@ -160,7 +160,7 @@ fn string_header(description: &str) -> Header {
 
 /// The headers responses carry, typed for generated clients: conditional requests
 /// (`If-None-Match` → `ETag`, 304), caching (`Cache-Control`), paging (`Link`) and the rate limit
-/// of public requests (`RateLimit-*`).
+/// of public requests (`RateLimit-*`), the commit position of writes (`Newsdesk-Lsn`).
 fn document_http_headers(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
     let anonymous = SecurityRequirement::default();
@@ -227,6 +227,17 @@ fn document_http_headers(doc: &mut utoipa::openapi::OpenApi) {
                     headers.entry("Link".into()).or_insert_with(|| {
                         RefOr::T(string_header(
                             "RFC 8288 links to the `next`, `prev`, `first` and `last` pages",
+                        ))
+                    });
+                }
+                if !get {
+                    headers.entry("Newsdesk-Lsn".into()).or_insert_with(|| {
+                        RefOr::T(string_header(
+                            "With read replicas (`DATABASE_REPLICA_URLS`), on a write: the primary's \
+                             WAL position after its commit, e.g. `0/3A1F2C8` (also set as the \
+                             `newsdesk_lsn` cookie). Send it back as the `Newsdesk-Lsn` request \
+                             header on later reads, to any instance, to be served data at least \
+                             this new (read-your-writes); a value that is not a position is a 400",
                         ))
                     });
                 }

@@ -175,6 +175,7 @@ impl Application {
             tracing::warn!("not subscribed to change events yet; serving uncached until then");
         }
         let app_state = state.clone();
+        let replicas = state.replicas.clone().map(web::Data::from);
         let shutdown_secs = state.config.shutdown_timeout().as_secs().max(1);
         let keep_alive = Duration::from_secs_f64(state.config.keep_alive_secs);
 
@@ -191,6 +192,10 @@ impl Application {
                         .route("/openapi.json", web::get().to(api::docs::openapi_json)),
                 )
                 .split_for_parts();
+            let app = match &replicas {
+                Some(r) => app.app_data(r.clone()),
+                None => app,
+            };
             app.app_data(state.clone())
                 .app_data(limits.clone())
                 .app_data(routes.clone())

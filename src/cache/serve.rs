@@ -92,8 +92,7 @@ fn newer_than_cached(req: &ServiceRequest) -> bool {
     };
     route.requested > crate::replication::Lsn::ZERO
         && req
-            .app_data::<web::Data<crate::state::AppState>>()
-            .and_then(|s| s.replicas.as_ref())
+            .app_data::<web::Data<crate::replication::Replicas>>()
             .is_some_and(|r| !r.cache_covers(route.requested))
 }
 

@@ -18,9 +18,8 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
 
-use super::Lsn;
+use super::{Lsn, Replicas};
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// The header a write answers with and a read may send.
 pub const HEADER: HeaderName = HeaderName::from_static("newsdesk-lsn");
@@ -75,10 +74,8 @@ pub async fn route(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let cookie_secs = match req
-        .app_data::<web::Data<AppState>>()
-        .and_then(|s| s.replicas.as_ref().map(|r| r.cookie_secs))
-    {
+    // Registered only when replicas are configured.
+    let cookie_secs = match req.app_data::<web::Data<Replicas>>().map(|r| r.cookie_secs) {
         Some(secs) => secs,
         None => return Ok(next.call(req).await?.map_into_boxed_body()),
     };
