@@ -22,8 +22,8 @@ BIN=$(readlink -f "$BIN")
 if ! bindir=$(pg_find_bindir) || [[ ! -x $bindir/pg_basebackup ]]; then
 	if pg_is_root && command -v apt-get >/dev/null 2>&1; then
 		pg_log "installing Debian's postgresql package (initdb, pg_basebackup)"
-		apt-get update -qq >&2 || true
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
+		apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 || true
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq postgresql >&2
 		bindir=$(pg_find_bindir)
 	else
 		pg_log "needs PostgreSQL's server binaries (initdb, pg_ctl, pg_basebackup): sudo apt-get install postgresql"
@@ -32,7 +32,9 @@ if ! bindir=$(pg_find_bindir) || [[ ! -x $bindir/pg_basebackup ]]; then
 fi
 if ! command -v haproxy >/dev/null 2>&1 && pg_is_root && command -v apt-get >/dev/null 2>&1; then
 	pg_log "installing Debian's haproxy package (the load balancer in front of the instances)"
-	{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy; } >&2 ||
+	# Other lanes may be installing too (the portal's chromium): wait for dpkg's lock.
+	{ timeout 300 apt-get -o DPkg::Lock::Timeout=240 update -qq &&
+		DEBIAN_FRONTEND=noninteractive timeout 300 apt-get -o DPkg::Lock::Timeout=240 install -y -qq haproxy; } >&2 ||
 		pg_log "haproxy could not be installed; the test runs without a load balancer"
 fi
 

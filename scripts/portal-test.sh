@@ -60,9 +60,10 @@ if [[ -z ${PORTAL_TEST_BOUNDED:-} ]]; then
 			log "installing chromium and a CJK font (apt-get)"
 			export DEBIAN_FRONTEND=noninteractive
 			if ! apt-cache show chromium >/dev/null 2>&1; then
-				timeout 300 apt-get update -qq >&2
+				timeout 300 apt-get -o DPkg::Lock::Timeout=240 update -qq >&2
 			fi
-			timeout 600 apt-get install -y -qq --no-install-recommends chromium fonts-wqy-zenhei >&2 ||
+			# Wait for dpkg's lock: the cluster lane may be installing haproxy.
+			timeout 600 apt-get -o DPkg::Lock::Timeout=240 install -y -qq --no-install-recommends chromium fonts-wqy-zenhei >&2 ||
 				{ log "apt-get install chromium fonts-wqy-zenhei failed"; exit 1; }
 		fi
 	fi

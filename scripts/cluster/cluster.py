@@ -375,7 +375,8 @@ def check_failover(a, b, replica):
     log(f"ok: replica stopped under load: {load.failed} of {load.ok + load.failed} requests "
         f"failed ({failed_down} by the time reads had moved; {ok_down} served meanwhile); "
         f"fell back in {figures['fallback_secs']} s, rejoined {figures['rejoin_secs']} s after "
-        f"the replica started")
+        f"the replica started" + (f"; failures (time, instance, status): {load.failures}"
+                                   if load.failures else ""))
 
 
 class Hooks(BaseHTTPRequestHandler):

@@ -135,3 +135,39 @@ fn judge(replicas: &Replicas, replica: &Replica, found: Found, samples: &VecDequ
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lag_is_the_age_of_the_oldest_position_not_replayed() {
+        let now = Instant::now();
+        let ago = |ms| now.checked_sub(Duration::from_millis(ms)).unwrap_or(now);
+        let samples: VecDeque<(Instant, Lsn)> = [
+            (ago(3000), Lsn(100)),
+            (ago(2000), Lsn(200)),
+            (ago(1000), Lsn(300)),
+        ]
+        .into();
+        assert_eq!(
+            lag(&samples, Lsn(300)),
+            Duration::ZERO,
+            "replayed everything"
+        );
+        assert_eq!(
+            lag(&samples, Lsn(400)),
+            Duration::ZERO,
+            "ahead of the last sample"
+        );
+        let behind = lag(&samples, Lsn(150));
+        assert!(behind >= Duration::from_millis(2000) && behind < Duration::from_millis(2500));
+        let behind = lag(&samples, Lsn(0));
+        assert!(behind >= Duration::from_millis(3000), "{behind:?}");
+        assert_eq!(
+            lag(&VecDeque::new(), Lsn(0)),
+            Duration::ZERO,
+            "nothing sampled yet"
+        );
+    }
+}
