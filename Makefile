@@ -12,13 +12,13 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 BIN := $(TARGET_DIR)/debug/newsdesk
 
-.PHONY: help run test lint fmt openapi openapi-check schema schema-check fuzz clients-test portal-test spec-lint generators-check bootstrap-test cluster-test cluster-bench clean-data bench soak
+.PHONY: help run test lint fmt openapi openapi-check schema schema-check fuzz clients-test portal-test spec-lint generators-check bootstrap-test cluster-test cluster-bench edge-test clean-data bench soak
 
 help:
 	@echo "make run            start the server (creates .env, finds/starts PostgreSQL, migrates, seeds)"
 	echo "make test           lint, build, cargo test, schema check, then concurrently: contract fuzzing, generated clients,"
 	echo "                    the example portal in Chromium, spec linters, Kotlin/Swift generators, bootstrap self-check,"
-	echo "                    the replication cluster test"
+	echo "                    the replication cluster test, the Varnish edge test"
 	echo "make lint           cargo fmt --check and cargo clippy -D warnings"
 	echo "make fmt            cargo fmt"
 	echo "make openapi        regenerate openapi/openapi.json"
@@ -33,6 +33,7 @@ help:
 	echo "make bootstrap-test self-check of scripts/ensure-postgres.sh"
 	echo "make cluster-test   a primary, a streaming replica, two instances and HAProxy on loopback (also in make test)"
 	echo "make cluster-bench  release build; one instance on the primary vs two reading from the replica"
+	echo "make edge-test      newsdesk behind a real Varnish (deploy/varnish/newsdesk.vcl), purged by writes (also in make test)"
 	echo "make clean-data     stop the project-local PostgreSQL cluster and delete .data/"
 	echo "make bench          release build, synthetic data (BENCH_ARTICLES=20000), wrk + pgbench table"
 	echo "make soak           release build, SOAK_MINUTES=10 of mixed traffic with a database fault in the middle (not in make test)"
@@ -119,13 +120,25 @@ cluster-test:
 	cargo build
 	NEWSDESK_BIN=$(BIN) scripts/cluster-test.sh
 
+edge-test:
+	cargo build
+	NEWSDESK_BIN=$(BIN) scripts/edge-test.sh
+
 cluster-bench:
 	@if ! command -v wrk >/dev/null; then
 		if [[ $$(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-			echo "make cluster-bench: installing wrk with apt-get"
+			echo "make edge-test:
+	cargo build
+	NEWSDESK_BIN=$(BIN) scripts/edge-test.sh
+
+cluster-bench: installing wrk with apt-get"
 			apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 		else
-			echo "make cluster-bench: needs wrk: sudo apt-get install wrk" >&2; exit 1
+			echo "make edge-test:
+	cargo build
+	NEWSDESK_BIN=$(BIN) scripts/edge-test.sh
+
+cluster-bench: needs wrk: sudo apt-get install wrk" >&2; exit 1
 		fi
 	fi
 	cargo build --release --bin newsdesk
@@ -136,12 +149,12 @@ clean-data:
 	rm -rf .data
 
 bench:
-	@if ! command -v wrk >/dev/null || ! command -v pgbench >/dev/null; then
+	@if ! command -v wrk >/dev/null || ! command -v pgbench >/dev/null || ! command -v varnishd >/dev/null; then
 		if [[ $$(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-			echo "make bench: installing wrk and PostgreSQL (for pgbench) with apt-get"
-			apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk postgresql >/dev/null
+			echo "make bench: installing wrk, PostgreSQL (for pgbench) and Varnish with apt-get"
+			apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk postgresql varnish varnish-modules >/dev/null
 		else
-			echo "make bench: needs wrk and pgbench: sudo apt-get install wrk postgresql" >&2; exit 1
+			echo "make bench: needs wrk, pgbench and Varnish: sudo apt-get install wrk postgresql varnish varnish-modules" >&2; exit 1
 		fi
 	fi
 	cargo build --release --bin newsdesk --example bare --example static_files

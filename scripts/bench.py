@@ -25,6 +25,8 @@ names and demo-only words, the one with the fewest matches, at least one, that s
 word), BENCH_WRITES (200), BENCH_REINDEX=0 to skip the reindex run.
 Media (scripts/bench_media.py): uploads, renditions and ranges beside a bare file server;
 BENCH_MEDIA=0 skips it, BENCH_MEDIA_ONLY=1 runs only it.
+The edge tier (scripts/bench_edge.py: Varnish in front, the realistic mix with writes every
+second): BENCH_EDGE=0 skips it, BENCH_EDGE_ONLY=1 runs only it (after seeding).
 Exits non-zero when any response was not 2xx (or a write was not 201).
 """
 
@@ -63,6 +65,9 @@ RELATED = os.environ.get("BENCH_RELATED", "1") not in ("", "0")
 # demo content instead of the synthetic set.
 MEDIA = os.environ.get("BENCH_MEDIA", "1") not in ("", "0")
 MEDIA_ONLY = os.environ.get("BENCH_MEDIA_ONLY", "") not in ("", "0")
+# The edge tier (scripts/bench_edge.py, Varnish in front); BENCH_EDGE_ONLY=1 runs only it.
+EDGE = os.environ.get("BENCH_EDGE", "1") not in ("", "0")
+EDGE_ONLY = os.environ.get("BENCH_EDGE_ONLY", "") not in ("", "0")
 
 
 def log(msg):
@@ -259,11 +264,20 @@ def main():
     seed_index = {"articles": int(m.group(1)), "secs": float(m.group(2))} if m else None
     psql(db_url, "VACUUM ANALYZE")
 
+    if EDGE_ONLY:
+        import bench_edge
+        work = Path(tempfile.mkdtemp(prefix="newsdesk-bench-"))
+        try:
+            ok = bench_edge.run(env, work, db_url, admin)
+        finally:
+            if not os.environ.get("BENCH_KEEP_DB"):
+                psql(server_url, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        sys.exit(0 if ok else 1)
     work = Path(tempfile.mkdtemp(prefix="newsdesk-bench-"))
     trace = work / "trace.sql"
     trace.touch()
     results, ranking_rows, beacon, plans, writes, reindex = [], [], None, [], None, None
-    cache_ok = media_ok = True
+    cache_ok = media_ok = edge_ok = True
     try:
         # First a server that records its SQL, one request per workload; then a clean one to load.
         with Server(env, work, trace) as base:
@@ -291,6 +305,9 @@ def main():
         if not SEARCH_ONLY and CACHE:
             import bench_cache
             cache_ok = bench_cache.run(env, work, db_url, admin, results)
+        if not SEARCH_ONLY and EDGE:
+            import bench_edge
+            edge_ok = bench_edge.run(env, work, db_url, admin)
         if not SEARCH_ONLY:
             beacon = bench_beacon(env, work, db_url)
         if not SEARCH_ONLY and MEDIA:
@@ -318,6 +335,9 @@ def main():
         failed = True
     if not cache_ok:
         log("the response cache runs had errors or stale reads: see the tables")
+        failed = True
+    if not edge_ok:
+        log("the edge runs had errors, or a write never reached the edge: see the table")
         failed = True
     if writes["failed"]:
         log(f"{writes['failed']} article writes did not answer 201")

@@ -8,7 +8,8 @@
 #              scripts/portal-test.sh (the example portal in headless Chromium)
 #   spec:      scripts/spec-lint.sh (Redocly, Spectral), scripts/generators-check.sh (Kotlin,
 #              Swift), scripts/test-ensure-postgres.sh (the PostgreSQL bootstrap self-check),
-#              scripts/cluster-test.sh (primary, streaming replica, two instances, HAProxy)
+#              scripts/cluster-test.sh (primary, streaming replica, two instances, HAProxy),
+#              scripts/edge-test.sh (Varnish in front, purged by writes)
 # Each lane's output goes to target/checks/<lane>.log and is printed when the lane ends, so the
 # logs do not interleave. Each lane is bounded by CHECKS_TIMEOUT seconds (default 1200). Exit
 # code 0 only when every lane passed.
@@ -39,7 +40,7 @@ pids[contract]=$!
 lane clients scripts/clients-test.sh scripts/portal-test.sh >"$LOGS/clients.log" 2>&1 &
 pids[clients]=$!
 lane spec scripts/spec-lint.sh scripts/generators-check.sh scripts/test-ensure-postgres.sh \
-	scripts/cluster-test.sh >"$LOGS/spec.log" 2>&1 &
+	scripts/cluster-test.sh scripts/edge-test.sh >"$LOGS/spec.log" 2>&1 &
 pids[spec]=$!
 
 failed=()

@@ -10,6 +10,7 @@ pub mod content;
 pub mod cors;
 pub mod db;
 pub mod deadlines;
+pub mod edge;
 pub mod error;
 pub mod fields;
 pub mod http_server;

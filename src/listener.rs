@@ -68,15 +68,16 @@ pub async fn notify(
     send(conn, &payload).await
 }
 
-/// Tells every instance to drop everything (writes made outside the services: the command
-/// line's reindex and seed).
+/// Tells every instance to drop everything, and the edge too (writes made outside the services:
+/// the command line's reindex and seed).
 pub async fn notify_all(conn: &mut AsyncPgConnection) -> diesel::QueryResult<()> {
     let msg = Message {
         from: "cli".into(),
         all: true,
         inv: Invalidation::default(),
     };
-    send(conn, &serde_json::to_string(&msg).unwrap_or_default()).await
+    send(conn, &serde_json::to_string(&msg).unwrap_or_default()).await?;
+    crate::edge::queue_everything(conn).await
 }
 
 async fn send(conn: &mut AsyncPgConnection, payload: &str) -> diesel::QueryResult<()> {

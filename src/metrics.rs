@@ -200,20 +200,74 @@ impl Collector for WebhooksCollector {
     }
 }
 
+/// Edge purges, read at scrape time.
+struct EdgeCollector {
+    edge: Arc<crate::edge::Edge>,
+    gauges: [IntGauge; 5],
+}
+
+impl EdgeCollector {
+    fn new(edge: Arc<crate::edge::Edge>) -> prometheus::Result<Self> {
+        Ok(Self {
+            edge,
+            gauges: [
+                gauge(
+                    "edge_purge_requests_total",
+                    "Purge requests an edge target accepted",
+                )?,
+                gauge(
+                    "edge_purge_failures_total",
+                    "Purge requests that failed (retried with backoff)",
+                )?,
+                gauge("edge_purge_keys_total", "Surrogate keys purged, per target")?,
+                gauge(
+                    "edge_purge_full_total",
+                    "Purges of everything (asked for, or instead of an overdue purge)",
+                )?,
+                gauge(
+                    "edge_purge_last_delay_milliseconds",
+                    "From the oldest purge of the last round being queued to its delivery",
+                )?,
+            ],
+        })
+    }
+}
+
+impl Collector for EdgeCollector {
+    fn desc(&self) -> Vec<&Desc> {
+        self.gauges.iter().flat_map(|g| g.desc()).collect()
+    }
+
+    fn collect(&self) -> Vec<MetricFamily> {
+        let s = &self.edge.stats;
+        let values = [&s.requests, &s.failures, &s.keys, &s.full, &s.last_delay_ms];
+        for (g, v) in self.gauges.iter().zip(values) {
+            g.set(v.load(Ordering::Relaxed) as i64);
+        }
+        self.gauges.iter().flat_map(|g| g.collect()).collect()
+    }
+}
+
 fn gauge(name: &str, help: &str) -> prometheus::Result<IntGauge> {
     IntGauge::with_opts(Opts::new(name, help).namespace("newsdesk"))
 }
 
 /// The middleware that counts requests and serves `GET /metrics`.
 pub fn build(
-    pool: &DbPool,
-    db_stats: Arc<DbStats>,
-    views: Arc<ViewCounter>,
-    indexer: Arc<Indexer>,
+    state: &crate::state::AppState,
     webhooks: Arc<crate::webhooks::worker::Stats>,
-    responses: Arc<crate::cache::responses::ResponseCache>,
-    replicas: Option<Arc<crate::replication::Replicas>>,
 ) -> Result<PrometheusMetrics, String> {
+    let (pool, db_stats, views, indexer) = (
+        &state.pool,
+        state.db_stats.clone(),
+        state.views.clone(),
+        state.search.clone(),
+    );
+    let (responses, replicas, edge) = (
+        state.caches.responses.clone(),
+        state.replicas.clone(),
+        state.edge.clone(),
+    );
     let registry = prometheus::Registry::new();
     let cache =
         crate::cache::metrics::ResponseCacheCollector::new(responses).map_err(|e| e.to_string())?;
@@ -265,6 +319,12 @@ pub fn build(
             .map_err(|e| e.to_string())?;
         registry
             .register(Box::new(routing))
+            .map_err(|e| e.to_string())?;
+    }
+    if let Some(edge) = edge {
+        let purges = EdgeCollector::new(edge).map_err(|e| e.to_string())?;
+        registry
+            .register(Box::new(purges))
             .map_err(|e| e.to_string())?;
     }
     PrometheusMetricsBuilder::new("newsdesk")

@@ -160,7 +160,8 @@ fn string_header(description: &str) -> Header {
 
 /// The headers responses carry, typed for generated clients: conditional requests
 /// (`If-None-Match` → `ETag`, 304), caching (`Cache-Control`), paging (`Link`) and the rate limit
-/// of public requests (`RateLimit-*`), the commit position of writes (`Newsdesk-Lsn`).
+/// of public requests (`RateLimit-*`), the commit position of writes (`Newsdesk-Lsn`), the
+/// edge cache's keys and lifetime (`Surrogate-Key`, `Surrogate-Control`).
 fn document_http_headers(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
     let anonymous = SecurityRequirement::default();
@@ -240,6 +241,26 @@ fn document_http_headers(doc: &mut utoipa::openapi::OpenApi) {
                              this new (read-your-writes); a value that is not a position is a 400",
                         ))
                     });
+                }
+                if public && get {
+                    for (name, description) in [
+                        (
+                            "Surrogate-Key",
+                            "For an edge cache (`EDGE_KEY_HEADERS`; also as `xkey` or `Cache-Tag`): \
+                             what the answer shows, as space-separated keys (`a<id>` an article, \
+                             `p<id>` a channel's newest, `t` the channel tree, `all` …), purged \
+                             when it changes",
+                        ),
+                        (
+                            "Surrogate-Control",
+                            "For an edge cache: `max-age=…` it may keep the answer (purged \
+                             sooner when what it shows changes), or `no-store`",
+                        ),
+                    ] {
+                        headers
+                            .entry(name.into())
+                            .or_insert_with(|| RefOr::T(string_header(description)));
+                    }
                 }
                 if public {
                     for (name, description) in [

@@ -35,6 +35,9 @@ pub struct Application {
     /// The replicas' health check (when replicas are configured).
     stop_replicas: Arc<Notify>,
     replica_health: Option<tokio::task::JoinHandle<()>>,
+    /// The edge purge worker (when purge targets are configured).
+    stop_edge: Arc<Notify>,
+    edge_worker: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Indexes articles that have no search vector yet (rows from before the search migration, or
@@ -114,15 +117,19 @@ impl Application {
         crate::ratelimit::spawn_cleanup(&limits);
         let limits = web::Data::from(limits);
         let media = Arc::new(crate::media::Media::new(&config.media)?);
-        let state = web::Data::new(AppState::new(
-            (pool, probe, db_stats, replicas),
-            config,
-            jwt,
-            dummy_hash,
-            segmenter,
-            limits.keys.clone(),
-            media,
-        ));
+        let edge = crate::edge::Edge::from_config(&config)?.map(Arc::new);
+        let state = web::Data::new(
+            AppState::new(
+                (pool, probe, db_stats, replicas),
+                config,
+                jwt,
+                dummy_hash,
+                segmenter,
+                limits.keys.clone(),
+                media,
+            )
+            .with_edge(edge),
+        );
         tokio::spawn(index_missing(state.clone()));
         tokio::spawn(crate::api::rankings::recount(state.clone()));
         tokio::spawn(crate::scheduler::run(
@@ -130,15 +137,7 @@ impl Application {
             Duration::from_secs_f64(state.config.scheduler_interval),
         ));
         let webhook_stats = Arc::new(crate::webhooks::worker::Stats::default());
-        let metrics = crate::metrics::build(
-            &state.pool,
-            state.db_stats.clone(),
-            state.views.clone(),
-            state.search.clone(),
-            webhook_stats.clone(),
-            state.caches.responses.clone(),
-            state.replicas.clone(),
-        )?;
+        let metrics = crate::metrics::build(&state, webhook_stats.clone())?;
         let stop_webhooks = Arc::new(Notify::new());
         let webhooks = state.config.webhook_worker.then(|| {
             tokio::spawn(crate::webhooks::worker::run(
@@ -146,6 +145,15 @@ impl Application {
                 crate::webhooks::worker::Settings::from_config(&state.config),
                 webhook_stats,
                 stop_webhooks.clone(),
+            ))
+        });
+        let stop_edge = Arc::new(Notify::new());
+        let edge_worker = state.edge.clone().map(|edge| {
+            tokio::spawn(crate::edge::worker::run(
+                edge.clone(),
+                state.pool.clone(),
+                edge.wake.clone(),
+                stop_edge.clone(),
             ))
         });
         let stop_flusher = Arc::new(Notify::new());
@@ -251,6 +259,8 @@ impl Application {
             listener: change_listener,
             stop_replicas,
             replica_health,
+            stop_edge,
+            edge_worker,
         })
     }
 
@@ -300,6 +310,11 @@ impl Application {
         self.stop_replicas.notify_one();
         if let Some(health) = self.replica_health {
             join_by(deadline, health).await;
+        }
+        // Purges queued by the last writes are sent by whichever instance claims them next.
+        self.stop_edge.notify_one();
+        if let Some(worker) = self.edge_worker {
+            join_by(deadline, worker).await;
         }
         let webhooks = async {
             if let Some(worker) = self.webhooks

@@ -44,6 +44,8 @@ pub struct AppState {
     pub media: Arc<crate::media::Media>,
     /// Streaming replicas for public reads (`None`: everything on the primary).
     pub replicas: Option<Arc<Replicas>>,
+    /// Purge targets of the edge tier (`None`: no edge purges).
+    pub edge: Option<Arc<crate::edge::Edge>>,
 }
 
 impl AppState {
@@ -77,7 +79,14 @@ impl AppState {
             proxies,
             media,
             replicas,
+            edge: None,
         }
+    }
+
+    /// Purges queued by writes go to these targets.
+    pub fn with_edge(mut self, edge: Option<Arc<crate::edge::Edge>>) -> Self {
+        self.edge = edge;
+        self
     }
 
     /// A pooled connection; starts the request's database budget.

@@ -30,16 +30,16 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts", "pylib"))
+import harness  # noqa: E402
+from harness import free_port, http, wait_for  # noqa: E402
 BIN = os.environ["NEWSDESK_BIN"]
 PGBIN = os.environ["PG_BINDIR"]
 DIR = os.path.abspath(os.environ.get("CLUSTER_DIR", os.path.join(ROOT, ".data", "cluster")))
@@ -50,19 +50,13 @@ MAX_LAG_SECS = 1.0
 BENCH = os.environ.get("CLUSTER_BENCH") == "1"
 BENCH_ARTICLES = os.environ.get("BENCH_ARTICLES", "5000")
 
-started = time.monotonic()
+started = harness.STARTED
 figures = {}
 procs = []
 
 
 def log(msg):
-    print(f"cluster [{time.monotonic() - started:6.1f}s] {msg}", flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    harness.log("cluster", msg)
 
 
 def run(cmd, pg=False, **kw):
@@ -126,40 +120,7 @@ def make_replica(primary, replica):
     wait_for(lambda: replica.sql("SELECT pg_is_in_recovery()") == "t", 30, "replica in recovery")
 
 
-def wait_for(cond, secs, what, every=0.05):
-    deadline = time.monotonic() + secs
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            if cond():
-                return
-        except Exception as e:  # noqa: BLE001 - keep polling, report the last error
-            last = e
-        time.sleep(every)
-    raise AssertionError(f"timed out waiting for {what}" + (f" (last error: {last})" if last else ""))
-
-
 # ---- HTTP -------------------------------------------------------------------------------------
-
-class Response:
-    def __init__(self, status, headers, body):
-        self.status, self.headers, self.body = status, headers, body
-
-    def json(self):
-        return json.loads(self.body or b"null")
-
-
-def http(method, url, body=None, headers=None, timeout=10):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
-    if data is not None:
-        req.add_header("content-type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as res:
-            return Response(res.status, res.headers, res.read())
-    except urllib.error.HTTPError as e:
-        return Response(e.code, e.headers, e.read())
-
 
 class Instance:
     def __init__(self, name, port, env):

@@ -11,6 +11,7 @@ pub mod rankings;
 pub mod responses;
 pub mod schedule;
 pub mod serve;
+pub mod surrogate;
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -142,11 +143,14 @@ impl Invalidation {
 
 impl Caches {
     pub fn new(config: &Config, api_keys: Arc<ApiKeys>) -> Self {
-        let responses = Arc::new(ResponseCache::new(
-            config.response_cache_mb.saturating_mul(1024 * 1024),
-            Duration::from_secs(config.response_cache_max_stale_secs),
-            Duration::from_secs(config.response_cache_counters_secs),
-        ));
+        let responses = Arc::new(
+            ResponseCache::new(
+                config.response_cache_mb.saturating_mul(1024 * 1024),
+                Duration::from_secs(config.response_cache_max_stale_secs),
+                Duration::from_secs(config.response_cache_counters_secs),
+            )
+            .with_edge(surrogate::Tagging::from_config(&config.edge)),
+        );
         Self {
             tree: RwLock::new(None),
             list_totals: moka::future::Cache::builder()

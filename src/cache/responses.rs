@@ -68,6 +68,12 @@ impl Entry {
     pub fn age(&self) -> u64 {
         self.stored.elapsed().as_secs()
     }
+
+    /// How much longer it stays fresh by itself (`None`: until a change event drops it).
+    pub fn fresh_for(&self) -> Option<Duration> {
+        self.fresh_until
+            .map(|u| u.saturating_duration_since(Instant::now()))
+    }
 }
 
 /// What a lookup found.
@@ -137,6 +143,8 @@ pub struct ResponseCache {
     counters: Duration,
     /// Until when the database is taken for unreachable (stale entries are served at once).
     db_down_until: Mutex<Option<Instant>>,
+    /// Surrogate keys for an edge cache in front (`EDGE_KEY_HEADERS`).
+    pub edge: Option<super::surrogate::Tagging>,
 }
 
 /// Waiting for, or computing, one key's response.
@@ -189,7 +197,14 @@ impl ResponseCache {
             max_stale,
             counters,
             db_down_until: Mutex::new(None),
+            edge: None,
         }
+    }
+
+    /// Tags public responses for an edge cache.
+    pub fn with_edge(mut self, edge: Option<super::surrogate::Tagging>) -> Self {
+        self.edge = edge;
+        self
     }
 
     pub fn enabled(&self) -> bool {

@@ -19,6 +19,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::deps;
 use super::encode::Coding;
 use super::responses::{Entry, Flight, Lookup, Parts, ResponseCache};
+use super::surrogate;
 
 pub const CACHE_STATUS: HeaderName = HeaderName::from_static("cache-status");
 
@@ -255,6 +256,19 @@ pub async fn serve(
         }
         headers.push((name.clone(), value.clone()));
     }
+    let recorded = if public {
+        recorded
+    } else {
+        deps::Deps::default()
+    };
+    if let Some(edge) = &cache.edge
+        && !recorded.set.is_empty()
+    {
+        let keys = surrogate::header_value(&recorded.set, edge.max_key_bytes);
+        if let Ok(v) = HeaderValue::from_str(&keys) {
+            headers.extend(edge.headers.iter().map(|n| (n.clone(), v.clone())));
+        }
+    }
     let parts = Parts {
         status,
         headers,
@@ -262,17 +276,31 @@ pub async fn serve(
         body,
         params,
     };
-    let recorded = if public {
-        recorded
-    } else {
-        deps::Deps::default()
-    };
     let (entry, stored) = cache.store(key, ticket, parts, recorded);
     let how = How::Miss {
         stale: stale.is_some(),
         stored,
     };
     Ok(answer(&cache, http_req, &entry, coding, inm, how))
+}
+
+/// How long an edge cache may keep this answer: the edge lifetime, shortened to what keeps it
+/// fresh by itself (a scheduled publish, view counts); nothing for what this cache would not
+/// store (computed while a write touching it committed) or serves only because the database
+/// failed.
+fn edge_lifetime(edge: &surrogate::Tagging, entry: &Entry, how: &How) -> String {
+    let keep = match how {
+        How::Hit | How::Collapsed | How::Miss { stored: true, .. } => entry
+            .fresh_for()
+            .map_or(edge.ttl, |f| f.min(edge.ttl))
+            .as_secs(),
+        How::Miss { stored: false, .. } | How::StaleOnError(_) | How::StaleDown => 0,
+    };
+    if keep == 0 {
+        "no-store".into()
+    } else {
+        format!("max-age={keep}")
+    }
 }
 
 /// A hit is answered before routing: its route's path parameters are set as routing would
@@ -317,6 +345,17 @@ fn answer(
     }
     if !matches!(how, How::Miss { .. }) {
         res.insert_header((header::AGE, entry.age()));
+    }
+    if let Some(edge) = &cache.edge
+        && edge
+            .headers
+            .first()
+            .is_some_and(|h| entry.headers.iter().any(|(n, _)| n == h))
+    {
+        res.insert_header((
+            surrogate::SURROGATE_CONTROL,
+            edge_lifetime(edge, entry, &how),
+        ));
     }
     res.insert_header((CACHE_STATUS, how.header()));
     if not_modified {

@@ -24,6 +24,10 @@ impl Config {
         self.trusted_proxy_nets()?;
         self.media.validate()?;
         self.replicas.validate()?;
+        self.edge.validate()?;
+        if !self.edge.purge_urls.trim().is_empty() && self.response_cache_mb == 0 {
+            return Err("EDGE_PURGE_URLS needs the response cache (RESPONSE_CACHE_MB > 0): it knows what each response shows".into());
+        }
         if self.login_max_failures == 0 {
             return Err("LOGIN_MAX_FAILURES must be at least 1".into());
         }

@@ -6,9 +6,11 @@ use std::time::Duration;
 use clap::Args;
 
 mod checks;
+mod edge;
 mod media;
 mod replicas;
 
+pub use edge::{EdgeConfig, KeyHeader, PurgeKind};
 pub use media::{MediaConfig, StorageKind};
 pub use replicas::ReplicaConfig;
 
@@ -293,6 +295,10 @@ pub struct Config {
     /// Read routing to streaming replicas (`DATABASE_REPLICA_URLS`, `REPLICA_*`).
     #[command(flatten)]
     pub replicas: ReplicaConfig,
+
+    /// The edge tier: surrogate keys and purges (`EDGE_*`).
+    #[command(flatten)]
+    pub edge: EdgeConfig,
 }
 
 impl Config {

@@ -181,6 +181,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    edge_purges (id) {
+        id -> Int8,
+        keys -> Array<Nullable<Text>>,
+        everything -> Bool,
+        not_before -> Timestamptz,
+        created_at -> Timestamptz,
+        attempts -> Int4,
+        leased_until -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     login_throttle (key) {
         key -> Text,
         failures -> Int4,
@@ -414,6 +426,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     authors,
     categories,
+    edge_purges,
     login_throttle,
     media_assets,
     ranking_entries,

@@ -6,6 +6,7 @@ pub mod article_status;
 pub mod audit;
 pub mod author;
 pub mod category;
+pub mod edge_purge;
 pub mod ids;
 pub mod media;
 pub mod ranking;

@@ -65,6 +65,9 @@ where
             if let Some(inv) = &stale {
                 // Delivered to the other instances on commit, never for a rollback.
                 listener::notify(conn, &state.caches.instance, inv).await?;
+                if let Some(edge) = &state.edge {
+                    crate::edge::queue(conn, edge, inv).await?;
+                }
             }
             Ok((value, stale))
         })
@@ -85,6 +88,10 @@ where
     }
     if let Some(inv) = &change {
         state.caches.invalidate(inv);
+        if let Some(edge) = &state.edge {
+            // After the caches: the edge's next fetch gets the new version from here.
+            edge.wake.notify_one();
+        }
     }
     Ok(value)
 }

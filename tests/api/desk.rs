@@ -25,7 +25,12 @@ impl Deref for Desk {
 
 /// A new app on its own database, seeded, with an editor.
 pub async fn desk() -> Desk {
-    let app = spawn_app().await;
+    desk_with(|_| {}).await
+}
+
+/// As `desk`, with settings changed by `tweak`.
+pub async fn desk_with(tweak: impl FnOnce(&mut newsdesk::config::Config)) -> Desk {
+    let app = spawn_app_with(tweak).await;
     app.seed().await;
     let t = app.token(Role::Editor).await;
     let cat = app.category_id("shehui").await;

@@ -100,6 +100,7 @@ pub fn test_config(database_url: String) -> Config {
         webhook_allow_private: true,
         media: test_media_config(),
         replicas: newsdesk::config::ReplicaConfig::default(),
+        edge: newsdesk::config::EdgeConfig::default(),
     }
 }
 

@@ -13,6 +13,7 @@ mod cache_precision;
 mod categories;
 mod cli;
 mod desk;
+mod edge;
 mod errors;
 #[path = "../support/fault_proxy.rs"]
 pub mod fault_proxy;

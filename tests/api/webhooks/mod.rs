@@ -3,7 +3,7 @@
 mod crud;
 mod delivery;
 mod events;
-mod receiver;
+pub mod receiver;
 
 use hmac::{Hmac, KeyInit, Mac};
 use newsdesk::models::user::Role;
