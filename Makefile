@@ -127,18 +127,10 @@ edge-test:
 cluster-bench:
 	@if ! command -v wrk >/dev/null; then
 		if [[ $$(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-			echo "make edge-test:
-	cargo build
-	NEWSDESK_BIN=$(BIN) scripts/edge-test.sh
-
-cluster-bench: installing wrk with apt-get"
+			echo "make cluster-bench: installing wrk with apt-get"
 			apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 		else
-			echo "make edge-test:
-	cargo build
-	NEWSDESK_BIN=$(BIN) scripts/edge-test.sh
-
-cluster-bench: needs wrk: sudo apt-get install wrk" >&2; exit 1
+			echo "make cluster-bench: needs wrk: sudo apt-get install wrk" >&2; exit 1
 		fi
 	fi
 	cargo build --release --bin newsdesk

@@ -29,7 +29,6 @@ Everything it starts is stopped and its folder removed at the end (CLUSTER_KEEP=
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -52,7 +51,6 @@ BENCH_ARTICLES = os.environ.get("BENCH_ARTICLES", "5000")
 
 started = harness.STARTED
 figures = {}
-procs = []
 
 
 def log(msg):
@@ -122,28 +120,10 @@ def make_replica(primary, replica):
 
 # ---- HTTP -------------------------------------------------------------------------------------
 
-class Instance:
+class Instance(harness.Server):
     def __init__(self, name, port, env):
-        self.name, self.port = name, port
-        self.base = f"http://127.0.0.1:{port}"
-        self.log = os.path.join(DIR, f"newsdesk-{name}.log")
-        self.env = dict(env, BIND_ADDR=f"127.0.0.1:{port}")
-        self.proc = None
-
-    def start(self):
-        with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen([BIN, "serve"], env=self.env, stdout=out, stderr=out)
-        procs.append(self.proc)
-        wait_for(lambda: http("GET", self.base + "/livez", timeout=2).status == 200, 60,
-                 f"instance {self.name} to answer")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        super().__init__(BIN, port, env, os.path.join(DIR, f"newsdesk-{name}.log"))
+        self.name = name
 
     def get(self, path, headers=None):
         return http("GET", self.base + path, headers=headers)
@@ -505,7 +485,6 @@ def main():
                 f.write(haproxy_config(port, a, b))
             with open(os.path.join(DIR, "haproxy.log"), "ab") as out:
                 lb = subprocess.Popen([HAPROXY, "-f", cfg, "-db"], stdout=out, stderr=out)
-            procs.append(lb)
             front = f"http://127.0.0.1:{port}"
             wait_for(lambda: http("GET", front + "/readyz", timeout=2).status == 200, 20,
                      "HAProxy to answer")

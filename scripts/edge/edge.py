@@ -22,7 +22,6 @@ and its folder removed at the end.
 
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -39,34 +38,10 @@ VARNISHD = os.environ.get("VARNISHD", "varnishd")
 VCL = os.path.join(ROOT, "deploy", "varnish", "newsdesk.vcl")
 ADMIN = ("admin@example.com", "edge-admin-password-0123")
 figures = {}
-procs = []
 
 
 def log(msg):
     harness.log("edge", msg)
-
-
-class Origin:
-    def __init__(self, port, env):
-        self.port, self.env = port, env
-        self.base = f"http://127.0.0.1:{port}"
-        self.proc = None
-
-    def start(self, **extra):
-        env = dict(self.env, BIND_ADDR=f"127.0.0.1:{self.port}", **extra)
-        self.log = open(os.path.join(WORK, "newsdesk.log"), "ab")
-        self.proc = subprocess.Popen([BIN, "serve"], env=env, stdout=self.log, stderr=self.log)
-        procs.append(self.proc)
-        wait_for(lambda: http("GET", self.base + "/livez", timeout=2).status == 200, 60,
-                 "newsdesk to answer")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
 
 
 def edge_get(edge, path, headers=None):
@@ -261,7 +236,7 @@ def main():
         "EDGE_PURGE_URLS": f"xkey=http://127.0.0.1:{vport}/",
         "EDGE_REPURGE_SECS": "2",
     })
-    origin = Origin(oport, env)
+    origin = harness.Server(BIN, oport, env, os.path.join(WORK, "newsdesk.log"))
     varnish = None
     ok = False
     try:
@@ -279,7 +254,6 @@ def main():
         varnish = subprocess.Popen([VARNISHD, "-F", "-j", "none", "-n", os.path.join(WORK, "varnish"),
                                     "-a", f"127.0.0.1:{vport}", "-f", vcl_path, "-s", "malloc,64m"],
                                    stdout=vlog, stderr=vlog)
-        procs.append(varnish)
         edge = f"http://127.0.0.1:{vport}"
         wait_for(lambda: edge_get(edge, "/livez")[0].status == 200, 30, "Varnish to answer")
         log(f"Varnish on {vport} in front of newsdesk on {oport}")

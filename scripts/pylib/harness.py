@@ -52,3 +52,32 @@ def http(method, url, body=None, headers=None, timeout=10):
             return Response(res.status, res.headers, res.read())
     except urllib.error.HTTPError as e:
         return Response(e.code, e.headers, e.read())
+
+
+class Server:
+    """A `newsdesk serve` on a loopback port, its output appended to `log_path`."""
+
+    def __init__(self, binary, port, env, log_path):
+        self.binary, self.port, self.env, self.log_path = binary, port, env, log_path
+        self.base = f"http://127.0.0.1:{port}"
+        self.proc = None
+
+    def start(self, **extra):
+        """Starts it (with `extra` settings on top) and waits until /livez answers."""
+        import subprocess
+        env = dict(self.env, BIND_ADDR=f"127.0.0.1:{self.port}", **extra)
+        with open(self.log_path, "ab") as out:
+            self.proc = subprocess.Popen([self.binary, "serve"], env=env, stdout=out, stderr=out)
+        wait_for(lambda: http("GET", self.base + "/livez", timeout=2).status == 200, 60,
+                 f"newsdesk on {self.port} to answer")
+
+    def stop(self):
+        """SIGTERM (a clean stop), SIGKILL after 20 s."""
+        import signal
+        import subprocess
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()

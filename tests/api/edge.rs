@@ -291,23 +291,8 @@ async fn a_purge_that_cannot_be_delivered_in_time_becomes_a_purge_of_everything(
             .iter()
             .all(|(k, all)| !all && k.contains(&format!("a{id}")))
     );
-    let metrics = d
-        .get("/metrics")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let value = |name: &str| -> i64 {
-        metrics
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.rsplit(' ').next()?.parse().ok())
-            .unwrap()
-    };
-    assert!(value("newsdesk_edge_purge_failures_total") >= 1);
-    assert!(value("newsdesk_edge_purge_full_total") >= 1);
+    assert!(d.metric("newsdesk_edge_purge_failures_total").await >= 1);
+    assert!(d.metric("newsdesk_edge_purge_full_total").await >= 1);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(d.sql("SELECT 1 FROM edge_purges").await, 0, "settled");
 }

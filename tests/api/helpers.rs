@@ -567,6 +567,15 @@ impl TestApp {
         res.text().await.unwrap()
     }
 
+    /// The value of one series of `/metrics` (its name with labels, as printed).
+    pub async fn metric(&self, series: &str) -> i64 {
+        let text = self.metrics_text().await;
+        text.lines()
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {series} in /metrics:\n{text}"))
+    }
+
     /// The value of a query that selects one bigint named `n`.
     pub async fn sql_i64(&self, query: &str) -> i64 {
         query_i64(&mut self.conn().await, query).await

@@ -35,20 +35,16 @@ async fn primary_position(app: &TestApp) -> Lsn {
     row.lsn.parse().unwrap()
 }
 
-async fn metric(app: &TestApp, line_start: &str) -> i64 {
-    let text = app
-        .get("/metrics")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find(|l| l.starts_with(line_start))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no {line_start} in /metrics:\n{text}"))
+/// A replica URL where nothing listens.
+const UNREACHABLE: &str = "postgres://root@127.0.0.1:1/nowhere";
+
+/// An app with one replica at the URL `replica` makes of its own database's, checked every 50 ms.
+async fn with_replica(replica: impl FnOnce(&str) -> String) -> TestApp {
+    spawn_app_with(|c| {
+        c.replicas.urls = vec![replica(&c.database_url)];
+        c.replicas.check_interval_ms = 50;
+    })
+    .await
 }
 
 #[tokio::test]
@@ -73,11 +69,7 @@ async fn without_replicas_nothing_changes() {
 
 #[tokio::test]
 async fn an_unreachable_replica_leaves_reads_on_the_primary_and_writes_hand_out_positions() {
-    let app = spawn_app_with(|c| {
-        c.replicas.urls = vec!["postgres://root@127.0.0.1:1/nowhere".into()];
-        c.replicas.check_interval_ms = 50;
-    })
-    .await;
+    let app = with_replica(|_| UNREACHABLE.into()).await;
     let (status, ready) = status_json(app.get("/readyz").send().await.unwrap()).await;
     assert_eq!(
         status, 200,
@@ -110,31 +102,22 @@ async fn an_unreachable_replica_leaves_reads_on_the_primary_and_writes_hand_out_
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    assert!(metric(&app, "newsdesk_replica_fallback_reads_total").await >= 2);
+    assert!(app.metric("newsdesk_replica_fallback_reads_total").await >= 2);
     assert_eq!(
-        metric(
-            &app,
-            "newsdesk_replica_in_rotation{replica=\"127.0.0.1:1\"}"
-        )
-        .await,
+        app.metric("newsdesk_replica_in_rotation{replica=\"127.0.0.1:1\"}")
+            .await,
         0
     );
     assert_eq!(
-        metric(
-            &app,
-            "newsdesk_replica_reads_total{replica=\"127.0.0.1:1\"}"
-        )
-        .await,
+        app.metric("newsdesk_replica_reads_total{replica=\"127.0.0.1:1\"}")
+            .await,
         0
     );
 }
 
 #[tokio::test]
 async fn a_position_newer_than_the_caches_bypasses_them_until_they_cover_it() {
-    let app = spawn_app_with(|c| {
-        c.replicas.urls = vec!["postgres://root@127.0.0.1:1/nowhere".into()];
-    })
-    .await;
+    let app = with_replica(|_| UNREACHABLE.into()).await;
     let token = app.token(Role::Editor).await;
     let res = create_source(&app, &token, "黑河日报").await;
     let lsn = header(&res, "newsdesk-lsn");
@@ -174,10 +157,7 @@ async fn a_position_newer_than_the_caches_bypasses_them_until_they_cover_it() {
 
 #[tokio::test]
 async fn a_malformed_position_is_a_400_and_changes_nothing() {
-    let app = spawn_app_with(|c| {
-        c.replicas.urls = vec!["postgres://root@127.0.0.1:1/nowhere".into()];
-    })
-    .await;
+    let app = with_replica(|_| UNREACHABLE.into()).await;
     let token = app.token(Role::Editor).await;
     for bad in ["yesterday", "1/2/3", "123456789/0", "/"] {
         let res = app
@@ -211,11 +191,7 @@ async fn a_malformed_position_is_a_400_and_changes_nothing() {
 
 #[tokio::test]
 async fn a_server_that_is_not_a_standby_is_never_read_as_a_replica() {
-    let app = spawn_app_with(|c| {
-        c.replicas.urls = vec![c.database_url.clone()];
-        c.replicas.check_interval_ms = 50;
-    })
-    .await;
+    let app = with_replica(str::to_owned).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (_, ready) = status_json(app.get("/readyz").send().await.unwrap()).await;
     assert_eq!(ready["replicas"][0]["state"], "down", "{ready}");
@@ -225,10 +201,9 @@ async fn a_server_that_is_not_a_standby_is_never_read_as_a_replica() {
     }
     let name = ready["replicas"][0]["name"].as_str().unwrap().to_owned();
     assert_eq!(
-        metric(
-            &app,
-            &format!("newsdesk_replica_reads_total{{replica=\"{name}\"}}")
-        )
+        app.metric(&format!(
+            "newsdesk_replica_reads_total{{replica=\"{name}\"}}"
+        ))
         .await,
         0
     );
@@ -236,5 +211,5 @@ async fn a_server_that_is_not_a_standby_is_never_read_as_a_replica() {
     let token = app.token(Role::Editor).await;
     let (status, _) = app.get_as("/api/v1/sources", Some(&token)).await;
     assert_eq!(status, 200);
-    assert!(metric(&app, "newsdesk_replica_staff_reads_total").await >= 1);
+    assert!(app.metric("newsdesk_replica_staff_reads_total").await >= 1);
 }
