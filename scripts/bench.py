@@ -18,7 +18,7 @@ time the server reports at /metrics (newsdesk_search_index_microseconds_total); 
 
 Environment: BENCH_ARTICLES (20000), BENCH_CONNECTIONS (64), BENCH_DURATION (10 s),
 BENCH_WARMUP (3 s), BENCH_THREADS (2), NEWSDESK_BIN (target/release/newsdesk), BENCH_KEEP_DB=1
-to keep the database. BENCH_SEARCH_ONLY=1: only search, the write cost and, as references, the
+to keep the database, BENCH_REUSE_DB=1 to run on a kept one instead of seeding again. BENCH_SEARCH_ONLY=1: only search, the write cost and, as references, the
 /livez and channel-list workloads (no filter EXPLAINs, rankings or beacon). BENCH_SEARCH_COMMON
 (黑河), BENCH_SEARCH_TWO (爱辉区 营商环境), BENCH_SEARCH_RARE (default: of a few late reporters'
 names and demo-only words, the one with the fewest matches, at least one, that segments to one
@@ -233,9 +233,14 @@ def main():
             log(f"{tool} is missing (apt-get install wrk postgresql)")
             sys.exit(1)
     server_url = run([str(ROOT / "scripts" / "ensure-postgres.sh"), "postgres"]).stdout.strip()
-    psql(server_url, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    reuse = os.environ.get("BENCH_REUSE_DB") == "1" and run(
+        ["psql", server_url, "-qAtc", f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'"]
+    ).stdout.strip() == "1"
+    if not reuse:
+        psql(server_url, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
     db_url = run([str(ROOT / "scripts" / "ensure-postgres.sh"), DB_NAME]).stdout.strip()
-    admin = {"email": "admin@example.com", "password": secrets.token_hex(16)}
+    # A loopback-only throwaway database; fixed so that a kept one can be reused.
+    admin = {"email": "admin@example.com", "password": "bench-admin-password-0123456789"}
     env = dict(os.environ, DATABASE_URL=db_url, RUST_LOG="warn", NEWSDESK_ENV="production",
                JWT_SECRET=secrets.token_hex(32), NEWSDESK_ADMIN_EMAIL=admin["email"],
                NEWSDESK_ADMIN_PASSWORD=admin["password"],
@@ -255,7 +260,12 @@ def main():
                 psql(server_url, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
         sys.exit(0 if ok else 1)
     t0 = time.time()
-    seeded = run([BIN, "seed", "--synthetic", str(ARTICLES)] + ([] if RELATED else ["--no-related"]), env=env)
+    if reuse:
+        # BENCH_REUSE_DB=1 (with BENCH_KEEP_DB=1 on the run that seeded it): the last dataset.
+        log(f"reusing the seeded database {DB_NAME}")
+        seeded = run(["true"])
+    else:
+        seeded = run([BIN, "seed", "--synthetic", str(ARTICLES)] + ([] if RELATED else ["--no-related"]), env=env)
     log(f"seeded {ARTICLES} synthetic articles in {time.time() - t0:.1f} s")
     for line in seeded.stdout.strip().splitlines():
         if line.startswith(("seed: indexed", "seed: generated", "seed: computed the related")):
@@ -711,6 +721,12 @@ def report_search_plans(plans):
 
 
 # ---- write cost ------------------------------------------------------------------------------
+
+def connection(base):
+    """A keep-alive HTTP connection to `base` (http://host:port)."""
+    host, port = base.rsplit("//", 1)[1].split(":")
+    return http.client.HTTPConnection(host, int(port), timeout=30)
+
 
 def call(conn, method, path, body=None, token=None):
     """One request on a kept-alive connection: (status, JSON body, milliseconds)."""

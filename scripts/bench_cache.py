@@ -12,7 +12,6 @@
    instance), time until the second instance serves the write, and the first instance's RSS.
 """
 
-import http.client
 import json
 import os
 import random
@@ -186,12 +185,8 @@ class Editor(threading.Thread):
         self.stop = threading.Event()
         self.writes, self.failed, self.stale_same, self.other_ms = 0, 0, 0, []
 
-    def conn(self, base):
-        host, port = base.rsplit("//", 1)[1].split(":")
-        return http.client.HTTPConnection(host, int(port), timeout=30)
-
     def run(self):
-        ca, cb = self.conn(self.a), self.conn(self.b)
+        ca, cb = B.connection(self.a), B.connection(self.b)
         status, body, _ = B.call(ca, "POST", "/api/v1/auth/login", self.admin)
         token = body["access_token"]
         i = 0
