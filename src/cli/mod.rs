@@ -192,6 +192,12 @@ async fn reindex(args: ReindexArgs) -> Result<(), String> {
     .await
     .map_err(|e| format!("reindex failed: {e}"))?;
     bar.finish_and_clear();
+    let took = crate::db::vacuum_analyze(&mut conn, crate::db::SEARCH_TABLES).await?;
+    println!(
+        "reindex: VACUUM (ANALYZE) of {} in {:.1} s",
+        crate::db::SEARCH_TABLES.join(", "),
+        took.as_secs_f64()
+    );
     // Running instances drop what they cached (search results changed behind their back).
     crate::listener::notify_all(&mut conn)
         .await
@@ -269,6 +275,12 @@ async fn seed(args: SeedArgs) -> Result<(), String> {
             s.articles_created,
             s.elapsed.as_secs_f64(),
             s.rate()
+        );
+        let took = crate::db::vacuum_analyze(&mut conn, crate::db::CONTENT_TABLES).await?;
+        println!(
+            "seed: VACUUM (ANALYZE) of {} tables in {:.1} s (bulk writes leave the visibility map empty)",
+            crate::db::CONTENT_TABLES.len(),
+            took.as_secs_f64()
         );
     }
     crate::listener::notify_all(&mut conn)

@@ -72,6 +72,12 @@ pub async fn run(args: RelatedArgs) -> Result<(), String> {
     )
     .await?;
     let mut conn = connect(&args.db.database_url).await?;
+    let vacuumed =
+        crate::db::vacuum_analyze(&mut conn, &["related_choices", "related_computed"]).await?;
+    println!(
+        "VACUUM (ANALYZE) of related_choices, related_computed in {:.1} s",
+        vacuumed.as_secs_f64()
+    );
     crate::listener::notify_all(&mut conn)
         .await
         .map_err(|e| format!("telling running instances failed: {e}"))?;

@@ -97,6 +97,42 @@ pub async fn run_migrations(url: &str) -> Result<Vec<String>, String> {
     .map_err(|e| format!("migration task failed: {e}"))?
 }
 
+/// The tables a bulk write of articles fills (`seed --synthetic`, an import): vacuumed and
+/// analyzed after it. A bulk write leaves the visibility map empty and the statistics stale until
+/// autovacuum catches up, and search and list plans pay for it on every heap visit (a common-term
+/// search at 20,000 fresh articles took 170 ms instead of 10 ms).
+pub const CONTENT_TABLES: &[&str] = &[
+    "articles",
+    "article_sync",
+    "article_terms",
+    "article_tags",
+    "tag_articles",
+    "tags",
+    "article_authors",
+    "authors",
+    "article_views_daily",
+    "article_revisions",
+    "related_choices",
+    "related_computed",
+];
+
+/// The tables `search reindex` rewrites.
+pub const SEARCH_TABLES: &[&str] = &["articles", "article_terms"];
+
+/// `VACUUM (ANALYZE)` of `tables` (names from the constants above); how long it took.
+pub async fn vacuum_analyze(
+    conn: &mut AsyncPgConnection,
+    tables: &[&str],
+) -> Result<Duration, String> {
+    use diesel_async::RunQueryDsl;
+    let started = std::time::Instant::now();
+    diesel::sql_query(format!("VACUUM (ANALYZE) {}", tables.join(", ")))
+        .execute(conn)
+        .await
+        .map_err(|e| format!("VACUUM (ANALYZE) failed: {e}"))?;
+    Ok(started.elapsed())
+}
+
 /// One round trip, bounded in time: used by `/readyz` (on its own pool, so a saturated request
 /// pool does not read as a database outage).
 pub async fn ping(pool: &DbPool, timeout: Duration) -> Result<(), String> {

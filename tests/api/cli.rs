@@ -267,3 +267,45 @@ async fn concurrent_migrations_apply_each_migration_once() {
     .await;
     assert_eq!(applied, dirs);
 }
+
+#[tokio::test]
+async fn bulk_writes_end_with_vacuum_analyze() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection};
+    let db = TestDb::create().await;
+    let media = tempfile::tempdir().unwrap();
+    let out = newsdesk(&db.url)
+        .args(["seed", "--synthetic", "30", "--no-related"])
+        .env("MEDIA_DIR", media.path())
+        .env("NEWSDESK_ADMIN_PASSWORD", "a-long-admin-password")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("seed: VACUUM (ANALYZE) of 12 tables"),
+        "{stdout}"
+    );
+    let mut conn = AsyncPgConnection::establish(&db.url).await.unwrap();
+    let vacuumed = "SELECT count(*) AS n FROM pg_stat_user_tables \
+                    WHERE relname IN ('articles', 'article_terms', 'article_views_daily') \
+                      AND last_vacuum IS NOT NULL AND last_analyze IS NOT NULL";
+    let mut n = 0;
+    for _ in 0..30 {
+        n = query_i64(&mut conn, vacuumed).await;
+        if n == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(n, 3, "the bulk-written tables were vacuumed and analyzed");
+    let out = newsdesk(&db.url)
+        .args(["search", "reindex"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("reindex: VACUUM (ANALYZE) of articles, article_terms"),
+        "{stdout}"
+    );
+}
