@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use clap::builder::TypedValueParser as _;
 
 /// Where originals and renditions live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -67,7 +68,12 @@ pub struct MediaConfig {
 
     /// Folder where uploads are spooled while they arrive (the system's temporary folder when
     /// empty).
-    #[arg(long = "media-spool-dir", env = "MEDIA_SPOOL_DIR")]
+    #[arg(
+        long = "media-spool-dir",
+        env = "MEDIA_SPOOL_DIR",
+        // Clap's path parser refuses an empty value; `.env.example` has one.
+        value_parser = clap::builder::OsStringValueParser::new().map(PathBuf::from)
+    )]
     pub spool_dir: Option<PathBuf>,
 
     /// Largest image upload, in MiB.

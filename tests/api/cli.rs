@@ -309,3 +309,36 @@ async fn bulk_writes_end_with_vacuum_analyze() {
         "{stdout}"
     );
 }
+
+/// `make run` copies `.env.example` into `.env` (with a JWT secret): every value in it, empty
+/// ones included, must be accepted.
+#[test]
+fn the_example_env_file_is_a_valid_configuration() {
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.env.example")).unwrap();
+    let mut cmd = newsdesk("postgres://root@127.0.0.1:1/none");
+    let mut set = 0;
+    for line in example.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (name, value) = line.split_once('=').unwrap();
+        if name != "DATABASE_URL" {
+            cmd.env(name, value);
+            set += 1;
+        }
+    }
+    assert!(set > 50, "{set} settings read");
+    cmd.env(
+        "JWT_SECRET",
+        "0123456789abcdef0123456789abcdef0123456789abcdef",
+    );
+    let out = cmd.arg("serve").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    // It got as far as the database (unreachable here), past parsing and validation.
+    assert!(
+        stderr.contains("cannot connect to the database"),
+        "{stderr}"
+    );
+}
