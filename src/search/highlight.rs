@@ -1,6 +1,6 @@
 //! Highlighting: the matched words in `<mark>`, everything else HTML-escaped.
 
-use super::segmenter::normalize_char;
+use super::segmenter::normalize;
 
 /// Characters of a body snippet.
 pub const SNIPPET_CHARS: usize = 120;
@@ -8,7 +8,10 @@ pub const SNIPPET_CHARS: usize = 120;
 /// Ranges (in chars) of `text` where any of `words` occurs, merged and sorted. Latin words
 /// match whole words only; CJK words match anywhere.
 fn matches(text: &[char], words: &[String]) -> Vec<(usize, usize)> {
-    let norm: Vec<char> = text.iter().copied().map(normalize_char).collect();
+    // The same folding as the index (traditional to simplified …), one character for one.
+    let norm: Vec<char> = normalize(&text.iter().collect::<String>())
+        .chars()
+        .collect();
     let mut found: Vec<(usize, usize)> = Vec::new();
     for word in words {
         let w: Vec<char> = word.chars().collect();

@@ -180,10 +180,48 @@ fn add_words(jieba: &mut Jieba, text: &str, what: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Full-width Latin letters and digits to ASCII, lower case; one character for one, so offsets
-/// in the normalized text are offsets in the original.
+/// Traditional characters to simplified (so 經濟 finds 经济 and the reverse), full-width Latin
+/// letters and digits to ASCII, lower case; one character for one, so offsets in the
+/// normalized text are offsets in the original.
 pub fn normalize(text: &str) -> String {
-    text.chars().map(normalize_char).collect()
+    fold_script(text).chars().map(normalize_char).collect()
+}
+
+/// OpenCC's traditional → simplified conversion (phrases first, then characters), kept only
+/// where it maps one character to one; `None` if its dictionaries cannot be loaded.
+fn t2s() -> Option<&'static ferrous_opencc::OpenCC> {
+    static T2S: std::sync::OnceLock<Option<ferrous_opencc::OpenCC>> = std::sync::OnceLock::new();
+    T2S.get_or_init(|| {
+        ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::T2s)
+            .map_err(|e| tracing::error!(error = %e, "traditional → simplified folding is off"))
+            .ok()
+    })
+    .as_ref()
+}
+
+fn fold_script(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_owned();
+    }
+    let Some(cc) = t2s() else {
+        return text.to_owned();
+    };
+    let whole = cc.convert(text);
+    if whole.chars().count() == text.chars().count() {
+        return whole;
+    }
+    // A phrase changed length: character by character, keeping the offsets.
+    let mut buf = [0u8; 4];
+    text.chars()
+        .map(|c| {
+            let one = cc.convert(c.encode_utf8(&mut buf));
+            let mut it = one.chars();
+            match (it.next(), it.next()) {
+                (Some(s), None) => s,
+                _ => c,
+            }
+        })
+        .collect()
 }
 
 pub fn normalize_char(c: char) -> char {

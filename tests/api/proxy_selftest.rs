@@ -54,7 +54,7 @@ async fn url_for_replaces_host_and_port_only() {
     );
     assert_eq!(
         upstream_addr("postgres://root@127.0.0.1/x").unwrap(),
-        "127.0.0.1:5432".parse().unwrap()
+        "127.0.0.1:5432".parse::<std::net::SocketAddr>().unwrap()
     );
 }
 

@@ -865,3 +865,29 @@ async fn ranking_covers_the_newest_window_then_older_matches_follow_and_totals_s
         .await;
     assert_eq!(ids(&p3), got[4..6]);
 }
+
+#[tokio::test]
+async fn traditional_and_simplified_script_find_each_other() {
+    let d = desk().await;
+    let simplified = d.publish("黑河口岸经济发展迅速", json!({})).await;
+    let traditional = d
+        .publish(
+            "一條來自香港的報道",
+            json!({ "body": "<p>黑龍江省愛輝區舉辦冰雪節，吸引遊客。</p>" }),
+        )
+        .await;
+    // A reader typing traditional characters finds the simplified article …
+    let hit = d.only_hit("口岸經濟").await;
+    assert_eq!(hit["id"], simplified);
+    assert_eq!(
+        hit["highlight"]["title"], "黑河<mark>口岸经济</mark>发展迅速",
+        "the stored words are marked"
+    );
+    // … and a simplified query finds the article written in traditional script, marking its
+    // own characters.
+    let hit = d.only_hit("爱辉区 冰雪节").await;
+    assert_eq!(hit["id"], traditional);
+    let snippet = hit["highlight"]["snippet"].as_str().unwrap();
+    assert!(snippet.contains("<mark>愛輝區</mark>"), "{snippet}");
+    assert_eq!(d.found("愛輝區").await, vec![traditional]);
+}
