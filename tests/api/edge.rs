@@ -145,20 +145,29 @@ async fn a_write_purges_its_keys_at_once_and_again_later() {
         "a publish moves its channel: {first:?}"
     );
     assert_eq!(got[0].header("authorization"), "Bearer edge-secret");
+    // The publish's own re-purge first (1 s later).
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let sent = std::time::Instant::now();
     let edited = d
         .patch_json(&article_path(id), &d.t, json!({ "title": "改了" }))
         .await;
     assert_eq!(edited.0, 200);
-    let got = target.wait_for(4, 5).await;
-    let with_it = purged(&got)
-        .into_iter()
-        .filter(|(k, _)| k.contains(&format!("a{id}")))
-        .count();
-    assert_eq!(
-        with_it,
-        4,
-        "two writes, each purged twice: {:?}",
-        purged(&got)
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // The edit: purged at once, and again about EDGE_REPURGE_SECS (1 s) later.
+    let key = format!("a{id}");
+    let after: Vec<f64> = target
+        .received()
+        .iter()
+        .filter(|r| r.at >= sent && purged(std::slice::from_ref(r))[0].0.contains(&key))
+        .map(|r| (r.at - sent).as_secs_f64())
+        .collect();
+    assert!(
+        after.iter().any(|&t| t < 0.8),
+        "no purge at once: {after:?}"
+    );
+    assert!(
+        after.iter().any(|&t| (0.9..2.5).contains(&t)),
+        "no purge again a second later: {after:?}"
     );
     // Sent: nothing left but what is not due yet.
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -259,7 +268,12 @@ async fn each_purge_is_sent_by_one_instance_of_several() {
             .iter()
             .filter(|(k, _)| k.contains(&format!("a{id}")))
             .count();
-        assert_eq!(n, 2, "article {id}'s key sent {n} times: {got:?}");
+        // Twice (at once, again a second later), or once when a slow round merged both; never
+        // by both instances (that would be 3 or 4).
+        assert!(
+            (1..=2).contains(&n),
+            "article {id}'s key sent {n} times: {got:?}"
+        );
     }
     handle.stop(false).await;
 }
@@ -292,7 +306,16 @@ async fn a_purge_that_cannot_be_delivered_in_time_becomes_a_purge_of_everything(
             .all(|(k, all)| !all && k.contains(&format!("a{id}")))
     );
     assert!(d.metric("newsdesk_edge_purge_failures_total").await >= 1);
-    assert!(d.metric("newsdesk_edge_purge_full_total").await >= 1);
+    // The first purge of everything seen may itself have failed: the next one goes through.
+    let mut full = 0;
+    for _ in 0..100 {
+        full = d.metric("newsdesk_edge_purge_full_total").await;
+        if full >= 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(full >= 1, "no purge of everything went through");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(d.sql("SELECT 1 FROM edge_purges").await, 0, "settled");
 }
