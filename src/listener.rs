@@ -167,11 +167,7 @@ async fn subscribe_and_apply(state: &AppState, settings: &PoolSettings) {
         tokio::select! {
             payload = rx.recv() => match payload {
                 Some(p) => {
-                    let mut batch = vec![p];
-                    while let Ok(more) = rx.try_recv() {
-                        batch.push(more);
-                    }
-                    if !apply_batch(state, &client, batch).await {
+                    if !apply_batch(state, &client, queued(&mut rx, vec![p])).await {
                         break;
                     }
                 }
@@ -192,10 +188,7 @@ async fn subscribe_and_apply(state: &AppState, settings: &PoolSettings) {
                 replicas.settle_floor(at, generation);
                 // Every write committed by the previous probe has been delivered by now (before
                 // this probe's answer): apply what is queued, then the caches cover it.
-                let mut batch = Vec::new();
-                while let Ok(more) = rx.try_recv() {
-                    batch.push(more);
-                }
+                let batch = queued(&mut rx, Vec::new());
                 if !batch.is_empty() && !apply_batch(state, &client, batch).await {
                     break;
                 }
@@ -227,6 +220,7 @@ async fn apply_batch(
     client: &tokio_postgres::Client,
     batch: Vec<String>,
 ) -> bool {
+    let mut connected = true;
     if let Some(replicas) = &state.replicas {
         let generation = replicas.unknown_generation();
         match position(client).await {
@@ -236,17 +230,22 @@ async fn apply_batch(
             }
             None => {
                 replicas.floor_unknown();
-                for payload in &batch {
-                    apply(state, payload);
-                }
-                return false;
+                connected = false;
             }
         }
     }
     for payload in &batch {
         apply(state, payload);
     }
-    true
+    connected
+}
+
+/// `batch` with every event already delivered and waiting in `rx`.
+fn queued(rx: &mut mpsc::UnboundedReceiver<String>, mut batch: Vec<String>) -> Vec<String> {
+    while let Ok(more) = rx.try_recv() {
+        batch.push(more);
+    }
+    batch
 }
 
 fn apply(state: &AppState, payload: &str) {

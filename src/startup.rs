@@ -150,9 +150,8 @@ impl Application {
         let stop_edge = Arc::new(Notify::new());
         let edge_worker = state.edge.clone().map(|edge| {
             tokio::spawn(crate::edge::worker::run(
-                edge.clone(),
+                edge,
                 state.pool.clone(),
-                edge.wake.clone(),
                 stop_edge.clone(),
             ))
         });

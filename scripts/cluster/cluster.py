@@ -134,13 +134,6 @@ class Instance(harness.Server):
     def replica_state(self):
         return self.ready()["replicas"][0]["state"]
 
-    def metric(self, name):
-        text = self.get("/metrics").body.decode()
-        for line in text.splitlines():
-            if line.startswith(name + " ") or line.startswith(name + "{"):
-                return float(line.rsplit(" ", 1)[1])
-        return 0.0
-
     def replica_reads(self):
         return self.metric("newsdesk_replica_reads_total")
 

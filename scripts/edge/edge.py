@@ -73,13 +73,6 @@ def staff(token):
     return {"authorization": f"Bearer {token}"}
 
 
-def metric(origin, name):
-    for line in http("GET", origin.base + "/metrics").body.decode().splitlines():
-        if line.startswith(name + " "):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
-
-
 def titles_of(body, article):
     """Every title the JSON `body` shows for `article` (as an item, a link, a list entry)."""
     out = []
@@ -258,7 +251,7 @@ def main():
         wait_for(lambda: edge_get(edge, "/livez")[0].status == 200, 30, "Varnish to answer")
         log(f"Varnish on {vport} in front of newsdesk on {oport}")
         # `seed` asked for a purge of everything; it is retried until Varnish answers.
-        wait_for(lambda: metric(origin, "newsdesk_edge_purge_full_total") >= 1, 15,
+        wait_for(lambda: origin.metric("newsdesk_edge_purge_full_total") >= 1, 15,
                  "the seed's purge of everything to reach Varnish")
 
         token = login(origin)

@@ -71,6 +71,13 @@ class Server:
         wait_for(lambda: http("GET", self.base + "/livez", timeout=2).status == 200, 60,
                  f"newsdesk on {self.port} to answer")
 
+    def metric(self, name):
+        """The value of `name` in /metrics (its first series when it has labels); 0 if absent."""
+        for line in http("GET", self.base + "/metrics").body.decode().splitlines():
+            if line.startswith(name + " ") or line.startswith(name + "{"):
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
+
     def stop(self):
         """SIGTERM (a clean stop), SIGKILL after 20 s."""
         import signal

@@ -38,7 +38,7 @@ pub fn client() -> Result<reqwest::Client, String> {
 /// rounds within `EDGE_PURGE_POLL_MS`: purges queued meanwhile are merged into the next one
 /// (100 edits in a second make at most 10 purge requests per target, not 100). After a failure,
 /// rounds back off exponentially (up to 10 s).
-pub async fn run(edge: Arc<Edge>, pool: DbPool, wake: Arc<Notify>, stop: Arc<Notify>) {
+pub async fn run(edge: Arc<Edge>, pool: DbPool, stop: Arc<Notify>) {
     let client = match client() {
         Ok(c) => c,
         Err(e) => {
@@ -58,7 +58,7 @@ pub async fn run(edge: Arc<Edge>, pool: DbPool, wake: Arc<Notify>, stop: Arc<Not
         tokio::select! {
             () = &mut stopped => return,
             () = tokio::time::sleep(backoff) => {}
-            () = wake.notified(), if failures == 0 => {}
+            () = edge.wake.notified(), if failures == 0 => {}
         }
         match round(&edge, &pool, &client, backoff).await {
             Ok(_) => failures = 0,
