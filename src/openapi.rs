@@ -409,7 +409,7 @@ fn reference_list_items(doc: &mut utoipa::openapi::OpenApi) {
         (name = "authors", description = "Bylines (作者) with affiliations (作者单位)"),
         (name = "categories", description = "Channels (频道/栏目), nested up to 4 levels"),
         (name = "rankings", description = "点击排行 (most-read by window and channel), curated boards (推荐位) and the view beacon"),
-        (name = "search", description = "Chinese full-text search (jieba segmentation, phrases, highlighting) and 相关新闻"),
+        (name = "search", description = "Chinese full-text search (jieba segmentation, phrases, highlighting; traditional script, pinyin, Russian; the newsroom's synonym list) and 相关新闻"),
         (name = "sources", description = "Where stories come from (来源)"),
         (name = "tags", description = "Keywords on articles"),
         (name = "site", description = "Site settings (站点设置): name, logo, scrolling slogans, navigation, footer and page blocks; the front page"),

@@ -124,6 +124,14 @@ impl AppState {
         self.conn().await
     }
 
+    /// The compiled search synonym list (see `Caches::synonyms`).
+    pub async fn synonyms(
+        &self,
+        conn: &mut AsyncPgConnection,
+    ) -> Result<Arc<crate::search::Synonyms>, ApiError> {
+        self.caches.synonyms(conn, &self.search).await
+    }
+
     /// The channel tree (see `Caches::tree`).
     pub async fn tree(&self, conn: &mut AsyncPgConnection) -> Result<Arc<Tree>, ApiError> {
         self.caches.tree(conn).await

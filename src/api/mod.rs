@@ -19,6 +19,7 @@ pub mod respond;
 pub mod search;
 pub mod site;
 pub mod sources;
+pub mod synonyms;
 pub mod tags;
 pub mod users;
 pub mod views;
@@ -38,6 +39,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(views::create_article_view);
     articles::configure(cfg);
     rankings::configure(cfg);
+    synonyms::configure(cfg);
     cfg.service(search::search);
     sources::configure(cfg);
     cfg.service(audit::list_audit);

@@ -93,9 +93,11 @@ pub async fn search(
     state: web::Data<AppState>,
     query: ApiQuery<SearchQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.read_conn().await?;
+    let synonyms = state.synonyms(&mut conn).await?;
     let parsed = state
         .search
-        .parse_query(&query.q)
+        .parse_query(&query.q, &synonyms)
         .map_err(|e| ApiError::invalid("q", e.to_string()))?;
     let (page, per_page) = match PageRequest::<()>::from_params(query.page, query.per_page, None)? {
         PageRequest::Page { page, per_page } => (page, per_page),
@@ -107,10 +109,10 @@ pub async fn search(
         let max_age = state.config.cache_list_max_age_secs;
         (Scope::Public(Utc::now()), Audience::Public { max_age })
     };
-    let mut conn = state.read_conn().await?;
     let tree = state.tree(&mut conn).await?;
     let mut filters = Filters {
         search: Some(parsed.tsquery.clone()),
+        search_preferred: parsed.preferred.clone(),
         published_after: query.published_after,
         published_before: query.published_before,
         ..Filters::default()

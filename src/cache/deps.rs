@@ -58,6 +58,9 @@ pub enum Dep {
     User(UserId),
     /// Shows this media asset (an article's cover, video, gallery or poster).
     Media(MediaId),
+    /// Applied the search synonym list (search results, lists filtered by `q`, the list
+    /// itself).
+    Synonyms,
 }
 
 /// Everything one response recorded.

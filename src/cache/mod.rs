@@ -31,6 +31,7 @@ use crate::error::ApiError;
 use crate::models::category::{self, Tree};
 use crate::models::ids::ArticleId;
 use crate::ratelimit::keys::ApiKeys;
+use crate::search::{Segmenter, Synonyms};
 use crate::views::memory::BeaconMemory;
 
 /// How long a cached channel tree is trusted (a bound only: channel writes, here or on other
@@ -42,6 +43,9 @@ const TOTALS_TTL: Duration = Duration::from_secs(10);
 pub struct Caches {
     /// The channel tree, reloaded at most every few seconds (and after channel writes).
     tree: RwLock<Option<(Instant, Arc<Tree>)>>,
+    /// The search synonym list, compiled; reloaded at most every few seconds (and after its
+    /// writes).
+    synonyms: RwLock<Option<(Instant, Arc<Synonyms>)>>,
     /// Totals of public article lists, per filter set, for a few seconds.
     pub list_totals: moka::future::Cache<String, i64>,
     /// Most-read lists, computed at most once per `RANKINGS_TTL` (their view counts may be that
@@ -78,6 +82,9 @@ pub struct Invalidation {
     /// Most-read lists only (they name sources and bylines).
     #[serde(default, skip_serializing_if = "is_false")]
     pub most_read: bool,
+    /// The search synonym list.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub synonyms: bool,
     /// API key lookups.
     #[serde(default, skip_serializing_if = "is_false")]
     pub api_keys: bool,
@@ -129,6 +136,10 @@ impl Invalidation {
             Change::Board(b) => inv.deps.extend([Dep::Board(b.id), Dep::Boards]),
             Change::Site(_) => inv.deps.push(Dep::Site),
             Change::ApiKey(_) => inv.api_keys = true,
+            Change::Synonyms(_) => {
+                inv.synonyms = true;
+                inv.deps.push(Dep::Synonyms);
+            }
             Change::User(id) => inv.deps.push(Dep::User(*id)),
             Change::Media(id) => {
                 inv.most_read = true;
@@ -153,6 +164,7 @@ impl Caches {
         );
         Self {
             tree: RwLock::new(None),
+            synonyms: RwLock::new(None),
             list_totals: moka::future::Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(TOTALS_TTL)
@@ -185,6 +197,27 @@ impl Caches {
         Ok(tree)
     }
 
+    /// The search synonym list, from memory when compiled less than `TREE_TTL` ago.
+    pub async fn synonyms(
+        &self,
+        conn: &mut AsyncPgConnection,
+        seg: &Segmenter,
+    ) -> Result<Arc<Synonyms>, ApiError> {
+        deps::record(Dep::Synonyms);
+        if let Ok(slot) = self.synonyms.read()
+            && let Some((at, list)) = slot.as_ref()
+            && at.elapsed() < TREE_TTL
+        {
+            return Ok(list.clone());
+        }
+        let groups = crate::models::synonym::all(conn).await?;
+        let list = Arc::new(Synonyms::compile(&groups, seg));
+        if let Ok(mut slot) = self.synonyms.write() {
+            *slot = Some((Instant::now(), list.clone()));
+        }
+        Ok(list)
+    }
+
     /// Drops what `change` made stale (in this instance; `listen` tells the others).
     pub fn apply(&self, change: &Change) {
         self.invalidate(&Invalidation::of(change));
@@ -205,6 +238,9 @@ impl Caches {
         }
         if inv.api_keys {
             self.api_keys.forget_lookups();
+        }
+        if inv.synonyms {
+            self.forget_synonyms();
         }
         // Ticks first: a response computed from now on must expire at them.
         self.responses.schedule.add(&inv.ticks);
@@ -230,12 +266,19 @@ impl Caches {
     /// Drops everything (change events may have been missed).
     pub fn forget_all(&self) {
         self.forget_tree();
+        self.forget_synonyms();
         self.list_totals.invalidate_all();
         self.most_read.invalidate_all();
         self.beacon.outdate();
         self.api_keys.forget_lookups();
         self.rankings.clear();
         self.responses.invalidate_all();
+    }
+
+    fn forget_synonyms(&self) {
+        if let Ok(mut slot) = self.synonyms.write() {
+            *slot = None;
+        }
     }
 
     fn forget_tree(&self) {

@@ -15,6 +15,7 @@
 //! | `u<id>`, `us` | shows byline `<id>`, lists bylines |
 //! | `b<id>`, `bs` | shows board `<id>`, lists boards |
 //! | `site` | shows the site settings |
+//! | `sy` | applied the search synonym list (search, lists filtered by `q`) |
 //! | `e<id>` | names staff member `<id>` (责任编辑) |
 //! | `m<id>` | shows media asset `<id>` |
 //! | `all` | every response (purged to drop everything) |
@@ -95,6 +96,7 @@ fn key(dep: &Dep) -> (String, Option<usize>) {
         Dep::Board(id) => (format!("b{}", id.0), None),
         Dep::Boards => ("bs".into(), None),
         Dep::Site => ("site".into(), None),
+        Dep::Synonyms => ("sy".into(), None),
     }
 }
 

@@ -10,7 +10,8 @@ use super::site::SiteDto;
 use crate::models::article::Article;
 use crate::models::article_status::ArticleStatus;
 use crate::models::ids::{
-    ApiKeyId, ArticleId, AuthorId, CategoryId, MediaId, RankingId, SourceId, UserId, WebhookId,
+    ApiKeyId, ArticleId, AuthorId, CategoryId, MediaId, RankingId, SourceId, SynonymId, UserId,
+    WebhookId,
 };
 use crate::models::ranking::Ranking;
 
@@ -40,6 +41,9 @@ pub enum Change {
     Webhook(WebhookId),
     /// A media asset was uploaded, changed or deleted (articles show its metadata).
     Media(MediaId),
+    /// A group of the search synonym list was created, changed or deleted (search results
+    /// change with it).
+    Synonyms(SynonymId),
 }
 
 /// One article a write or the clock changed.

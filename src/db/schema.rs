@@ -284,6 +284,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    search_synonyms (id) {
+        id -> Int8,
+        name -> Text,
+        terms -> Array<Nullable<Text>>,
+        ambiguous -> Array<Nullable<Text>>,
+        context -> Array<Nullable<Text>>,
+        note -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     site_settings (id) {
         id -> Int2,
         name -> Text,
@@ -434,6 +447,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     related_choices,
     related_computed,
+    search_synonyms,
     site_settings,
     sources,
     tag_articles,

@@ -51,4 +51,6 @@ typed_id!(
     DeliveryId,
     /// Id of a media asset.
     MediaId,
+    /// Id of a group of search synonyms.
+    SynonymId,
 );

@@ -18,6 +18,7 @@ pub mod session;
 pub mod site;
 pub mod source;
 pub mod sync;
+pub mod synonym;
 pub mod tag;
 pub mod throttle;
 pub mod user;

@@ -90,6 +90,8 @@ pub struct Filters {
     pub updated_since: Option<DateTime<Utc>>,
     /// A full-text query (tsquery syntax, from `Segmenter::parse_query`).
     pub search: Option<String>,
+    /// What a match must also match to rank fully (`SearchQuery::preferred`); ranking only.
+    pub search_preferred: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

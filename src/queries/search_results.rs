@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Float, Text};
+use diesel::sql_types::{Float, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::article_list::ArticleQuery;
@@ -38,9 +38,14 @@ impl ArticleQuery {
                 a::id,
                 a::published_at,
                 a::updated_at,
+                // Matches in another sense of an ambiguous synonym rank at half.
                 sql::<Float>("ts_rank(articles.search_vector, CAST(")
                     .bind::<Text, _>(tsquery.to_owned())
-                    .sql(" AS tsquery), 1)"),
+                    .sql(" AS tsquery), 1) * CASE WHEN CAST(")
+                    .bind::<Nullable<Text>, _>(self.filters.search_preferred.clone())
+                    .sql(" AS tsquery) IS NULL OR articles.search_vector @@ CAST(")
+                    .bind::<Nullable<Text>, _>(self.filters.search_preferred.clone())
+                    .sql(" AS tsquery) THEN 1::real ELSE 0.5::real END"),
             ))
             .offset(skip)
             .limit(limit)

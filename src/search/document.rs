@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use super::pinyin;
 use super::segmenter::Segmenter;
 
 /// Highest position PostgreSQL keeps in a tsvector.
@@ -48,6 +49,9 @@ enum Weight {
 impl Segmenter {
     pub fn index(&self, doc: &Document<'_>) -> Indexed {
         let mut words: BTreeMap<String, Vec<(u32, Weight)>> = BTreeMap::new();
+        // Words whose pinyin is indexed: every word of the title, kicker, subtitle and tags,
+        // and the place names of the summary and body.
+        let mut spelled: Vec<String> = Vec::new();
         let mut next = 1u32;
         let mut add = |text: &str, weight: Weight, next: &mut u32| {
             let base = *next;
@@ -55,6 +59,13 @@ impl Segmenter {
             for w in self.search_words(text) {
                 let pos = (base + w.position - 1).min(MAX_POSITION);
                 last = last.max(pos);
+                if (weight <= Weight::B || self.is_dictionary_place(&w.text))
+                    && w.text.chars().count() >= 2
+                    && !spelled.contains(&w.text)
+                    && pinyin::all_han(&w.text)
+                {
+                    spelled.push(w.text.clone());
+                }
                 if words.len() >= MAX_WORDS && !words.contains_key(&w.text) {
                     continue;
                 }
@@ -74,6 +85,17 @@ impl Segmenter {
         }
         add(doc.summary, Weight::C, &mut next);
         add(doc.body, Weight::D, &mut next);
+        // Pinyin last, weighing least (D): a Latin query matches it, never ordinary text.
+        for word in &spelled {
+            let pos = next.min(MAX_POSITION);
+            for p in pinyin::readings(word).into_iter().chain(pinyin::initials(word)) {
+                let entry = words.entry(pinyin::lexeme(&p)).or_default();
+                if entry.len() < MAX_POSITIONS_PER_WORD && !entry.iter().any(|(q, _)| *q == pos) {
+                    entry.push((pos, Weight::D));
+                }
+            }
+            next += 2;
+        }
 
         let mut vector = String::new();
         for (word, positions) in &words {

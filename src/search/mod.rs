@@ -4,8 +4,11 @@
 
 mod document;
 pub mod highlight;
+pub mod pinyin;
 mod query;
+mod russian;
 mod segmenter;
+pub mod synonyms;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,6 +19,7 @@ use chrono::{DateTime, Utc};
 pub use document::{Document, Indexed, KEYWORDS_PER_ARTICLE};
 pub use query::{MAX_QUERY_CHARS, QueryError, SearchQuery};
 pub use segmenter::{Segmenter, Word, normalize};
+pub use synonyms::Synonyms;
 
 /// The segmenter plus counters of the indexing work done on writes (for `/metrics`).
 #[derive(Debug)]

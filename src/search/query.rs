@@ -1,9 +1,12 @@
 //! Search syntax: words (all must match) and "quoted phrases", segmented like the index.
 
+use std::collections::HashSet;
 use std::fmt::Write;
 
 use super::document::push_quoted;
-use super::segmenter::Segmenter;
+use super::pinyin;
+use super::segmenter::{Segmenter, Word};
+use super::synonyms::{Found, Group, Synonyms};
 
 /// Longest query, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
@@ -13,8 +16,12 @@ pub const MAX_QUERY_CHARS: usize = 200;
 pub struct SearchQuery {
     /// In PostgreSQL's tsquery input syntax.
     pub tsquery: String,
-    /// Every word of the query (longest first), for highlighting.
+    /// Every word of the query and of what it was expanded to (longest first), for
+    /// highlighting.
     pub words: Vec<String>,
+    /// When a synonym group with ambiguous terms took part: what an article must also match to
+    /// be in the sense the query meant (matches that are not rank lower).
+    pub preferred: Option<String>,
 }
 
 /// Why a query cannot run.
@@ -37,10 +44,70 @@ impl std::fmt::Display for QueryError {
     }
 }
 
+/// Place-name suffixes the suffix rule drops (某某市 also finds 某某).
+const PLACE_SUFFIXES: &[char] = &['市', '区', '县', '省', '州', '镇', '乡', '旗'];
+
+/// Query words in tsquery syntax: one word, or a phrase keeping the gaps between them.
+fn fragment(words: &[Word]) -> String {
+    let mut out = String::new();
+    if words.len() > 1 {
+        out.push('(');
+    }
+    let mut prev: Option<u32> = None;
+    for w in words {
+        if let Some(p) = prev {
+            let gap = w.position.saturating_sub(p).max(1);
+            if gap == 1 {
+                out.push_str(" <-> ");
+            } else {
+                let _ = write!(out, " <{gap}> ");
+            }
+        }
+        push_quoted(&mut out, &w.text);
+        prev = Some(w.position);
+    }
+    if words.len() > 1 {
+        out.push(')');
+    }
+    out
+}
+
+fn quoted(word: &str) -> String {
+    let mut out = String::new();
+    push_quoted(&mut out, word);
+    out
+}
+
+/// Alternatives as one tsquery operand.
+fn any_of(alts: &[String]) -> String {
+    match alts {
+        [one] => one.clone(),
+        _ => format!("({})", alts.join(" | ")),
+    }
+}
+
+/// What the parser collects: the operands (all must match), the words to highlight, and the
+/// sense conditions of ambiguous synonyms.
+#[derive(Default)]
+struct Parts {
+    operands: Vec<String>,
+    words: Vec<String>,
+    preferred: Vec<String>,
+}
+
+impl Parts {
+    fn operand(&mut self, op: String) {
+        if !self.operands.contains(&op) {
+            self.operands.push(op);
+        }
+    }
+}
+
 impl Segmenter {
-    /// Parses `q`: text outside quotes gives words that must all match; text in "double"
-    /// (or “Chinese”) quotes must match as a phrase, in order.
-    pub fn parse_query(&self, q: &str) -> Result<SearchQuery, QueryError> {
+    /// Parses `q`: text outside quotes gives words that must all match, each widened by the
+    /// newsroom's synonyms, the place-name suffix rule and, for Latin words, pinyin; text in
+    /// "double" (or “Chinese”) quotes must match as a phrase, in order, as written.
+    pub fn parse_query(&self, q: &str, synonyms: &Synonyms) -> Result<SearchQuery, QueryError> {
         let q = q.trim();
         if q.is_empty() {
             return Err(QueryError::Empty);
@@ -48,50 +115,167 @@ impl Segmenter {
         if q.chars().count() > MAX_QUERY_CHARS {
             return Err(QueryError::TooLong);
         }
-        let mut parts: Vec<String> = Vec::new();
-        let mut words: Vec<String> = Vec::new();
-        for (text, quoted) in split_quotes(q) {
-            let found = self.precise(&text);
+        let pieces: Vec<(Vec<Word>, bool)> = split_quotes(q)
+            .into_iter()
+            .map(|(text, quoted)| (self.precise(&text), quoted))
+            .collect();
+        let all_words: HashSet<&str> = pieces
+            .iter()
+            .flat_map(|(w, _)| w.iter().map(|w| w.text.as_str()))
+            .collect();
+        let mut parts = Parts::default();
+        for (found, quoted) in &pieces {
             if found.is_empty() {
                 continue;
             }
-            if quoted && found.len() > 1 {
-                let mut phrase = String::from("(");
-                let mut prev = None;
-                for w in &found {
-                    if let Some(p) = prev {
-                        let gap = w.position - p;
-                        if gap == 1 {
-                            phrase.push_str(" <-> ");
-                        } else {
-                            let _ = write!(phrase, " <{gap}> ");
-                        }
-                    }
-                    push_quoted(&mut phrase, &w.text);
-                    prev = Some(w.position);
-                }
-                phrase.push(')');
-                parts.push(phrase);
+            if *quoted {
+                parts.operand(fragment(found));
+                parts.words.extend(found.iter().map(|w| w.text.clone()));
             } else {
-                for w in &found {
-                    let mut term = String::new();
-                    push_quoted(&mut term, &w.text);
-                    if !parts.contains(&term) {
-                        parts.push(term);
-                    }
-                }
+                self.expand(found, synonyms, &all_words, &mut parts);
             }
-            words.extend(found.into_iter().map(|w| w.text));
         }
-        if parts.is_empty() {
+        if parts.operands.is_empty() {
             return Err(QueryError::NoWords);
         }
+        let mut words = parts.words;
         words.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
         words.dedup();
         Ok(SearchQuery {
-            tsquery: parts.join(" & "),
+            tsquery: parts.operands.join(" & "),
             words,
+            preferred: (!parts.preferred.is_empty()).then(|| parts.preferred.join(" & ")),
         })
+    }
+
+    /// The operands of unquoted words.
+    fn expand(
+        &self,
+        found: &[Word],
+        synonyms: &Synonyms,
+        all_words: &HashSet<&str>,
+        parts: &mut Parts,
+    ) {
+        let mut i = 0;
+        while i < found.len() {
+            if let Some(hit) = synonyms.find(found, i)
+                && self.synonym(&found[i..i + hit.len], &hit, all_words, parts)
+            {
+                i += hit.len;
+                continue;
+            }
+            let w = &found[i];
+            if w.text.bytes().all(|b| b.is_ascii_lowercase()) {
+                // A run of single syllables is one word typed with spaces (hei he).
+                let mut end = i + 1;
+                while end < found.len()
+                    && found[end].position == found[end - 1].position + 1
+                    && found[end].text.bytes().all(|b| b.is_ascii_lowercase())
+                    && pinyin::syllable_count(&found[end].text) == Some(1)
+                {
+                    end += 1;
+                }
+                if end - i >= 2 && pinyin::syllable_count(&w.text) == Some(1) {
+                    let joined: String = found[i..end].iter().map(|w| w.text.as_str()).collect();
+                    self.latin(&joined, fragment(&found[i..end]), parts);
+                    parts
+                        .words
+                        .extend(found[i..end].iter().map(|w| w.text.clone()));
+                    i = end;
+                    continue;
+                }
+                if pinyin::may_be_pinyin(&w.text) {
+                    self.latin(&w.text, quoted(&w.text), parts);
+                    parts.words.push(w.text.clone());
+                    i += 1;
+                    continue;
+                }
+            }
+            parts.words.push(w.text.clone());
+            let mut alts = vec![quoted(&w.text)];
+            if let Some(stem) = w.text.strip_suffix(PLACE_SUFFIXES)
+                && stem.chars().count() >= 2
+                && self.knows(stem)
+                && self.is_place(&w.text)
+            {
+                alts.push(quoted(stem));
+            }
+            parts.operand(any_of(&alts));
+            i += 1;
+        }
+    }
+
+    /// A Latin word that may be pinyin: itself, its pinyin in the index, and the dictionary
+    /// words it spells (so 黑河 articles, where the Chinese word weighs as it should, rank
+    /// above another place written with the same syllables).
+    fn latin(&self, token: &str, itself: String, parts: &mut Parts) {
+        let mut alts = vec![itself, quoted(&pinyin::lexeme(token))];
+        for word in self.words_of_pinyin(token) {
+            alts.push(quoted(word));
+            parts.words.push(word.clone());
+        }
+        parts.operand(any_of(&alts));
+    }
+
+    /// Words that are a term of the synonym list: the terms of the groups meant. A term that is
+    /// ambiguous in every group it belongs to widens only when a context word of one of them
+    /// is in the query; otherwise it is left as written (`false`).
+    fn synonym(
+        &self,
+        words: &[Word],
+        hit: &Found<'_>,
+        all_words: &HashSet<&str>,
+        parts: &mut Parts,
+    ) -> bool {
+        let mut meant: Vec<&Group> = hit
+            .groups
+            .iter()
+            .filter(|(_, ambiguous)| !ambiguous)
+            .map(|(g, _)| *g)
+            .collect();
+        if meant.is_empty() {
+            meant = hit
+                .groups
+                .iter()
+                .map(|(g, _)| *g)
+                .filter(|g| g.context.iter().any(|c| all_words.contains(c.as_str())))
+                .collect();
+        }
+        if meant.is_empty() {
+            return false;
+        }
+        let mut alts = vec![fragment(words)];
+        for g in &meant {
+            for t in &g.terms {
+                let f = fragment(&t.words);
+                if !alts.contains(&f) {
+                    alts.push(f);
+                }
+                parts.words.extend(t.words.iter().map(|w| w.text.clone()));
+            }
+            if g.has_ambiguous() {
+                let strong: Vec<String> = g
+                    .terms
+                    .iter()
+                    .filter(|t| !t.ambiguous)
+                    .map(|t| fragment(&t.words))
+                    .collect();
+                let weak: Vec<String> = g
+                    .terms
+                    .iter()
+                    .filter(|t| t.ambiguous)
+                    .map(|t| fragment(&t.words))
+                    .collect();
+                let mut sense = strong;
+                if !g.context.is_empty() {
+                    let context: Vec<String> = g.context.iter().map(|c| quoted(c)).collect();
+                    sense.push(format!("({} & {})", any_of(&weak), any_of(&context)));
+                }
+                parts.preferred.push(any_of(&sense));
+            }
+        }
+        parts.operand(any_of(&alts));
+        true
     }
 }
 
@@ -128,7 +312,9 @@ mod tests {
     use super::*;
 
     fn parse(q: &str) -> Result<SearchQuery, QueryError> {
-        Segmenter::shared(None).unwrap().parse_query(q)
+        Segmenter::shared(None)
+            .unwrap()
+            .parse_query(q, &Synonyms::default())
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! Word segmentation: jieba with the newsroom dictionary, in search mode.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use jieba_rs::{Jieba, KeywordExtract, KeywordExtractConfig, TfIdf};
+
+use super::{pinyin, russian};
 
 /// The dictionary that ships with newsdesk (place names and terms of the newsroom).
 const NEWSROOM_DICT: &str = include_str!("newsroom.dict");
@@ -32,6 +34,10 @@ pub struct Word {
 pub struct Segmenter {
     jieba: Jieba,
     tfidf: TfIdf,
+    /// Place names of the newsroom's dictionaries (tag `ns`).
+    places: HashSet<String>,
+    /// The newsroom's dictionary words by their pinyin and initials (a Latin query names them).
+    by_pinyin: HashMap<String, Vec<String>>,
 }
 
 impl std::fmt::Debug for Segmenter {
@@ -63,11 +69,26 @@ impl Segmenter {
     /// A fresh segmenter (built-in dictionary plus `extra`).
     pub fn load(extra: Option<&Path>) -> Result<Self, String> {
         let mut jieba = Jieba::new();
-        add_words(&mut jieba, NEWSROOM_DICT, "the newsroom dictionary")?;
+        let mut entries = add_words(&mut jieba, NEWSROOM_DICT, "the newsroom dictionary")?;
         if let Some(path) = extra {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read SEARCH_DICTIONARY {}: {e}", path.display()))?;
-            add_words(&mut jieba, &text, &path.display().to_string())?;
+            entries.extend(add_words(&mut jieba, &text, &path.display().to_string())?);
+        }
+        let places: HashSet<String> = entries
+            .iter()
+            .filter(|(_, tag)| tag.as_deref() == Some("ns"))
+            .map(|(w, _)| w.clone())
+            .collect();
+        let mut by_pinyin: HashMap<String, Vec<String>> = HashMap::new();
+        for (word, _) in &entries {
+            let keys = pinyin::readings(word).into_iter().chain(pinyin::initials(word));
+            for key in keys {
+                let words = by_pinyin.entry(key).or_default();
+                if !words.contains(word) {
+                    words.push(word.clone());
+                }
+            }
         }
         let mut config = KeywordExtractConfig::builder();
         for w in STOP_WORDS {
@@ -75,7 +96,32 @@ impl Segmenter {
         }
         let mut tfidf = TfIdf::default();
         *tfidf.config_mut() = config.build();
-        Ok(Self { jieba, tfidf })
+        Ok(Self {
+            jieba,
+            tfidf,
+            places,
+            by_pinyin,
+        })
+    }
+
+    /// Whether `word` names a place: an `ns` word of the newsroom's dictionaries, or one jieba's
+    /// own dictionary tags `ns`.
+    pub fn is_place(&self, word: &str) -> bool {
+        if self.places.contains(word) {
+            return true;
+        }
+        let tags = self.jieba.tag(word, false);
+        matches!(&tags[..], [t] if t.tag == "ns" && t.word == word)
+    }
+
+    /// Whether `word` is a place name of the newsroom's dictionaries.
+    pub fn is_dictionary_place(&self, word: &str) -> bool {
+        self.places.contains(word)
+    }
+
+    /// The dictionary words whose pinyin (or initials) is `latin`.
+    pub fn words_of_pinyin(&self, latin: &str) -> &[String] {
+        self.by_pinyin.get(latin).map_or(&[], Vec::as_slice)
     }
 
     /// Whether `word` is in the dictionary.
@@ -89,16 +135,29 @@ impl Segmenter {
         let norm = normalize(text);
         let mut out = Vec::new();
         let mut pos = 0u32;
-        for t in self.jieba.cut(&norm, true) {
-            if !is_word(t.word) {
+        for (run, cyrillic) in script_runs(&norm) {
+            if cyrillic {
+                // jieba cuts Cyrillic letter by letter: a run of letters is a word, stemmed.
+                pos += 1;
+                if !russian::is_stop_word(run) && run.chars().count() <= MAX_WORD_CHARS {
+                    out.push(Word {
+                        text: russian::stem(run),
+                        position: pos,
+                    });
+                }
                 continue;
             }
-            pos += 1;
-            if !is_stop_word(t.word) && t.word.chars().count() <= MAX_WORD_CHARS {
-                out.push(Word {
-                    text: t.word.to_owned(),
-                    position: pos,
-                });
+            for t in self.jieba.cut(run, true) {
+                if !is_word(t.word) {
+                    continue;
+                }
+                pos += 1;
+                if !is_stop_word(t.word) && t.word.chars().count() <= MAX_WORD_CHARS {
+                    out.push(Word {
+                        text: t.word.to_owned(),
+                        position: pos,
+                    });
+                }
             }
         }
         out
@@ -106,16 +165,24 @@ impl Segmenter {
 
     /// Search mode: every precise-mode word plus the dictionary words inside it (新质生产力
     /// also gives 新质, 生产, 生产力) and the parts of joined Latin words (covid-19 also
-    /// gives covid), each at the position of the word it is part of.
+    /// gives covid), each at the position of the word it is part of. A place name of the
+    /// newsroom's dictionary gives only the places inside it (黑龙江省 gives 黑龙江, but 黑龙江
+    /// does not give 龙江, another name).
     pub fn search_words(&self, text: &str) -> Vec<Word> {
         let mut out = Vec::new();
         for w in self.precise(text) {
             let chars: Vec<char> = w.text.chars().collect();
-            if chars.len() > 2 && chars.iter().any(|c| !c.is_ascii()) {
+            let place = self.places.contains(&w.text);
+            if chars.len() > 2 && chars.iter().any(|c| !c.is_ascii() && !russian::is_cyrillic(*c)) {
                 for n in 2..chars.len() {
                     for start in 0..=chars.len() - n {
                         let sub: String = chars[start..start + n].iter().collect();
-                        if self.jieba.has_word(&sub) && !is_stop_word(&sub) {
+                        let inside = if place {
+                            self.places.contains(&sub)
+                        } else {
+                            self.jieba.has_word(&sub)
+                        };
+                        if inside && !is_stop_word(&sub) {
                             out.push(Word {
                                 text: sub,
                                 position: w.position,
@@ -151,7 +218,13 @@ impl Segmenter {
     }
 }
 
-fn add_words(jieba: &mut Jieba, text: &str, what: &str) -> Result<(), String> {
+/// Adds a dictionary's words to jieba; returns them (normalized) with their tags.
+fn add_words(
+    jieba: &mut Jieba,
+    text: &str,
+    what: &str,
+) -> Result<Vec<(String, Option<String>)>, String> {
+    let mut entries = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -175,9 +248,34 @@ fn add_words(jieba: &mut Jieba, text: &str, what: &str) -> Result<(), String> {
                 ));
             }
         };
-        jieba.add_word(&normalize(word), freq, tag);
+        let word = normalize(word);
+        jieba.add_word(&word, freq, tag);
+        entries.push((word, tag.map(str::to_owned)));
     }
-    Ok(())
+    Ok(entries)
+}
+
+/// The text cut into runs of Cyrillic letters (`true`) and everything else.
+fn script_runs(text: &str) -> Vec<(&str, bool)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut current: Option<bool> = None;
+    for (i, c) in text.char_indices() {
+        let cyr = russian::is_cyrillic(c);
+        match current {
+            Some(k) if k == cyr => {}
+            Some(k) => {
+                out.push((&text[start..i], k));
+                start = i;
+                current = Some(cyr);
+            }
+            None => current = Some(cyr),
+        }
+    }
+    if let Some(k) = current {
+        out.push((&text[start..], k));
+    }
+    out
 }
 
 /// Traditional characters to simplified (so 經濟 finds 经济 and the reverse), full-width Latin
@@ -232,6 +330,7 @@ pub fn normalize_char(c: char) -> char {
     };
     let mut lower = c.to_lowercase();
     match (lower.next(), lower.next()) {
+        (Some('ё'), None) => 'е',
         (Some(l), None) => l,
         _ => c,
     }

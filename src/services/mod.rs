@@ -16,6 +16,7 @@ pub mod endpoints;
 pub mod media;
 pub mod site;
 pub mod sources;
+pub mod synonyms;
 pub mod users;
 pub mod version;
 

@@ -58,6 +58,7 @@ pub async fn announce(conn: &mut AsyncPgConnection, change: &Change) -> Result<(
         | Change::ApiKey(_)
         | Change::User(_)
         | Change::Webhook(_)
+        | Change::Synonyms(_)
         | Change::Media(_) => Ok(()),
     }
 }

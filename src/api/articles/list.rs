@@ -20,7 +20,6 @@ use crate::models::{Key, author, source, tag};
 use crate::queries::article_list::{
     ArticleCursor, ArticleQuery, Filters, Scope, Sort, summary_rows,
 };
-use crate::search::Segmenter;
 use crate::state::AppState;
 
 /// The article list queries: `GET /articles` takes a channel (`category`), `GET
@@ -130,7 +129,7 @@ fn not_found_param<T>(found: Option<T>, field: &str, key: &Key) -> Result<T, Api
 
 async fn build_query(
     conn: &mut diesel_async::AsyncPgConnection,
-    segmenter: &Segmenter,
+    state: &AppState,
     search_count_cap: i64,
     tree: &Tree,
     q: &ListArticlesQuery,
@@ -164,10 +163,13 @@ async fn build_query(
         f.tag = Some(not_found_param(tag::find(conn, &key).await?, "tag", &key)?.id);
     }
     if let Some(text) = q.q.as_deref().filter(|t| !t.trim().is_empty()) {
-        let parsed = segmenter
-            .parse_query(text)
+        let synonyms = state.synonyms(conn).await?;
+        let parsed = state
+            .search
+            .parse_query(text, &synonyms)
             .map_err(|e| ApiError::invalid("q", e.to_string()))?;
         f.search = Some(parsed.tsquery);
+        f.search_preferred = parsed.preferred;
     } else if q.sort == Some(ArticleSort::Relevance) {
         return Err(ApiError::bad_request("sort", "relevance needs q"));
     }
@@ -197,7 +199,7 @@ async fn run(
     let totals = &state.caches.list_totals;
     let aq = build_query(
         &mut conn,
-        &state.search,
+        state,
         state.config.search_count_cap,
         &tree,
         query,
