@@ -103,7 +103,11 @@ pub async fn list_synonyms(
     let q = query.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let page = PageRequest::from_params(query.page, query.per_page, query.cursor.as_deref())?;
     let paged = synonym::list(&mut *state.conn().await?, q, &page).await?;
-    Ok(respond::list(&req, Audience::Staff, paged.map(SynonymDto::from)))
+    Ok(respond::list(
+        &req,
+        Audience::Staff,
+        paged.map(SynonymDto::from),
+    ))
 }
 
 /// One group of the synonym list.

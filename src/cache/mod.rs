@@ -31,6 +31,7 @@ use crate::error::ApiError;
 use crate::models::category::{self, Tree};
 use crate::models::ids::ArticleId;
 use crate::ratelimit::keys::ApiKeys;
+use crate::search::synonyms::GroupText;
 use crate::search::{Segmenter, Synonyms};
 use crate::views::memory::BeaconMemory;
 
@@ -211,7 +212,12 @@ impl Caches {
             return Ok(list.clone());
         }
         let groups = crate::models::synonym::all(conn).await?;
-        let list = Arc::new(Synonyms::compile(&groups, seg));
+        let texts = groups.iter().map(|g| GroupText {
+            terms: &g.terms,
+            ambiguous: &g.ambiguous,
+            context: &g.context,
+        });
+        let list = Arc::new(Synonyms::compile(texts, seg));
         if let Ok(mut slot) = self.synonyms.write() {
             *slot = Some((Instant::now(), list.clone()));
         }

@@ -81,7 +81,10 @@ pub struct SynonymChanges {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, id: SynonymId) -> QueryResult<Option<SynonymGroup>> {
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    id: SynonymId,
+) -> QueryResult<Option<SynonymGroup>> {
     search_synonyms::table
         .find(id)
         .select(SynonymRow::as_select())

@@ -88,7 +88,10 @@ impl Segmenter {
         // Pinyin last, weighing least (D): a Latin query matches it, never ordinary text.
         for word in &spelled {
             let pos = next.min(MAX_POSITION);
-            for p in pinyin::readings(word).into_iter().chain(pinyin::initials(word)) {
+            for p in pinyin::readings(word)
+                .into_iter()
+                .chain(pinyin::initials(word))
+            {
                 let entry = words.entry(pinyin::lexeme(&p)).or_default();
                 if entry.len() < MAX_POSITIONS_PER_WORD && !entry.iter().any(|(q, _)| *q == pos) {
                     entry.push((pos, Weight::D));

@@ -245,13 +245,23 @@ impl Segmenter {
             return false;
         }
         let mut alts = vec![fragment(words)];
+        parts.words.extend(words.iter().map(|w| w.text.clone()));
         for g in &meant {
             for t in &g.terms {
                 let f = fragment(&t.words);
                 if !alts.contains(&f) {
                     alts.push(f);
                 }
-                parts.words.extend(t.words.iter().map(|w| w.text.clone()));
+                // Highlights mark the reader's words; another term only where it is not the
+                // reader's word with more around it (逊克 marks 逊克 in 逊克县, not 逊克县).
+                let wider = t.words.iter().any(|tw| {
+                    words
+                        .iter()
+                        .any(|w| tw.text != w.text && tw.text.contains(&w.text))
+                });
+                if !wider {
+                    parts.words.extend(t.words.iter().map(|w| w.text.clone()));
+                }
             }
             if g.has_ambiguous() {
                 let strong: Vec<String> = g
@@ -310,11 +320,89 @@ fn split_quotes(q: &str) -> Vec<(String, bool)> {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+    use crate::search::synonyms::GroupText;
 
     fn parse(q: &str) -> Result<SearchQuery, QueryError> {
         Segmenter::shared(None)
             .unwrap()
             .parse_query(q, &Synonyms::default())
+    }
+
+    fn owned(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    fn with_synonyms(q: &str) -> SearchQuery {
+        let seg = Segmenter::shared(None).unwrap();
+        let (city, province, river) = (
+            owned(&["布拉戈维申斯克", "海兰泡", "Благовещенск"]),
+            owned(&["黑龙江省", "龙江", "黑龙江"]),
+            owned(&["阿穆尔河", "黑龙江", "Амур"]),
+        );
+        let (amb, none, ctx) = (owned(&["黑龙江"]), Vec::new(), owned(&["航道"]));
+        let list = Synonyms::compile(
+            [
+                GroupText {
+                    terms: &city,
+                    ambiguous: &none,
+                    context: &none,
+                },
+                GroupText {
+                    terms: &province,
+                    ambiguous: &amb,
+                    context: &none,
+                },
+                GroupText {
+                    terms: &river,
+                    ambiguous: &amb,
+                    context: &ctx,
+                },
+            ],
+            &seg,
+        );
+        seg.parse_query(q, &list).unwrap()
+    }
+
+    #[test]
+    fn synonyms_widen_a_word_both_ways_and_across_scripts() {
+        let q = with_synonyms("в Благовещенске");
+        assert!(
+            q.tsquery.contains("'海兰泡'") && q.tsquery.contains("'布拉戈维申斯克'"),
+            "{q:?}"
+        );
+        let q = with_synonyms("海兰泡 口岸");
+        assert!(
+            q.tsquery.starts_with("('海兰泡' | '布拉戈维申斯克' | "),
+            "{q:?}"
+        );
+        assert!(q.tsquery.ends_with(" & '口岸'"), "{q:?}");
+        assert_eq!(q.preferred, None);
+    }
+
+    #[test]
+    fn ambiguous_terms_rank_by_sense_and_widen_only_with_context() {
+        // The province's short name: the ambiguous 黑龙江 matches, but ranks below.
+        let q = with_synonyms("龙江");
+        assert!(q.tsquery.contains("'黑龙江'"), "{q:?}");
+        assert_eq!(q.preferred.as_deref(), Some("('黑龙江省' | '龙江')"));
+        // 黑龙江 alone means either: left as written.
+        assert_eq!(with_synonyms("黑龙江").tsquery, "'黑龙江'");
+        // With a word of the river's context, it is the river.
+        let q = with_synonyms("黑龙江 航道");
+        assert!(q.tsquery.contains("'амур'"), "{q:?}");
+        assert!(q.preferred.is_some_and(|p| p.contains("'航道'")));
+    }
+
+    #[test]
+    fn latin_words_may_be_pinyin_and_place_suffixes_drop() {
+        let q = parse("heihe").unwrap();
+        assert_eq!(q.tsquery, "('heihe' | 'py:heihe' | '黑河')");
+        assert!(q.words.contains(&"黑河".to_owned()), "the place is marked");
+        let q = parse("hei he").unwrap();
+        assert_eq!(q.tsquery, "(('hei' <-> 'he') | 'py:heihe' | '黑河')");
+        assert_eq!(parse("iphone").unwrap().tsquery, "'iphone'");
+        assert_eq!(parse("逊克县").unwrap().tsquery, "('逊克县' | '逊克')");
+        assert_eq!(parse("ярмарки").unwrap().tsquery, "'ярмарк'");
     }
 
     #[test]

@@ -82,7 +82,9 @@ impl Segmenter {
             .collect();
         let mut by_pinyin: HashMap<String, Vec<String>> = HashMap::new();
         for (word, _) in &entries {
-            let keys = pinyin::readings(word).into_iter().chain(pinyin::initials(word));
+            let keys = pinyin::readings(word)
+                .into_iter()
+                .chain(pinyin::initials(word));
             for key in keys {
                 let words = by_pinyin.entry(key).or_default();
                 if !words.contains(word) {
@@ -173,7 +175,11 @@ impl Segmenter {
         for w in self.precise(text) {
             let chars: Vec<char> = w.text.chars().collect();
             let place = self.places.contains(&w.text);
-            if chars.len() > 2 && chars.iter().any(|c| !c.is_ascii() && !russian::is_cyrillic(*c)) {
+            if chars.len() > 2
+                && chars
+                    .iter()
+                    .any(|c| !c.is_ascii() && !russian::is_cyrillic(*c))
+            {
                 for n in 2..chars.len() {
                     for start in 0..=chars.len() - n {
                         let sub: String = chars[start..start + n].iter().collect();

@@ -5,7 +5,14 @@
 use std::collections::{HashMap, HashSet};
 
 use super::segmenter::{Segmenter, Word};
-use crate::models::synonym::SynonymGroup;
+
+/// A group as the newsroom wrote it.
+#[derive(Debug, Clone, Copy)]
+pub struct GroupText<'a> {
+    pub terms: &'a [String],
+    pub ambiguous: &'a [String],
+    pub context: &'a [String],
+}
 
 /// A term: its index words, and whether it also means something else.
 #[derive(Debug, Clone)]
@@ -44,7 +51,7 @@ pub struct Found<'a> {
 }
 
 impl Synonyms {
-    pub fn compile(list: &[SynonymGroup], seg: &Segmenter) -> Self {
+    pub fn compile<'a>(list: impl IntoIterator<Item = GroupText<'a>>, seg: &Segmenter) -> Self {
         let mut out = Self::default();
         for g in list {
             let ambiguous: HashSet<String> =

@@ -91,7 +91,8 @@ fn check_words(v: &mut Violations, field: &str, words: &[String], max: usize) ->
     for (i, w) in words.iter().enumerate() {
         let at = format!("{field}[{i}]");
         v.name(&at, w, MAX_TERM_CHARS);
-        let t = w.trim().to_owned();
+        // White space folded, as in tags.
+        let t = w.split_whitespace().collect::<Vec<_>>().join(" ");
         if !seen.insert(normalize(&t)) {
             v.add(&at, format!("`{t}` is listed twice"));
         }
@@ -124,7 +125,10 @@ fn check(
     let norm: HashSet<String> = terms.iter().map(|t| normalize(t)).collect();
     for (i, a) in ambiguous.iter().enumerate() {
         if !norm.contains(&normalize(a)) {
-            v.add(&format!("ambiguous[{i}]"), format!("`{a}` is not one of `terms`"));
+            v.add(
+                &format!("ambiguous[{i}]"),
+                format!("`{a}` is not one of `terms`"),
+            );
         }
     }
     if !terms.is_empty() && ambiguous.len() >= terms.len() {
@@ -152,7 +156,13 @@ pub async fn create(
 ) -> Result<SynonymGroup, ApiError> {
     actor.require(Role::Editor)?;
     let mut v = Violations::default();
-    let c = check(&state.search, &mut v, &body.terms, &body.ambiguous, &body.context);
+    let c = check(
+        &state.search,
+        &mut v,
+        &body.terms,
+        &body.ambiguous,
+        &body.context,
+    );
     let note = check_note(&mut v, body.note.as_deref());
     v.finish()?;
     let new = NewSynonym {
@@ -186,7 +196,9 @@ pub async fn update(
         return Err(ApiError::invalid("clear", "`note` is both set and cleared"));
     }
     commit(state, async |conn| {
-        let current = synonym::find(conn, id).await?.or_not_found("synonym group", &id)?;
+        let current = synonym::find(conn, id)
+            .await?
+            .or_not_found("synonym group", id)?;
         let terms = body.terms.clone().unwrap_or(current.terms);
         let ambiguous = body.ambiguous.clone().unwrap_or(current.ambiguous);
         let context = body.context.clone().unwrap_or(current.context);
@@ -215,7 +227,9 @@ pub async fn update(
 pub async fn delete(state: &AppState, actor: Actor, id: SynonymId) -> Result<(), ApiError> {
     actor.require(Role::Editor)?;
     commit(state, async |conn| {
-        synonym::find(conn, id).await?.or_not_found("synonym group", &id)?;
+        synonym::find(conn, id)
+            .await?
+            .or_not_found("synonym group", id)?;
         synonym::delete(conn, id).await?;
         Ok(((), Change::Synonyms(id)))
     })

@@ -41,6 +41,7 @@ mod sessions;
 mod site;
 mod sources;
 mod sync;
+mod synonyms;
 mod tags;
 mod users;
 mod views;

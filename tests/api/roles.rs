@@ -87,6 +87,11 @@ enum Action {
     ListAudit,
     ListApiKeys,
     GetApiKey,
+    ListSynonyms,
+    GetSynonym,
+    CreateSynonym,
+    UpdateSynonym,
+    DeleteSynonym,
     CreateApiKey,
     RevokeApiKey,
     UpdateSite,
@@ -155,6 +160,11 @@ const MATRIX: &[Row] = &[
     ("users", "update",                                  UpdateUser,            [U, F, F, Y]),
     ("users", "delete",                                  DeleteUser,            [U, F, F, Y]),
     ("audit", "list",                                    ListAudit,             [U, F, F, Y]),
+    ("synonyms", "list",                                 ListSynonyms,          [U, Y, Y, Y]),
+    ("synonyms", "get",                                  GetSynonym,            [U, Y, Y, Y]),
+    ("synonyms", "create",                               CreateSynonym,         [U, F, Y, Y]),
+    ("synonyms", "update",                               UpdateSynonym,         [U, F, Y, Y]),
+    ("synonyms", "delete",                               DeleteSynonym,         [U, F, Y, Y]),
     ("api-keys", "list",                                 ListApiKeys,           [U, F, F, Y]),
     ("api-keys", "get",                                  GetApiKey,             [U, F, F, Y]),
     ("api-keys", "create",                               CreateApiKey,          [U, F, F, Y]),
@@ -199,6 +209,7 @@ const CONTENT_TABLES: &[&str] = &[
     "webhook_deliveries",
     "media_assets",
     "article_media",
+    "search_synonyms",
 ];
 
 /// The operation (method, OpenAPI path) an action exercises.
@@ -238,6 +249,11 @@ fn operation(action: Action) -> (&'static str, &'static str) {
         UpdateUser => ("PATCH", "/api/v1/users/{id}"),
         DeleteUser => ("DELETE", "/api/v1/users/{id}"),
         ListAudit => ("GET", "/api/v1/audit"),
+        ListSynonyms => ("GET", "/api/v1/search/synonyms"),
+        GetSynonym => ("GET", "/api/v1/search/synonyms/{id}"),
+        CreateSynonym => ("POST", "/api/v1/search/synonyms"),
+        UpdateSynonym => ("PATCH", "/api/v1/search/synonyms/{id}"),
+        DeleteSynonym => ("DELETE", "/api/v1/search/synonyms/{id}"),
         ListApiKeys => ("GET", "/api/v1/api-keys"),
         GetApiKey => ("GET", "/api/v1/api-keys/{id}"),
         CreateApiKey => ("POST", "/api/v1/api-keys"),
@@ -437,6 +453,15 @@ impl Lab {
 
     /// An API key made by the admin (inserted straight into the database while the endpoint
     /// does not exist yet); returns its id.
+    /// A group of the search synonym list (made by the editor); its id.
+    async fn synonym(&self) -> i64 {
+        let body = json!({ "terms": [format!("丙{}", uniq()), format!("丁{}", uniq())] });
+        let made = self
+            .ok("POST", "/api/v1/search/synonyms", &self.editor, Some(body))
+            .await;
+        made["id"].as_i64().unwrap()
+    }
+
     async fn api_key(&self) -> i64 {
         let body = json!({ "name": format!("key {}", uniq()) });
         let res = self
@@ -607,6 +632,17 @@ impl Lab {
             ),
             DeleteUser => req(format!("/api/v1/users/{}", self.user().await)),
             ListAudit => req("/api/v1/audit"),
+            ListSynonyms => req("/api/v1/search/synonyms"),
+            GetSynonym => req(format!("/api/v1/search/synonyms/{}", self.synonym().await)),
+            CreateSynonym => with(
+                "/api/v1/search/synonyms",
+                json!({ "terms": [format!("甲{}", uniq()), format!("乙{}", uniq())] }),
+            ),
+            UpdateSynonym => with(
+                format!("/api/v1/search/synonyms/{}", self.synonym().await),
+                json!({ "note": title }),
+            ),
+            DeleteSynonym => req(format!("/api/v1/search/synonyms/{}", self.synonym().await)),
             ListApiKeys => req("/api/v1/api-keys"),
             GetApiKey => req(format!("/api/v1/api-keys/{}", self.api_key().await)),
             CreateApiKey => with("/api/v1/api-keys", json!({ "name": title })),
@@ -810,6 +846,11 @@ async fn matrix_media() {
     run(&["media"]).await;
 }
 
+#[tokio::test]
+async fn matrix_search_synonyms() {
+    run(&["synonyms"]).await;
+}
+
 /// Every staff-only operation of the committed OpenAPI document (but the caller's own
 /// `/auth/...`) has a row, and every row names a real resource group of the tests above.
 #[tokio::test]
@@ -859,6 +900,7 @@ async fn the_matrix_covers_every_staff_operation() {
         "site",
         "webhooks",
         "media",
+        "synonyms",
     ];
     for row in MATRIX {
         assert!(groups.contains(&row.0), "row {} is in no test", row.0);

@@ -177,7 +177,18 @@ const QUERIES: &[Case] = &[
 ];
 
 /// What 黑河 finds.
-const HEIHE: &[&str] = &["heihe/*", YIN_DI, "d:she-bei", "d:yi-jiu", "d:kou-an", "d:bing-shang", "d:ran-qi", "x:phrase-pos", "x:phrase-neg", "x:iphone"];
+const HEIHE: &[&str] = &[
+    "heihe/*",
+    YIN_DI,
+    "d:she-bei",
+    "d:yi-jiu",
+    "d:kou-an",
+    "d:bing-shang",
+    "d:ran-qi",
+    "x:phrase-pos",
+    "x:phrase-neg",
+    "x:iphone",
+];
 /// What 布拉戈维申斯克 (or its historic name 海兰泡) finds.
 const BLAG: &[&str] = &["x:phrase-neg", "x:hailanpao"];
 
@@ -588,7 +599,10 @@ async fn evaluate_extended(
             kinds[k].2 += rr;
             kinds[k].4 += 1;
         }
-        lines.push(format!("{q:<20} {kind:<11} {:>4} | {r:>6.2} {rr:>5.2}", expected.len()));
+        lines.push(format!(
+            "{q:<20} {kind:<11} {:>4} | {r:>6.2} {rr:>5.2}",
+            expected.len()
+        ));
         if expected.is_empty() && !found.is_empty() {
             problems.push(format!("{q}: must find nothing, found {found:?}"));
         }

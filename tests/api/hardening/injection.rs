@@ -62,6 +62,9 @@ async fn feed(app: &TestApp, fx: &Fixture, ep: &Endpoint) -> usize {
                     body[key] = json!(format!("n{}", &unique[..12]));
                 }
             }
+            if body.get("terms").is_some() && *field != "terms" {
+                body["terms"][0] = json!(format!("n{}", &unique[..12]));
+            }
             if body.get("email").is_some() && *field != "email" {
                 body["email"] = json!(format!("u{}@example.com", &unique[..12]));
             }
@@ -148,6 +151,14 @@ async fn injection_strings_through_every_write_endpoint() {
         .await["id"]
         .as_i64()
         .unwrap();
+    let (_, synonym) = app
+        .post_json(
+            "/api/v1/search/synonyms",
+            &fx.token,
+            json!({ "terms": ["fixture-a", "fixture-b"] }),
+        )
+        .await;
+    let synonym = synonym["id"].as_i64().unwrap();
     let endpoints = write_endpoints(
         fx.category,
         fx.article,
@@ -157,6 +168,7 @@ async fn injection_strings_through_every_write_endpoint() {
         writer,
         hook,
         media,
+        synonym,
     );
     let tables_before = tables(&app).await;
     let mut before = Vec::new();

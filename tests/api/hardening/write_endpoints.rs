@@ -15,7 +15,7 @@ pub struct Endpoint {
 }
 
 /// The endpoints, writing to these fixtures: a channel, an article, a source, an author, a
-/// curated board, a user, a webhook and a media asset (ids).
+/// curated board, a user, a webhook, a media asset and a group of search synonyms (ids).
 #[allow(clippy::too_many_arguments)]
 pub fn write_endpoints(
     category: i64,
@@ -26,6 +26,7 @@ pub fn write_endpoints(
     user: i64,
     webhook: i64,
     media: i64,
+    synonym: i64,
 ) -> Vec<Endpoint> {
     let text = Stored::Trimmed;
     let article_fields = vec![
@@ -83,6 +84,39 @@ pub fn write_endpoints(
                 v["id"]
                     .as_i64()
                     .map(|id| format!("/api/v1/categories/{id}"))
+            },
+        },
+        Endpoint {
+            method: "POST",
+            path: "/api/v1/search/synonyms".into(),
+            base: json!({ "terms": ["甲地", "乙地"] }),
+            fields: vec![
+                ("note", text),
+                ("terms", Stored::Label),
+                ("ambiguous", Stored::Label),
+                ("context", Stored::Label),
+            ],
+            read: |v| {
+                v["id"]
+                    .as_i64()
+                    .map(|id| format!("/api/v1/search/synonyms/{id}"))
+            },
+        },
+        Endpoint {
+            method: "PATCH",
+            path: format!("/api/v1/search/synonyms/{synonym}"),
+            base: json!({}),
+            fields: vec![
+                ("note", text),
+                ("clear", Stored::Tag),
+                ("terms", Stored::Label),
+                ("ambiguous", Stored::Label),
+                ("context", Stored::Label),
+            ],
+            read: |v| {
+                v["id"]
+                    .as_i64()
+                    .map(|id| format!("/api/v1/search/synonyms/{id}"))
             },
         },
         Endpoint {
@@ -339,7 +373,7 @@ fn the_list_covers_every_string_field_of_every_write_endpoint() {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
             .unwrap();
     let spec: Value = serde_json::from_str(&text).unwrap();
-    let ours = write_endpoints(1, 1, &json!(1), &json!(1), &json!(1), 1, 1, 1);
+    let ours = write_endpoints(1, 1, &json!(1), &json!(1), &json!(1), 1, 1, 1, 1);
     let template = |path: &str| {
         path.split('/')
             .map(|s| if s.parse::<i64>().is_ok() { "{key}" } else { s })
