@@ -68,6 +68,9 @@ MEDIA_ONLY = os.environ.get("BENCH_MEDIA_ONLY", "") not in ("", "0")
 # The edge tier (scripts/bench_edge.py, Varnish in front); BENCH_EDGE_ONLY=1 runs only it.
 EDGE = os.environ.get("BENCH_EDGE", "1") not in ("", "0")
 EDGE_ONLY = os.environ.get("BENCH_EDGE_ONLY", "") not in ("", "0")
+# Search at scale (scripts/bench_search_scale.py): sizes in BENCH_SEARCH_SCALE, e.g.
+# 20000,200000,1000000; BENCH_SEARCH_SCALE_ONLY=1 runs only it.
+SCALE_ONLY = os.environ.get("BENCH_SEARCH_SCALE_ONLY", "") not in ("", "0")
 
 
 def log(msg):
@@ -259,6 +262,9 @@ def main():
             if not os.environ.get("BENCH_KEEP_DB"):
                 psql(server_url, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
         sys.exit(0 if ok else 1)
+    if SCALE_ONLY:
+        import bench_search_scale
+        sys.exit(0 if bench_search_scale.run(env, server_url) else 1)
     t0 = time.time()
     if reuse:
         # BENCH_REUSE_DB=1 (with BENCH_KEEP_DB=1 on the run that seeded it): the last dataset.
@@ -287,7 +293,7 @@ def main():
     trace = work / "trace.sql"
     trace.touch()
     results, ranking_rows, beacon, plans, writes, reindex = [], [], None, [], None, None
-    cache_ok = media_ok = edge_ok = True
+    cache_ok = media_ok = edge_ok = scale_ok = True
     try:
         # First a server that records its SQL, one request per workload; then a clean one to load.
         with Server(env, work, trace) as base:
@@ -326,6 +332,9 @@ def main():
         if REINDEX:
             reindex = bench_reindex(env)
         report_write_cost(writes, reindex, seed_index)
+        if os.environ.get("BENCH_SEARCH_SCALE"):
+            import bench_search_scale
+            scale_ok = bench_search_scale.run(env, server_url)
     finally:
         if not os.environ.get("BENCH_KEEP_DB"):
             psql(server_url, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
@@ -348,6 +357,9 @@ def main():
         failed = True
     if not edge_ok:
         log("the edge runs had errors, or a write never reached the edge: see the table")
+        failed = True
+    if not scale_ok:
+        log("the search-at-scale runs had answers that were not 2xx: see the table")
         failed = True
     if writes["failed"]:
         log(f"{writes['failed']} article writes did not answer 201")
