@@ -398,6 +398,27 @@ mod tests {
             assert!(t.contains(&w), "{w} missing from {t:?}");
         }
         assert!(!t.contains(&"的") && !t.contains(&"和"), "{t:?}");
+        // A place gives only the places inside it: 黑龙江 is not also 龙江 (another name).
+        let t = seg().search_words("黑龙江省 黑龙江 阿穆尔州");
+        let t = texts(&t);
+        for w in ["黑龙江省", "黑龙江", "阿穆尔州", "阿穆尔"] {
+            assert!(t.contains(&w), "{w} missing from {t:?}");
+        }
+        assert!(!t.contains(&"龙江"), "{t:?}");
+    }
+
+    #[test]
+    fn cyrillic_runs_are_words_stemmed() {
+        let w = seg().precise("Ярмарка открылась в Хэйхэ，展会");
+        let t = texts(&w);
+        assert_eq!(t[0], super::russian::stem("ярмарка"));
+        assert!(!t.contains(&"в"), "a Russian stop word: {t:?}");
+        assert!(t.contains(&"展会"), "{t:?}");
+        assert_eq!(
+            w[2].position,
+            w[1].position + 2,
+            "the stop word keeps its place"
+        );
     }
 
     #[test]
