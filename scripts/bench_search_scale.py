@@ -95,14 +95,20 @@ def run(env_base, server_url):
         B.run([B.BIN, "migrate"], env=env)
         built_by = B.run(["psql", db_url, "-qAtc",
                           "SELECT coalesce(obj_description('articles'::regclass), '')"]).stdout.strip()
+        seeded = None
         if not (reuse and exists):
             t = time.time()
-            B.run([B.BIN, "seed", "--synthetic", str(n), "--no-related"], env=env)
+            out = B.run([B.BIN, "seed", "--synthetic", str(n), "--no-related"], env=env).stdout
             B.log(f"scale: seeded {n} articles in {time.time() - t:.0f} s")
+            m = re.search(r"indexed (\d+) articles for search in ([\d.]+)\s*s", out)
+            if m:
+                seeded = {"articles": int(m.group(1)), "secs": float(m.group(2)),
+                          "rate": int(m.group(1)) / max(float(m.group(2)), 0.001)}
             built_by = B.BIN
-        binaries = ([("baseline", baseline)] if baseline and n in with_baseline else []) + [("this build", B.BIN)]
+        # This build first, on the index its seed built; then the baseline on its own index.
+        binaries = [("this build", B.BIN)] + ([("baseline", baseline)] if baseline and n in with_baseline else [])
         for label, bin_path in binaries:
-            took = None
+            took = seeded if bin_path == B.BIN else None
             if built_by != bin_path:
                 B.log(f"scale {n}: reindexing with {label}")
                 took = reindex(bin_path, env)
@@ -131,7 +137,7 @@ def report(rows, builds):
     print(f"Search at scale ({B.CONNECTIONS} connections, {B.DURATION} s after {B.WARMUP} s per query, "
           "response cache off, per_page=20, anonymous):")
     print()
-    print("| articles | binary | GIN index MB | vectors MB | reindex articles/s |")
+    print("| articles | binary | GIN index MB | vectors MB | indexing articles/s (seed or reindex) |")
     print("|---|---|---|---|---|")
     for b in builds:
         r = b["reindex"]

@@ -308,6 +308,28 @@ fn containing_with(q: &str, docs: &[(i64, String)], fold: fn(&str) -> String) ->
         .collect()
 }
 
+/// What a query found that it must not: anything when it must find nothing, a forbidden or a
+/// hidden article.
+fn forbidden_finds(
+    q: &str,
+    found: &[i64],
+    expected: &HashSet<i64>,
+    forbidden: &HashSet<i64>,
+    hidden: &HashSet<i64>,
+    problems: &mut Vec<String>,
+) {
+    if expected.is_empty() && !found.is_empty() {
+        problems.push(format!("{q}: must find nothing, found {found:?}"));
+    }
+    let bad: Vec<_> = found
+        .iter()
+        .filter(|id| forbidden.contains(id) || hidden.contains(id))
+        .collect();
+    if !bad.is_empty() {
+        problems.push(format!("{q}: found articles it must not: {bad:?}"));
+    }
+}
+
 /// Recall@10 (over min(|expected|, 10)) and reciprocal rank; an empty answer key is met, with
 /// 1 and 1, only by an empty result.
 fn score(found: &[i64], expected: &HashSet<i64>) -> (f64, f64) {
@@ -499,16 +521,7 @@ async fn search_quality_beats_the_ilike_baseline() {
             "{q:<20} {kind:<8} {:>4} | {r:>6.2} {rr:>5.2} | {br:>6.2} {brr:>5.2}",
             expected.len()
         ));
-        if expected.is_empty() && !found.is_empty() {
-            problems.push(format!("{q}: must find nothing, found {found:?}"));
-        }
-        let bad: Vec<_> = found
-            .iter()
-            .filter(|id| forbidden.contains(id) || hidden.contains(id))
-            .collect();
-        if !bad.is_empty() {
-            problems.push(format!("{q}: found articles it must not: {bad:?}"));
-        }
+        forbidden_finds(q, &found, &expected, &forbidden, &hidden, &mut problems);
         if r < 1.0 {
             lines.push(format!("    missed: expected {expected:?}, got {found:?}"));
         }
@@ -603,16 +616,7 @@ async fn evaluate_extended(
             "{q:<20} {kind:<11} {:>4} | {r:>6.2} {rr:>5.2}",
             expected.len()
         ));
-        if expected.is_empty() && !found.is_empty() {
-            problems.push(format!("{q}: must find nothing, found {found:?}"));
-        }
-        let bad: Vec<_> = found
-            .iter()
-            .filter(|id| forbidden.contains(id) || hidden.contains(id))
-            .collect();
-        if !bad.is_empty() {
-            problems.push(format!("{q}: found articles it must not: {bad:?}"));
-        }
+        forbidden_finds(q, &found, &expected, &forbidden, hidden, problems);
         if r < 1.0 || rr < 1.0 {
             lines.push(format!("    expected {expected:?}, got {found:?}"));
         }
