@@ -6,6 +6,7 @@
 
 pub mod deps;
 pub mod encode;
+mod fresh;
 pub mod metrics;
 pub mod rankings;
 pub mod responses;
@@ -13,13 +14,14 @@ pub mod schedule;
 pub mod serve;
 pub mod surrogate;
 
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 
 use self::deps::Dep;
+use self::fresh::Fresh;
 use self::rankings::{Followed, Seen};
 use self::responses::ResponseCache;
 use self::schedule::Tick;
@@ -43,10 +45,10 @@ const TOTALS_TTL: Duration = Duration::from_secs(10);
 
 pub struct Caches {
     /// The channel tree, reloaded at most every few seconds (and after channel writes).
-    tree: RwLock<Option<(Instant, Arc<Tree>)>>,
+    tree: Fresh<Tree>,
     /// The search synonym list, compiled; reloaded at most every few seconds (and after its
     /// writes).
-    synonyms: RwLock<Option<(Instant, Arc<Synonyms>)>>,
+    synonyms: Fresh<Synonyms>,
     /// Totals of public article lists, per filter set, for a few seconds.
     pub list_totals: moka::future::Cache<String, i64>,
     /// Most-read lists, computed at most once per `RANKINGS_TTL` (their view counts may be that
@@ -164,8 +166,8 @@ impl Caches {
             .with_edge(surrogate::Tagging::from_config(&config.edge)),
         );
         Self {
-            tree: RwLock::new(None),
-            synonyms: RwLock::new(None),
+            tree: Fresh::new(TREE_TTL),
+            synonyms: Fresh::new(TREE_TTL),
             list_totals: moka::future::Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(TOTALS_TTL)
@@ -185,16 +187,11 @@ impl Caches {
     /// The channel tree, from memory when loaded less than `TREE_TTL` ago.
     pub async fn tree(&self, conn: &mut AsyncPgConnection) -> Result<Arc<Tree>, ApiError> {
         deps::record(Dep::Tree);
-        if let Ok(slot) = self.tree.read()
-            && let Some((at, tree)) = slot.as_ref()
-            && at.elapsed() < TREE_TTL
-        {
-            return Ok(tree.clone());
+        if let Some(tree) = self.tree.get() {
+            return Ok(tree);
         }
         let tree = Arc::new(category::load_tree(conn).await?);
-        if let Ok(mut slot) = self.tree.write() {
-            *slot = Some((Instant::now(), tree.clone()));
-        }
+        self.tree.put(tree.clone());
         Ok(tree)
     }
 
@@ -205,11 +202,8 @@ impl Caches {
         seg: &Segmenter,
     ) -> Result<Arc<Synonyms>, ApiError> {
         deps::record(Dep::Synonyms);
-        if let Ok(slot) = self.synonyms.read()
-            && let Some((at, list)) = slot.as_ref()
-            && at.elapsed() < TREE_TTL
-        {
-            return Ok(list.clone());
+        if let Some(list) = self.synonyms.get() {
+            return Ok(list);
         }
         let groups = crate::models::synonym::all(conn).await?;
         let texts = groups.iter().map(|g| GroupText {
@@ -218,9 +212,7 @@ impl Caches {
             context: &g.context,
         });
         let list = Arc::new(Synonyms::compile(texts, seg));
-        if let Ok(mut slot) = self.synonyms.write() {
-            *slot = Some((Instant::now(), list.clone()));
-        }
+        self.synonyms.put(list.clone());
         Ok(list)
     }
 
@@ -232,7 +224,7 @@ impl Caches {
     /// Drops what an invalidation names.
     pub fn invalidate(&self, inv: &Invalidation) {
         if inv.tree {
-            self.forget_tree();
+            self.tree.forget();
         }
         if inv.articles {
             self.list_totals.invalidate_all();
@@ -246,7 +238,7 @@ impl Caches {
             self.api_keys.forget_lookups();
         }
         if inv.synonyms {
-            self.forget_synonyms();
+            self.synonyms.forget();
         }
         // Ticks first: a response computed from now on must expire at them.
         self.responses.schedule.add(&inv.ticks);
@@ -271,25 +263,13 @@ impl Caches {
 
     /// Drops everything (change events may have been missed).
     pub fn forget_all(&self) {
-        self.forget_tree();
-        self.forget_synonyms();
+        self.tree.forget();
+        self.synonyms.forget();
         self.list_totals.invalidate_all();
         self.most_read.invalidate_all();
         self.beacon.outdate();
         self.api_keys.forget_lookups();
         self.rankings.clear();
         self.responses.invalidate_all();
-    }
-
-    fn forget_synonyms(&self) {
-        if let Ok(mut slot) = self.synonyms.write() {
-            *slot = None;
-        }
-    }
-
-    fn forget_tree(&self) {
-        if let Ok(mut slot) = self.tree.write() {
-            *slot = None;
-        }
     }
 }

@@ -264,19 +264,9 @@ impl Segmenter {
                 }
             }
             if g.has_ambiguous() {
-                let strong: Vec<String> = g
-                    .terms
-                    .iter()
-                    .filter(|t| !t.ambiguous)
-                    .map(|t| fragment(&t.words))
-                    .collect();
-                let weak: Vec<String> = g
-                    .terms
-                    .iter()
-                    .filter(|t| t.ambiguous)
-                    .map(|t| fragment(&t.words))
-                    .collect();
-                let mut sense = strong;
+                let (weak, strong): (Vec<_>, Vec<_>) = g.terms.iter().partition(|t| t.ambiguous);
+                let weak: Vec<String> = weak.iter().map(|t| fragment(&t.words)).collect();
+                let mut sense: Vec<String> = strong.iter().map(|t| fragment(&t.words)).collect();
                 if !g.context.is_empty() {
                     let context: Vec<String> = g.context.iter().map(|c| quoted(c)).collect();
                     sense.push(format!("({} & {})", any_of(&weak), any_of(&context)));

@@ -174,7 +174,7 @@ impl Segmenter {
         let mut out = Vec::new();
         for w in self.precise(text) {
             let chars: Vec<char> = w.text.chars().collect();
-            let place = self.places.contains(&w.text);
+            let place = self.is_dictionary_place(&w.text);
             if chars.len() > 2
                 && chars
                     .iter()
@@ -184,7 +184,7 @@ impl Segmenter {
                     for start in 0..=chars.len() - n {
                         let sub: String = chars[start..start + n].iter().collect();
                         let inside = if place {
-                            self.places.contains(&sub)
+                            self.is_dictionary_place(&sub)
                         } else {
                             self.jieba.has_word(&sub)
                         };
@@ -294,7 +294,7 @@ pub fn normalize(text: &str) -> String {
 /// OpenCC's traditional → simplified conversion (phrases first, then characters), kept only
 /// where it maps one character to one; `None` if its dictionaries cannot be loaded.
 fn t2s() -> Option<&'static ferrous_opencc::OpenCC> {
-    static T2S: std::sync::OnceLock<Option<ferrous_opencc::OpenCC>> = std::sync::OnceLock::new();
+    static T2S: OnceLock<Option<ferrous_opencc::OpenCC>> = OnceLock::new();
     T2S.get_or_init(|| {
         ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::T2s)
             .map_err(|e| tracing::error!(error = %e, "traditional → simplified folding is off"))
