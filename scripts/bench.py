@@ -183,6 +183,33 @@ def get(url, token=None):
         return res.status, json.loads(res.read() or b"null")
 
 
+def metric(base, name):
+    """One unlabelled series of `/metrics` (None when absent)."""
+    with urllib.request.urlopen(base + "/metrics", timeout=30) as res:
+        for line in res.read().decode().splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+    return None
+
+
+def wait_postings(base, limit=3600):
+    """Waits until the in-memory search postings are built (searches use the database until
+    then); logs how long the build took. Returns the build's milliseconds (None: off)."""
+    t = time.time()
+    while time.time() - t < limit:
+        ready = metric(base, "newsdesk_search_postings_ready")
+        if ready is None:
+            return None
+        if ready == 1:
+            ms = metric(base, "newsdesk_search_postings_last_build_milliseconds")
+            n = metric(base, "newsdesk_search_postings_articles")
+            log(f"search postings built: {n:.0f} articles in {ms / 1000:.1f} s")
+            return ms
+        time.sleep(0.5)
+    log("the search postings were not built in time; searches use the database")
+    return None
+
+
 def wrk(url, seconds, latency=True, headers=(), script=None):
     cmd = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "5s"]
     if latency:
@@ -384,6 +411,7 @@ class Server:
             # Only the requests' statements: no background scheduler or webhook worker polls.
             self.env.update(SCHEDULER_INTERVAL="3600", WEBHOOK_WORKER="false")
         self.log = open(work / f"server-{self.port}.log", "w")
+        self.postings_ms = None
 
     def __enter__(self):
         self.proc = subprocess.Popen([BIN, "serve"], env=self.env, stdout=subprocess.DEVNULL, stderr=self.log)
@@ -392,6 +420,8 @@ class Server:
         for _ in range(300):
             try:
                 if get(base + "/livez")[0] == 200:
+                    if self.env.get("SEARCH_POSTINGS", "true") != "false":
+                        self.postings_ms = wait_postings(base)
                     return base
             except OSError:
                 time.sleep(0.1)

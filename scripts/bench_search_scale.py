@@ -7,10 +7,12 @@ For each size of BENCH_SEARCH_SCALE (e.g. `20000,200000,1000000`): a database se
 binary — BENCH_BASELINE_BIN (a build from before a change, at the sizes of
 BENCH_BASELINE_SIZES, default the ones under 1,000,000) and this one — the index that binary
 builds (`search reindex` when the last one was built by the other, timed: the write-time cost of
-indexing), VACUUM ANALYZE, the index's size, and a release server (response cache off) loaded
+indexing; BENCH_SAME_INDEX=1 skips it when both build the same vectors), VACUUM ANALYZE, the
+index's size, and a release server (response cache off; its in-memory search postings built
+before any load, their build time reported) loaded
 with wrk on each query: the three of the main search section (a common term 黑河, a rare one,
 two terms) and one of each kind readers type (pinyin, traditional script, another name of a
-place, Russian). The report gives req/s, p99 and non-2xx per query, each binary's rate as a
+place, Russian). The report gives req/s, p99, non-2xx and what answered (postings or database) per query, each binary's rate as a
 ratio to the baseline's, and each size's common-term rate as a ratio to the smallest size's.
 """
 
@@ -32,6 +34,9 @@ QUERIES = [
     ("alias", "黑河市"),
     ("Russian", "Хэйхэ"),
 ]
+
+
+POSTINGS_SERVED = "newsdesk_search_postings_searches_total"
 
 
 def sizes():
@@ -109,7 +114,8 @@ def run(env_base, server_url):
         binaries = [("this build", B.BIN)] + ([("baseline", baseline)] if baseline and n in with_baseline else [])
         for label, bin_path in binaries:
             took = seeded if bin_path == B.BIN else None
-            if built_by != bin_path:
+            same_index = os.environ.get("BENCH_SAME_INDEX") == "1"
+            if built_by != bin_path and not same_index:
                 B.log(f"scale {n}: reindexing with {label}")
                 took = reindex(bin_path, env)
                 built_by = bin_path
@@ -118,17 +124,23 @@ def run(env_base, server_url):
             size = index_size(db_url)
             builds.append({"n": n, "label": label, "size": size, "reindex": took})
             work = Path(B.tempfile.mkdtemp(prefix="newsdesk-bench-scale-"))
-            with B.Server(env, work, None) as base:
+            server = B.Server(env, work, None)
+            with server as base:
+                builds[-1]["postings_ms"] = server.postings_ms
                 for qname, q in QUERIES:
                     total = total_of(base, q)
                     url = base + B.search_path(q)
+                    served = B.metric(base, POSTINGS_SERVED)
                     B.wrk(url, B.WARMUP, latency=False)
                     http = B.wrk(url, B.DURATION)
+                    after = B.metric(base, POSTINGS_SERVED)
+                    by = "postings" if served is not None and after > served else "database"
                     if http["non2xx"] or http["errors"]:
                         ok = False
-                    rows.append({"n": n, "label": label, "query": qname, "q": q, "total": total, "http": http})
+                    rows.append({"n": n, "label": label, "query": qname, "q": q, "total": total,
+                                 "http": http, "by": by})
                     B.log(f"scale {n} {label} {qname}: {http['rps']:.0f} req/s, p99 {http['p99']:.0f} ms, "
-                          f"{total} matches, non-2xx {http['non2xx'] + http['errors']}")
+                          f"{total} matches, non-2xx {http['non2xx'] + http['errors']}, {by}")
     report(rows, builds)
     return ok
 
@@ -137,16 +149,20 @@ def report(rows, builds):
     print(f"Search at scale ({B.CONNECTIONS} connections, {B.DURATION} s after {B.WARMUP} s per query, "
           "response cache off, per_page=20, anonymous):")
     print()
-    print("| articles | binary | GIN index MB | vectors MB | indexing articles/s (seed or reindex) |")
-    print("|---|---|---|---|---|")
+    print("| articles | binary | GIN index MB | vectors MB | indexing articles/s (seed or reindex) "
+          "| postings built in s |")
+    print("|---|---|---|---|---|---|")
     for b in builds:
         r = b["reindex"]
+        rate = f"{r['rate']:.0f}" if r else "-"
+        ms = b.get("postings_ms")
+        built = f"{ms / 1000:.1f}" if ms is not None else "-"
         print(f"| {b['n']:,} | {b['label']} | {b['size']['gin_mb']:.0f} | {b['size']['vectors_mb']:.0f} | "
-              f"{r['rate']:.0f} |" if r else
-              f"| {b['n']:,} | {b['label']} | {b['size']['gin_mb']:.0f} | {b['size']['vectors_mb']:.0f} | - |")
+              f"{rate} | {built} |")
     print()
-    print("| articles | binary | query | q | matches | req/s | p99 ms | non-2xx | vs baseline | vs smallest size |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| articles | binary | query | q | matches | answered by | req/s | p99 ms | non-2xx | vs baseline "
+          "| vs smallest size |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     smallest = min(r["n"] for r in rows) if rows else 0
     for r in rows:
         base = next((x for x in rows if x["n"] == r["n"] and x["query"] == r["query"]
@@ -156,6 +172,6 @@ def report(rows, builds):
         h = r["http"]
         vs_base = f"{h['rps'] / base['http']['rps']:.2f}" if base and r["label"] != "baseline" else "-"
         vs_small = f"{h['rps'] / small['http']['rps']:.2f}" if small and r["n"] != smallest else "-"
-        print(f"| {r['n']:,} | {r['label']} | {r['query']} | {r['q']} | {r['total']} | {h['rps']:.0f} | "
+        print(f"| {r['n']:,} | {r['label']} | {r['query']} | {r['q']} | {r['total']} | {r['by']} | {h['rps']:.0f} | "
               f"{h['p99']:.0f} | {h['non2xx'] + h['errors']} | {vs_base} | {vs_small} |")
     print()

@@ -27,6 +27,7 @@ pub mod ratelimit;
 pub mod replication;
 pub mod scheduler;
 pub mod search;
+pub mod search_feed;
 pub mod security_headers;
 pub mod seed;
 pub mod services;

@@ -269,10 +269,14 @@ pub fn build(
         state.edge.clone(),
     );
     let registry = prometheus::Registry::new();
-    let cache =
-        crate::cache::metrics::ResponseCacheCollector::new(responses).map_err(|e| e.to_string())?;
+    let cache = crate::cache::metrics::response_cache(responses).map_err(|e| e.to_string())?;
     registry
         .register(Box::new(cache))
+        .map_err(|e| e.to_string())?;
+    let postings = crate::cache::metrics::search_postings(state.caches.postings.clone())
+        .map_err(|e| e.to_string())?;
+    registry
+        .register(Box::new(postings))
         .map_err(|e| e.to_string())?;
     let pool = PoolCollector::new(pool.clone(), db_stats).map_err(|e| e.to_string())?;
     registry

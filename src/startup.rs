@@ -32,6 +32,8 @@ pub struct Application {
     webhooks: Option<tokio::task::JoinHandle<()>>,
     stop_listener: Arc<Notify>,
     listener: tokio::task::JoinHandle<()>,
+    stop_postings: Arc<Notify>,
+    postings: tokio::task::JoinHandle<()>,
     /// The replicas' health check (when replicas are configured).
     stop_replicas: Arc<Notify>,
     replica_health: Option<tokio::task::JoinHandle<()>>,
@@ -57,6 +59,10 @@ async fn index_missing(state: web::Data<AppState>) {
     .await
     {
         Ok(r) if r.articles > 0 => {
+            // Every instance's caches and search postings, and the edge, see them now.
+            if let Err(e) = crate::listener::notify_all(&mut conn).await {
+                tracing::warn!(error = %e, "announcing newly indexed articles failed");
+            }
             tracing::info!(
                 articles = r.articles,
                 "indexed articles that had no search vector"
@@ -169,6 +175,11 @@ impl Application {
             settings.sized(1),
             stop_listener.clone(),
         ));
+        let stop_postings = Arc::new(Notify::new());
+        let postings = tokio::spawn(crate::search_feed::run(
+            state.clone(),
+            stop_postings.clone(),
+        ));
         // Serve cached once subscribed to change events (normally within milliseconds).
         let subscribed = async {
             while !state.caches.responses.is_live() {
@@ -256,6 +267,8 @@ impl Application {
             webhooks,
             stop_listener,
             listener: change_listener,
+            stop_postings,
+            postings,
             stop_replicas,
             replica_health,
             stop_edge,
@@ -306,6 +319,8 @@ impl Application {
         self.stop_flusher.notify_one();
         self.stop_listener.notify_one();
         join_by(deadline, self.listener).await;
+        self.stop_postings.notify_one();
+        join_by(deadline, self.postings).await;
         self.stop_replicas.notify_one();
         if let Some(health) = self.replica_health {
             join_by(deadline, health).await;

@@ -102,6 +102,23 @@ impl AppState {
         })
     }
 
+    /// Where this search finds its newest matches: the in-memory postings when they can
+    /// answer it (`None`: the database alone).
+    pub fn search_candidates(
+        &self,
+        aq: &crate::queries::article_list::ArticleQuery,
+    ) -> Option<crate::queries::search_candidates::Candidates> {
+        let found = aq.candidates(&self.caches.postings, self.config.search_postings_max_share);
+        let stats = &self.caches.postings.stats;
+        let counter = if found.is_some() {
+            &stats.served
+        } else {
+            &stats.fell_back
+        };
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        found
+    }
+
     /// A connection for a read-only handler: a replica that has replayed far enough for this
     /// request, when replicas are configured and the request is not staff's; otherwise the
     /// primary (see `replication`). Never for anything that writes.

@@ -141,6 +141,7 @@ pub async fn search(
             state.config.search_rank_window,
             &state.ranking,
             Some(&state.caches.list_totals),
+            state.search_candidates(&aq).as_ref(),
         )
         .await?;
     let ids: Vec<_> = ranked.hits.iter().map(|(id, _)| *id).collect();

@@ -8,6 +8,7 @@ pub mod deps;
 pub mod encode;
 mod fresh;
 pub mod metrics;
+pub mod postings;
 pub mod rankings;
 pub mod responses;
 pub mod schedule;
@@ -65,6 +66,8 @@ pub struct Caches {
     pub rankings: Followed,
     /// This process, in the change events it publishes (it applies its own at once).
     pub instance: String,
+    /// The in-memory search postings, fed the articles every event names.
+    pub postings: Arc<postings::SearchPostings>,
 }
 
 /// What a change made stale, in every instance's caches.
@@ -181,6 +184,7 @@ impl Caches {
             responses,
             rankings: Followed::default(),
             instance: uuid::Uuid::new_v4().to_string(),
+            postings: Arc::new(postings::SearchPostings::new(config.search_postings)),
         }
     }
 
@@ -227,6 +231,11 @@ impl Caches {
             self.tree.forget();
         }
         if inv.articles {
+            self.postings
+                .mark_dirty(inv.deps.iter().filter_map(|d| match d {
+                    Dep::Article(id) => Some(*id),
+                    _ => None,
+                }));
             self.list_totals.invalidate_all();
             // Checked again before it is trusted (still used while the database is down).
             self.beacon.outdate();
@@ -271,5 +280,6 @@ impl Caches {
         self.api_keys.forget_lookups();
         self.rankings.clear();
         self.responses.invalidate_all();
+        self.postings.forget();
     }
 }

@@ -11,6 +11,9 @@ impl Config {
         if !(1..=10_000_000).contains(&self.search_count_cap) {
             return Err("SEARCH_COUNT_CAP must be between 1 and 10000000".into());
         }
+        if !(0.0..=1.0).contains(&self.search_postings_max_share) {
+            return Err("SEARCH_POSTINGS_MAX_SHARE must be between 0 and 1".into());
+        }
         if !(1..=100_000).contains(&self.search_rank_window) {
             return Err("SEARCH_RANK_WINDOW must be between 1 and 100000".into());
         }

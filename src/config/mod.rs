@@ -258,6 +258,19 @@ pub struct Config {
     #[arg(long, env = "SEARCH_COUNT_CAP", default_value_t = 10_000)]
     pub search_count_cap: i64,
 
+    /// Search: keep an in-memory index (tantivy) of the public articles' stored lexemes, built
+    /// from the database when the change listener subscribes and kept exact by change events,
+    /// to find the newest matches of selective queries without reading a vector per candidate.
+    /// Off: every search reads PostgreSQL alone.
+    #[arg(long, env = "SEARCH_POSTINGS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub search_postings: bool,
+
+    /// Search: queries expected to match at most this share of the indexed articles use the
+    /// in-memory index; commoner ones walk PostgreSQL's newest-first index, which finds their
+    /// newest matches after a few rows (0 sends every query to PostgreSQL, 1 none).
+    #[arg(long, env = "SEARCH_POSTINGS_MAX_SHARE", default_value_t = 0.2)]
+    pub search_postings_max_share: f64,
+
     /// Run the webhook delivery worker in this process (deliveries wait in the database while
     /// no process runs it).
     #[arg(long, env = "WEBHOOK_WORKER", default_value_t = true, action = clap::ArgAction::Set)]

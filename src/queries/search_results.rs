@@ -8,6 +8,7 @@ use diesel::sql_types::{Float, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::article_list::ArticleQuery;
+use super::search_candidates::{Candidates, Found, MAX_CANDIDATES};
 use crate::db::schema::articles;
 use crate::models::ids::ArticleId;
 
@@ -30,10 +31,14 @@ impl ArticleQuery {
         tsquery: &str,
         skip: i64,
         limit: i64,
+        among: Option<&[ArticleId]>,
     ) -> QueryResult<Vec<Hit>> {
         use articles::dsl as a;
-        self.filtered()
-            .order((a::published_at.desc().nulls_last(), a::id.desc()))
+        let mut q = self.filtered();
+        if let Some(ids) = among {
+            q = q.filter(a::id.eq_any(ids.to_vec()));
+        }
+        q.order((a::published_at.desc().nulls_last(), a::id.desc()))
             .select((
                 a::id,
                 a::published_at,
@@ -82,7 +87,10 @@ pub struct RankedPage {
 
 impl ArticleQuery {
     /// Page `page` of the matches of `self.filters.search`: the newest `window` matches ordered
-    /// by `ranking` score (ties newest first), then any older matches newest first.
+    /// by `ranking` score (ties newest first), then any older matches newest first. The
+    /// newest matches come from `by_postings` when given (the database checks and ranks them),
+    /// else from the database alone.
+    #[allow(clippy::too_many_arguments)]
     pub async fn ranked_page(
         &self,
         conn: &mut AsyncPgConnection,
@@ -91,6 +99,7 @@ impl ArticleQuery {
         window: i64,
         ranking: &crate::search::Ranking,
         totals: Option<&moka::future::Cache<String, i64>>,
+        by_postings: Option<&Candidates>,
     ) -> QueryResult<RankedPage> {
         let Some(tsquery) = self.filters.search.as_deref() else {
             return Ok(RankedPage {
@@ -103,9 +112,21 @@ impl ArticleQuery {
         let score = |h: &Hit| ranking.score(h.rank, h.published_at.unwrap_or(h.updated_at), now);
         let start = crate::db::pagination::offset(page, per_page);
         let end = start + per_page;
+        // The newest `window.max(end)` matches (and the dirty articles) hold every row below.
+        let found = match by_postings {
+            Some(c) if (window.max(end) as usize) <= MAX_CANDIDATES => c
+                .newest(window.max(end) as usize)
+                .inspect_err(
+                    |e| tracing::error!(error = %e, "search postings failed; using the database"),
+                )
+                .ok(),
+            _ => None,
+        };
+        let among = found.as_ref().map(Found::with_dirty);
+        let among = among.as_deref();
         let mut hits: Vec<(ArticleId, f64)> = Vec::new();
         if start < window {
-            let mut newest = self.newest_matches(conn, tsquery, 0, window).await?;
+            let mut newest = self.newest_matches(conn, tsquery, 0, window, among).await?;
             let full = newest.len() as i64 == window;
             newest.sort_by(|a, b| {
                 score(b)
@@ -122,22 +143,42 @@ impl ArticleQuery {
             );
             if full && end > window {
                 let older = self
-                    .newest_matches(conn, tsquery, window, end - window)
+                    .newest_matches(conn, tsquery, window, end - window, among)
                     .await?;
                 hits.extend(older.iter().map(|h| (h.id, score(h))));
             }
         } else {
-            let older = self.newest_matches(conn, tsquery, start, per_page).await?;
+            let older = self
+                .newest_matches(conn, tsquery, start, per_page, among)
+                .await?;
             hits.extend(older.iter().map(|h| (h.id, score(h))));
         }
-        let (total, total_is_lower_bound) = super::article_list::capped_total(
-            self.total(conn, totals).await?,
-            self.search_count_cap,
-        );
+        let n = match &found {
+            Some(f) => f.total + self.count_among(conn, &f.dirty).await?,
+            None => self.total(conn, totals).await?,
+        };
+        let (total, total_is_lower_bound) =
+            super::article_list::capped_total(n, self.search_count_cap);
         Ok(RankedPage {
             hits,
             total,
             total_is_lower_bound,
         })
+    }
+
+    /// How many of `ids` match.
+    async fn count_among(
+        &self,
+        conn: &mut AsyncPgConnection,
+        ids: &[ArticleId],
+    ) -> QueryResult<i64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        self.filtered()
+            .filter(articles::id.eq_any(ids.to_vec()))
+            .count()
+            .get_result(conn)
+            .await
     }
 }

@@ -5,6 +5,7 @@
 mod document;
 pub mod highlight;
 pub mod pinyin;
+pub mod postings;
 mod query;
 mod russian;
 mod segmenter;

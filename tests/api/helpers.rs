@@ -90,6 +90,10 @@ pub fn test_config(database_url: String) -> Config {
         search_half_life_days: 60.0,
         search_rank_window: 300,
         search_count_cap: 10_000,
+        search_postings: true,
+        // Every search the postings can answer goes through them (when built), so the search
+        // suites check them against the same expectations as the database.
+        search_postings_max_share: 1.0,
         webhook_worker: true,
         webhook_timeout_secs: 2.0,
         webhook_poll_interval: 0.1,

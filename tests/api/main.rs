@@ -35,6 +35,7 @@ mod replicas;
 mod response_cache;
 mod roles;
 mod search;
+mod search_postings;
 mod search_quality;
 mod seed;
 mod sessions;

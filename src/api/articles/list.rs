@@ -233,6 +233,7 @@ async fn run(
                     state.config.search_rank_window,
                     &state.ranking,
                     Some(totals),
+                    state.search_candidates(&aq).as_ref(),
                 )
                 .await?;
             let ids: Vec<_> = ranked.hits.iter().map(|(id, _)| *id).collect();

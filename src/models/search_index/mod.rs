@@ -11,6 +11,7 @@ use crate::db::schema::{article_tags, articles, tags};
 use crate::models::ids::ArticleId;
 use crate::search::Indexed;
 
+pub mod postings;
 mod reindex;
 
 pub use reindex::{ReindexReport, reindex};
