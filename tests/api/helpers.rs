@@ -293,9 +293,12 @@ impl TestApp {
         body["access_token"].as_str().unwrap().to_owned()
     }
 
+    /// The demo seed, as `newsdesk seed` writes it: then running instances are told (their
+    /// caches and search postings did not see these writes).
     pub async fn seed(&self) {
         let mut conn = self.conn().await;
         newsdesk::seed::run(&mut conn).await.unwrap();
+        newsdesk::listener::notify_all(&mut conn).await.unwrap();
     }
 
     /// POSTs JSON with a token and returns status and body.

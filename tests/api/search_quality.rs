@@ -452,6 +452,8 @@ async fn search_quality_beats_the_ilike_baseline() {
     newsdesk::seed::articles::run_with(&mut conn, None, demo)
         .await
         .unwrap();
+    // As `newsdesk seed` does: the running instance's search postings are rebuilt.
+    newsdesk::listener::notify_all(&mut conn).await.unwrap();
     let token = app.token(Role::Editor).await;
     let mut keys = write_corpus(&app, &token).await;
 
