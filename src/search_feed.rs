@@ -95,17 +95,26 @@ async fn build(state: &AppState) -> Result<(), String> {
     let index = Arc::new(blocking(move || Postings::new(threads, MEMORY_BUDGET)).await?);
     let mut conn = state.pool.get().await.map_err(|e| e.to_string())?;
     let mut after = ArticleId(0);
+    // Each batch is parsed and indexed while the next one is read.
+    let mut previous: Option<tokio::task::JoinHandle<tantivy::Result<()>>> = None;
     loop {
         let batch = rows::batch(&mut conn, after, BUILD_BATCH)
             .await
             .map_err(|e| e.to_string())?;
+        if let Some(task) = previous.take() {
+            task.await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+        }
         let Some(last) = batch.last() else {
             break;
         };
         after = last.id;
-        let docs: Vec<PostingsDoc> = batch.into_iter().filter_map(doc_of).collect();
         let index = index.clone();
-        blocking(move || index.put(&docs)).await?;
+        previous = Some(tokio::task::spawn_blocking(move || {
+            let docs: Vec<PostingsDoc> = batch.into_iter().filter_map(doc_of).collect();
+            index.put(&docs)
+        }));
     }
     drop(conn);
     let done = index.clone();
