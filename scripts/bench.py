@@ -401,7 +401,8 @@ class Server:
 
     last_procs = []
 
-    def __init__(self, env, work, trace, **extra):
+    def __init__(self, env, work, trace, bin_path=None, **extra):
+        self.bin = bin_path or BIN
         self.port = free_port()
         self.env = dict(env, BIND_ADDR=f"127.0.0.1:{self.port}",
                         DATABASE_POOL_SIZE=os.environ.get("BENCH_POOL", "16"),
@@ -414,7 +415,7 @@ class Server:
         self.postings_ms = None
 
     def __enter__(self):
-        self.proc = subprocess.Popen([BIN, "serve"], env=self.env, stdout=subprocess.DEVNULL, stderr=self.log)
+        self.proc = subprocess.Popen([self.bin, "serve"], env=self.env, stdout=subprocess.DEVNULL, stderr=self.log)
         Server.last_procs.append(self.proc)
         base = f"http://127.0.0.1:{self.port}"
         for _ in range(300):

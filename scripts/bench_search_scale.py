@@ -124,7 +124,7 @@ def run(env_base, server_url):
             size = index_size(db_url)
             builds.append({"n": n, "label": label, "size": size, "reindex": took})
             work = Path(B.tempfile.mkdtemp(prefix="newsdesk-bench-scale-"))
-            server = B.Server(env, work, None)
+            server = B.Server(env, work, None, bin_path=bin_path)
             with server as base:
                 builds[-1]["postings_ms"] = server.postings_ms
                 for qname, q in QUERIES:
