@@ -88,7 +88,6 @@ impl Candidates {
             &s.searcher,
             self.query.box_clone(),
             &self.filter,
-            0,
             limit.min(MAX_CANDIDATES),
         )?;
         Ok(Found {

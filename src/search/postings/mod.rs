@@ -6,25 +6,20 @@
 //! this finds (`queries::search_results`), and searches fall back to it while this is built or
 //! cannot be trusted (`cache::postings`).
 
+mod newest;
 pub mod text;
 
-use std::ops::Bound;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
-    TermSetQuery,
+    AllQuery, BooleanQuery, EmptyQuery, Occur, PhraseQuery, Query, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{PreTokenizedString, Token};
-use tantivy::{
-    DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, SegmentReader, TantivyDocument,
-    Term,
-};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 pub use text::{Tsq, parse_tsquery, vector_lexemes};
 
@@ -248,69 +243,36 @@ impl Postings {
         })
     }
 
-    /// The newest `limit` matches of `query` after the `skip` newest (newest first: publish
-    /// time, then id, both descending, as PostgreSQL orders them), and the number of all.
+    /// The newest `limit` matches of `query` that `filter` keeps (newest first: publish time,
+    /// then id, both descending, as PostgreSQL orders them), and the number of all.
     pub fn newest(
         &self,
         searcher: &Searcher,
         query: Box<dyn Query>,
         filter: &Filter,
-        skip: usize,
         limit: usize,
     ) -> tantivy::Result<Newest> {
-        let query = self.filtered(query, filter);
-        let top = TopDocs::with_limit(limit.max(1))
-            .and_offset(skip)
-            .custom_score(|segment: &SegmentReader| {
-                let fast = segment.fast_fields();
-                let published = fast.i64("published").ok();
-                let id = fast.i64("id").ok();
-                move |doc: DocId| {
-                    (
-                        published
-                            .as_ref()
-                            .and_then(|c| c.first(doc))
-                            .unwrap_or(i64::MIN),
-                        id.as_ref().and_then(|c| c.first(doc)).unwrap_or(i64::MIN),
-                    )
-                }
-            });
-        let (found, total) = searcher.search(&query, &(top, Count))?;
-        let ids = if limit == 0 {
-            Vec::new()
-        } else {
-            found.into_iter().map(|((_, id), _)| id).collect()
+        let now = micros(filter.now);
+        let until = filter
+            .published_before
+            .map_or(now, |b| now.min(micros(b).saturating_sub(1)));
+        let collector = newest::NewestVisible {
+            limit,
+            after: filter.published_after.map_or(i64::MIN, micros),
+            until,
+            now,
         };
-        Ok(Newest { ids, total })
+        let (found, total) = searcher.search(&self.filtered(query, filter), &collector)?;
+        Ok(Newest {
+            ids: found.into_iter().map(|(_, id)| id).collect(),
+            total,
+        })
     }
 
-    /// `query` kept to what `filter` keeps.
+    /// `query` kept to the channels and outside the exceptions of `filter` (times are the
+    /// collector's).
     fn filtered(&self, query: Box<dyn Query>, filter: &Filter) -> BooleanQuery {
-        let published =
-            |b: Bound<DateTime<Utc>>| b.map(|t| Term::from_field_i64(self.f.published, micros(t)));
-        let mut upper = Bound::Included(filter.now);
-        if let Some(before) = filter.published_before
-            && before <= filter.now
-        {
-            upper = Bound::Excluded(before);
-        }
-        let lower = filter
-            .published_after
-            .map_or(Bound::Unbounded, Bound::Excluded);
-        let mut parts: Vec<(Occur, Box<dyn Query>)> = vec![
-            (Occur::Must, query),
-            (
-                Occur::Must,
-                Box::new(RangeQuery::new(published(lower), published(upper))),
-            ),
-            (
-                Occur::MustNot,
-                Box::new(RangeQuery::new(
-                    Bound::Unbounded,
-                    Bound::Included(Term::from_field_i64(self.f.offline, micros(filter.now))),
-                )),
-            ),
-        ];
+        let mut parts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
         if let Some(categories) = &filter.categories {
             let q: Box<dyn Query> = if categories.is_empty() {
                 Box::new(EmptyQuery)

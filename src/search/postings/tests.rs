@@ -22,7 +22,9 @@ fn at() -> DateTime<Utc> {
 fn run(p: &Postings, q: &str, filter: &Filter, skip: usize, limit: usize) -> Newest {
     let searcher = p.searcher();
     let (query, _) = p.compile(&searcher, &parse_tsquery(q).unwrap()).unwrap();
-    p.newest(&searcher, query, filter, skip, limit).unwrap()
+    let mut found = p.newest(&searcher, query, filter, skip + limit).unwrap();
+    found.ids.drain(..skip.min(found.ids.len()));
+    found
 }
 
 fn index() -> Postings {
