@@ -71,13 +71,19 @@ pub async fn notify(
 /// Tells every instance to drop everything, and the edge too (writes made outside the services:
 /// the command line's reindex and seed).
 pub async fn notify_all(conn: &mut AsyncPgConnection) -> diesel::QueryResult<()> {
+    notify_instances(conn).await?;
+    crate::edge::queue_everything(conn).await
+}
+
+/// Tells every instance to drop everything (their caches, and their search postings are
+/// rebuilt); the edge is not told.
+pub async fn notify_instances(conn: &mut AsyncPgConnection) -> diesel::QueryResult<()> {
     let msg = Message {
         from: "cli".into(),
         all: true,
         inv: Invalidation::default(),
     };
-    send(conn, &serde_json::to_string(&msg).unwrap_or_default()).await?;
-    crate::edge::queue_everything(conn).await
+    send(conn, &serde_json::to_string(&msg).unwrap_or_default()).await
 }
 
 async fn send(conn: &mut AsyncPgConnection, payload: &str) -> diesel::QueryResult<()> {

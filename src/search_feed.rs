@@ -38,7 +38,7 @@ pub async fn run(state: web::Data<AppState>, stop: Arc<Notify>) {
                 return Ok(false);
             }
             if built != wanted || !postings.is_ready() {
-                build(&state).await?;
+                build(&state, wanted).await?;
                 built = wanted;
                 return Ok(true);
             }
@@ -85,8 +85,9 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| e.to_string())
 }
 
-/// A new index of every indexable article, swapped in when complete.
-async fn build(state: &AppState) -> Result<(), String> {
+/// A new index of every indexable article, swapped in when complete (and dropped if another
+/// build was asked for meanwhile: it may lack what that one was asked for).
+async fn build(state: &AppState, wanted: u64) -> Result<(), String> {
     let postings = &state.caches.postings;
     let started = Instant::now();
     // Changes up to here are in what is read below.
@@ -120,12 +121,13 @@ async fn build(state: &AppState) -> Result<(), String> {
     let done = index.clone();
     blocking(move || done.commit()).await?;
     let n = index.len();
-    postings.install(index, covered, started.elapsed());
-    tracing::info!(
-        articles = n,
-        ms = started.elapsed().as_millis() as u64,
-        "search postings built"
-    );
+    if postings.install(index, wanted, covered, started.elapsed()) {
+        tracing::info!(
+            articles = n,
+            ms = started.elapsed().as_millis() as u64,
+            "search postings built"
+        );
+    }
     Ok(())
 }
 

@@ -127,8 +127,9 @@ impl SearchPostings {
         if !self.enabled {
             return;
         }
-        self.set_index(None);
+        // Asked for before the index goes: a build finishing meanwhile sees it (`install`).
         self.wanted.fetch_add(1, Ordering::AcqRel);
+        self.set_index(None);
         self.wake.notify_one();
     }
 
@@ -152,14 +153,20 @@ impl SearchPostings {
         self.seq.load(Ordering::Acquire)
     }
 
-    /// Puts a new build in use; the changes it `covered` are no longer dirty.
-    pub fn install(&self, index: Arc<Postings>, covered: u64, took: Duration) {
+    /// Puts a new build in use, unless another was asked for since it started (`wanted` then);
+    /// the changes it `covered` are no longer dirty. False when it was dropped.
+    pub fn install(&self, index: Arc<Postings>, wanted: u64, covered: u64, took: Duration) -> bool {
         self.set_index(Some(index));
+        if self.wanted() != wanted {
+            self.set_index(None);
+            return false;
+        }
         self.dirty().retain(|_, seq| *seq > covered);
         self.stats.builds.fetch_add(1, Ordering::Relaxed);
         self.stats
             .last_build_ms
             .store(took.as_millis() as u64, Ordering::Relaxed);
+        true
     }
 
     /// The index in use and its dirty articles, to apply them (`None`: nothing to do).

@@ -294,11 +294,14 @@ impl TestApp {
     }
 
     /// The demo seed, as `newsdesk seed` writes it: then running instances are told (their
-    /// caches and search postings did not see these writes).
+    /// caches and search postings did not see these writes; the edge, which has served nothing
+    /// yet, is not).
     pub async fn seed(&self) {
         let mut conn = self.conn().await;
         newsdesk::seed::run(&mut conn).await.unwrap();
-        newsdesk::listener::notify_all(&mut conn).await.unwrap();
+        newsdesk::listener::notify_instances(&mut conn)
+            .await
+            .unwrap();
     }
 
     /// POSTs JSON with a token and returns status and body.

@@ -18,6 +18,7 @@ fn search_path(q: &str, extra: &str) -> String {
 
 const SERVED: &str = "newsdesk_search_postings_searches_total";
 const FELL_BACK: &str = "newsdesk_search_postings_database_searches_total";
+const BUILDS: &str = "newsdesk_search_postings_builds_total";
 
 /// An app whose searches use the postings whatever share of the articles they match (the
 /// tests' default, said here).
@@ -99,7 +100,7 @@ async fn the_postings_answer_what_the_database_answers() {
     d.publish("瑷珲冬捕 归档", json!({ "status": "archived" }))
         .await;
     settled(&d, indexable(&d).await).await;
-    let served = d.metric(SERVED).await;
+    let (served, builds) = (d.metric(SERVED).await, d.metric(BUILDS).await);
 
     let (hits, total) = found(&d, "冬捕", "").await;
     let mut sorted = hits.clone();
@@ -143,10 +144,14 @@ async fn the_postings_answer_what_the_database_answers() {
         .body(&format!("/api/v1/articles?q={}", enc("冬捕")), false)
         .await);
     assert_eq!(listed, hits);
-    assert!(
-        d.metric(SERVED).await - served >= 17,
-        "the postings answered"
-    );
+    // Every search above, unless events made the postings rebuild meanwhile (then the
+    // database answered some, as it should).
+    let answered = d.metric(SERVED).await - served;
+    if d.metric(BUILDS).await == builds {
+        assert!(answered >= 17, "the postings answered {answered}");
+    } else {
+        assert!(answered >= 1, "the postings answered {answered}");
+    }
     // Staff searches (drafts too) are the database's.
     let fell_back = d.metric(FELL_BACK).await;
     let staff = ids(&d.body(&search_path("草稿", ""), true).await);

@@ -453,7 +453,9 @@ async fn search_quality_beats_the_ilike_baseline() {
         .await
         .unwrap();
     // As `newsdesk seed` does: the running instance's search postings are rebuilt.
-    newsdesk::listener::notify_all(&mut conn).await.unwrap();
+    newsdesk::listener::notify_instances(&mut conn)
+        .await
+        .unwrap();
     let token = app.token(Role::Editor).await;
     let mut keys = write_corpus(&app, &token).await;
 
