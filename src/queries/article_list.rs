@@ -94,6 +94,19 @@ pub struct Filters {
     pub search_preferred: Option<String>,
 }
 
+impl Filters {
+    /// Nothing narrows the list but its channels, its publish times and its search.
+    pub fn only_channels_and_times(&self) -> bool {
+        self.source.is_none()
+            && self.author.is_none()
+            && self.tag.is_none()
+            && self.kind.is_none()
+            && self.headline.is_none()
+            && self.featured.is_none()
+            && self.updated_since.is_none()
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = articles)]
 pub struct SummaryRow {
@@ -158,13 +171,7 @@ impl ArticleQuery {
         matches!(
             self.sort,
             Sort::Default | Sort::PublishedDesc | Sort::PublishedAsc
-        ) && f.source.is_none()
-            && f.author.is_none()
-            && f.tag.is_none()
-            && f.kind.is_none()
-            && f.headline.is_none()
-            && f.featured.is_none()
-            && f.updated_since.is_none()
+        ) && f.only_channels_and_times()
             && f.search.is_none()
     }
 

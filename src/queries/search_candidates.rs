@@ -46,14 +46,7 @@ impl ArticleQuery {
         let Scope::Public(now) = self.scope else {
             return None;
         };
-        let unsupported = f.source.is_some()
-            || f.author.is_some()
-            || f.tag.is_some()
-            || f.kind.is_some()
-            || f.headline.is_some()
-            || f.featured.is_some()
-            || f.updated_since.is_some();
-        if unsupported {
+        if !f.only_channels_and_times() {
             return None;
         }
         let tsq = parse_tsquery(f.search.as_deref()?)?;

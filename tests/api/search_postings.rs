@@ -247,34 +247,37 @@ async fn another_instance_follows_through_change_events() {
         })
         .await;
     let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    let search = |q: &str| {
-        let url = format!("{base}{}", search_path(q, ""));
-        let client = client.clone();
-        async move {
-            let body: Value = client.get(url).send().await.unwrap().json().await.unwrap();
-            ids(&body)
-        }
-    };
     // Built, then fed: a write here is seen there once its event arrives.
-    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while search("通关").await != [first] {
-        assert!(
-            std::time::Instant::now() < until,
-            "the other instance never found it"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    found_there(&base, "通关", &[first], "the other instance never found it").await;
     let second = d.publish("口岸通关 再提速", json!({})).await;
     d.edit(first, json!({ "title": "口岸 客流" })).await;
+    found_there(
+        &base,
+        "通关",
+        &[second],
+        "the other instance kept the old state",
+    )
+    .await;
+    assert_eq!(search_there(&base, "客流").await, [first]);
+    other.stop(true).await;
+}
+
+/// Waits (up to 10 s) until the instance at `base` finds exactly `want` for `q`.
+async fn found_there(base: &str, q: &str, want: &[i64], why: &str) {
     let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while search("通关").await != [second] {
-        assert!(
-            std::time::Instant::now() < until,
-            "the other instance kept the old state"
-        );
+    loop {
+        let found = search_there(base, q).await;
+        if found == want {
+            return;
+        }
+        assert!(std::time::Instant::now() < until, "{why}: {found:?}");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    assert_eq!(search("客流").await, [first]);
-    other.stop(true).await;
+}
+
+/// What the instance at `base` finds for `q`.
+async fn search_there(base: &str, q: &str) -> Vec<i64> {
+    let url = format!("{base}{}", search_path(q, ""));
+    let body: Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+    ids(&body)
 }

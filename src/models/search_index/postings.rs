@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::sql;
+use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::Text;
+use diesel::sql_types::{Bool, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::schema::articles;
@@ -40,6 +41,19 @@ fn selection() -> Selection {
     )
 }
 
+/// Indexable: published, outside the trash, with a publish time and a vector (whether the
+/// clock shows it yet is the search's question).
+fn indexable() -> Box<dyn BoxableExpression<articles::table, Pg, SqlType = Bool>> {
+    use articles::dsl as a;
+    Box::new(
+        a::status
+            .eq(ArticleStatus::Published)
+            .and(a::deleted_at.is_null())
+            .and(a::published_at.is_not_null())
+            .and(a::search_vector.is_not_null()),
+    )
+}
+
 /// The next `limit` indexable articles with ids above `after`, in id order.
 pub async fn batch(
     conn: &mut AsyncPgConnection,
@@ -49,10 +63,7 @@ pub async fn batch(
     use articles::dsl as a;
     a::articles
         .filter(a::id.gt(after))
-        .filter(a::status.eq(ArticleStatus::Published))
-        .filter(a::deleted_at.is_null())
-        .filter(a::published_at.is_not_null())
-        .filter(a::search_vector.is_not_null())
+        .filter(indexable())
         .order(a::id)
         .limit(limit)
         .select(selection())
@@ -65,10 +76,7 @@ pub async fn of(conn: &mut AsyncPgConnection, ids: &[ArticleId]) -> QueryResult<
     use articles::dsl as a;
     a::articles
         .filter(a::id.eq_any(ids))
-        .filter(a::status.eq(ArticleStatus::Published))
-        .filter(a::deleted_at.is_null())
-        .filter(a::published_at.is_not_null())
-        .filter(a::search_vector.is_not_null())
+        .filter(indexable())
         .select(selection())
         .load(conn)
         .await

@@ -106,26 +106,28 @@ impl Parser<'_> {
     }
 
     fn or(&mut self) -> Option<Tsq> {
-        let mut items = vec![self.and()?];
-        while self.eat('|') {
-            items.push(self.and()?);
-        }
-        Some(if items.len() == 1 {
-            items.pop()?
-        } else {
-            Tsq::Or(items)
-        })
+        self.joined('|', Self::and, Tsq::Or)
     }
 
     fn and(&mut self) -> Option<Tsq> {
-        let mut items = vec![self.phrase()?];
-        while self.eat('&') {
-            items.push(self.phrase()?);
+        self.joined('&', Self::phrase, Tsq::And)
+    }
+
+    /// Operands of `next` joined by `op` (one operand stands alone).
+    fn joined(
+        &mut self,
+        op: char,
+        next: fn(&mut Self) -> Option<Tsq>,
+        all: fn(Vec<Tsq>) -> Tsq,
+    ) -> Option<Tsq> {
+        let mut items = vec![next(self)?];
+        while self.eat(op) {
+            items.push(next(self)?);
         }
         Some(if items.len() == 1 {
             items.pop()?
         } else {
-            Tsq::And(items)
+            all(items)
         })
     }
 
